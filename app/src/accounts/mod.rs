@@ -1,0 +1,165 @@
+//! Accounts: the list staff search, the account page, and their server functions.
+
+pub mod pages;
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AccountRole, Direction};
+use crate::error::AppError;
+
+/// Accounts shown per page of the list.
+pub const PAGE_SIZE: i64 = 20;
+
+/// One row of the accounts list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub failover_enabled: bool,
+    pub agent_count: i64,
+    pub user_count: i64,
+}
+
+/// A page of the accounts list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountList {
+    pub items: Vec<AccountSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl AccountList {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.page_size - 1) / self.page_size).max(1)
+    }
+}
+
+/// An agent, as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentView {
+    pub id: String,
+    pub name: String,
+    pub direction: Direction,
+    pub language: String,
+}
+
+/// A member of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub email: String,
+    pub name: String,
+    pub role: AccountRole,
+    pub disabled: bool,
+}
+
+/// One account, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub failover_enabled: bool,
+    pub agents: Vec<AgentView>,
+    /// Only for those who manage the account's users.
+    pub members: Option<Vec<MemberView>>,
+}
+
+/// Accounts whose name or slug contains `q`: every account for staff, a
+/// customer's own accounts otherwise.
+#[server(prefix = "/api", endpoint = "accounts/list")]
+pub async fn list_accounts(
+    #[server(default)] q: String,
+    #[server(default)] page: i64,
+) -> Result<AccountList, AppError> {
+    crate::error::respond(ssr::list(q, page).await)
+}
+
+/// One account by slug; 404 for an account the user doesn't belong to.
+#[server(prefix = "/api", endpoint = "accounts/get")]
+pub async fn get_account(slug: String) -> Result<AccountView, AppError> {
+    crate::error::respond(ssr::get(slug).await)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::auth::ssr::principal;
+    use crate::domain::Permission;
+    use crate::state::app_state;
+    use crate::store::{accounts, agents, users};
+
+    pub async fn list(q: String, page: i64) -> Result<AccountList, AppError> {
+        let p = principal().await?;
+        let state = app_state()?;
+        let page = page.max(1);
+        let only: Option<Vec<String>> = if p.can(Permission::ListAllAccounts, None) {
+            None
+        } else {
+            Some(p.memberships.iter().map(|m| m.account_id.clone()).collect())
+        };
+        let (items, total) = accounts::search(
+            state.db.pool(),
+            &q,
+            only.as_deref(),
+            PAGE_SIZE,
+            (page - 1) * PAGE_SIZE,
+        )
+        .await?;
+        Ok(AccountList {
+            items,
+            total,
+            page,
+            page_size: PAGE_SIZE,
+        })
+    }
+
+    pub async fn get(slug: String) -> Result<AccountView, AppError> {
+        let p = principal().await?;
+        let state = app_state()?;
+        let account = accounts::find_by_slug(state.db.pool(), &slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        // Another tenant's account is "not found", not "forbidden": its
+        // existence is none of the caller's business.
+        if !p.can(Permission::ViewAccount, Some(&account.id)) {
+            return Err(AppError::NotFound);
+        }
+        let agents = agents::list_by_account(state.db.pool(), &account.id)
+            .await?
+            .into_iter()
+            .map(|a| AgentView {
+                id: a.id,
+                name: a.name,
+                direction: a.direction,
+                language: a.language,
+            })
+            .collect();
+        let members = if p.can(Permission::ManageAccountUsers, Some(&account.id)) {
+            Some(
+                users::members(state.db.pool(), &account.id)
+                    .await?
+                    .into_iter()
+                    .map(|m| MemberView {
+                        email: m.email,
+                        name: m.name,
+                        role: m.role,
+                        disabled: m.disabled,
+                    })
+                    .collect(),
+            )
+        } else {
+            None
+        };
+        Ok(AccountView {
+            id: account.id,
+            name: account.name,
+            slug: account.slug,
+            failover_enabled: account.failover_enabled,
+            agents,
+            members,
+        })
+    }
+}

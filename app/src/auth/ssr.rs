@@ -1,0 +1,161 @@
+//! Server side of identity: loading the principal from the session on every
+//! request, signing in and out.
+
+use std::net::{IpAddr, SocketAddr};
+
+use axum::extract::ConnectInfo;
+use tower_sessions::Session;
+
+use super::Principal;
+use super::password::verify_password;
+use crate::domain::Permission;
+use crate::error::AppError;
+use crate::state::{AppState, app_state};
+use crate::store::{now_ms, users};
+
+const USER_ID: &str = "uid";
+const SIGNED_IN_AT: &str = "signed_in_at";
+
+async fn session() -> Result<Session, AppError> {
+    leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = %e, "session layer missing");
+        AppError::Internal
+    })
+}
+
+/// The client's address: the socket peer, or the first `X-Forwarded-For` hop
+/// when the deployment says a trusted proxy sets it.
+pub async fn client_ip(state: &AppState) -> Option<IpAddr> {
+    if state.auth.trust_forwarded_for {
+        if let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() {
+            let forwarded = parts
+                .headers
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok());
+            if forwarded.is_some() {
+                return forwarded;
+            }
+        }
+    }
+    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+        .await
+        .ok()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// Loads the principal of a session, refusing an expired session or a
+/// disabled user (and forgetting the session then).
+pub async fn principal_of(state: &AppState, session: &Session) -> Result<Option<Principal>, AppError> {
+    let uid: Option<String> = session.get(USER_ID).await.map_err(|_| AppError::Internal)?;
+    let Some(uid) = uid else { return Ok(None) };
+    let signed_in_at: i64 = session
+        .get(SIGNED_IN_AT)
+        .await
+        .map_err(|_| AppError::Internal)?
+        .unwrap_or(0);
+    let lifetime_ms = state.auth.absolute_lifetime.as_millis() as i64;
+    if now_ms().saturating_sub(signed_in_at) > lifetime_ms {
+        let _ = session.flush().await;
+        return Ok(None);
+    }
+    let user = users::find_by_id(state.db.pool(), &uid).await?;
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        let _ = session.flush().await;
+        return Ok(None);
+    };
+    let memberships = users::memberships(state.db.pool(), &user.id).await?;
+    Ok(Some(Principal {
+        user_id: user.id,
+        email: user.email,
+        name: user.name,
+        staff: user.staff_role,
+        memberships,
+    }))
+}
+
+/// The signed-in user, if any.
+pub async fn optional_principal() -> Result<Option<Principal>, AppError> {
+    let state = app_state()?;
+    principal_of(&state, &session().await?).await
+}
+
+/// The signed-in user, or `Unauthenticated`.
+pub async fn principal() -> Result<Principal, AppError> {
+    optional_principal().await?.ok_or(AppError::Unauthenticated)
+}
+
+/// The signed-in user, who must be allowed `perm` (on `account_id`).
+pub async fn require(perm: Permission, account_id: Option<&str>) -> Result<Principal, AppError> {
+    let p = principal().await?;
+    p.require(perm, account_id)?;
+    Ok(p)
+}
+
+/// Only local paths are followed after sign-in (no open redirect).
+fn safe_next(next: Option<String>) -> Option<String> {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/api/"))
+}
+
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let state = app_state()?;
+    let ip = client_ip(&state).await;
+    if let Err(wait) = state.throttle.check(ip, &email) {
+        let retry_after_secs = wait.as_secs().max(1);
+        tracing::warn!(?ip, "sign-in throttled");
+        return Err(AppError::TooManyRequests { retry_after_secs });
+    }
+    let user = users::find_by_email(state.db.pool(), &email).await?;
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let verified = verify_password(password, hash).await;
+    let user = match user {
+        Some(u) if verified && !u.disabled => u,
+        _ => {
+            tracing::info!(?ip, "sign-in refused");
+            return Err(AppError::BadCredentials);
+        }
+    };
+    let session = session().await?;
+    // A new id at sign-in: a session id planted before sign-in is worthless.
+    session.cycle_id().await.map_err(|_| AppError::Internal)?;
+    session.insert(USER_ID, &user.id).await.map_err(|_| AppError::Internal)?;
+    session.insert(SIGNED_IN_AT, now_ms()).await.map_err(|_| AppError::Internal)?;
+    let home = match safe_next(next) {
+        Some(n) => n,
+        None => {
+            let memberships = users::memberships(state.db.pool(), &user.id).await?;
+            Principal {
+                user_id: user.id,
+                email: user.email,
+                name: user.name,
+                staff: user.staff_role,
+                memberships,
+            }
+            .home()
+        }
+    };
+    leptos_axum::redirect(&home);
+    Ok(())
+}
+
+pub async fn sign_out() -> Result<(), AppError> {
+    let session = session().await?;
+    session.flush().await.map_err(|_| AppError::Internal)?;
+    leptos_axum::redirect("/signin");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_must_be_local() {
+        assert_eq!(safe_next(Some("/accounts/acme".into())).as_deref(), Some("/accounts/acme"));
+        assert_eq!(safe_next(Some("//evil.example".into())), None);
+        assert_eq!(safe_next(Some("https://evil.example".into())), None);
+        assert_eq!(safe_next(Some("/\\evil.example".into())), None);
+        assert_eq!(safe_next(None), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! Domain rules shared by the browser and the server: values are parsed once
+//! here, so an invalid one cannot exist past the edge.
+
+mod fields;
+mod identity;
+mod roles;
+
+pub use fields::{FieldError, FieldErrors};
+pub use identity::{AccountName, Email, PersonName, Slug, check_password_shape};
+pub use roles::{AccountRole, Direction, Language, Permission, StaffRole, LANGUAGES};

@@ -1,0 +1,270 @@
+//! The HTML document, the application's routes, the header and the pieces
+//! every page uses (loading, not found, error display).
+
+use leptos::prelude::*;
+use leptos_i18n::context::CookieOptions;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{A, Redirect, Route, Router, Routes};
+use leptos_router::hooks::use_location;
+use leptos_router::{SsrMode, path};
+
+use crate::accounts::pages::{AccountPage, AccountsPage};
+use crate::auth::pages::SignInPage;
+use crate::auth::{Principal, SignIn, SignOut, current_user};
+use crate::error::AppError;
+use crate::i18n::*;
+
+/// The whole HTML document, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
+    view! {
+        <!DOCTYPE html>
+        <html>
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// Only this page's own scripts (by nonce) and same-origin files may run;
+/// `'wasm-unsafe-eval'` lets the WebAssembly hydrate; nothing may frame us.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    use axum::http::{HeaderValue, header};
+    let (Some(nonce), Some(res)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) else {
+        return;
+    };
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let Ok(v) = HeaderValue::from_str(&policy) {
+        res.insert_header(header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+/// Who is signed in, and the actions that change it.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<Principal>, AppError>>,
+    pub sign_in: ServerAction<SignIn>,
+    pub sign_out: ServerAction<SignOut>,
+}
+
+/// A year, in milliseconds: how long the language choice is remembered.
+const LOCALE_COOKIE_MAX_AGE_MS: i64 = 365 * 24 * 3600 * 1000;
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let sign_in = ServerAction::<SignIn>::new();
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(
+        move || (sign_in.version().get(), sign_out.version().get()),
+        |_| current_user(),
+    );
+    provide_context(Auth { user, sign_in, sign_out });
+
+    let cookie_options = CookieOptions::<Locale>::default()
+        .max_age(LOCALE_COOKIE_MAX_AGE_MS)
+        .path("/");
+    view! {
+        <I18nContextProvider cookie_options>
+            <Stylesheet id="leptos" href="/pkg/relais.css" />
+            <Title text="Relais" />
+            <Router>
+                <Header />
+                <main class="main">
+                    <Routes fallback=|| view! { <NotFound /> }>
+                        <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                        <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                        <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
+                        <Route path=path!("/accounts/:slug") view=AccountPage ssr=SsrMode::Async />
+                    </Routes>
+                </main>
+            </Router>
+        </I18nContextProvider>
+    }
+}
+
+/// `/`: the user's home, or the sign-in page.
+#[component]
+fn Home() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(p)) => view! { <Redirect path=p.home() /> }.into_any(),
+                    _ => view! { <Redirect path="/signin" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let i18n = use_i18n();
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <span class="brand-mark" aria-hidden="true">"R"</span>
+                <span>{t!(i18n, app_name)}</span>
+            </a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    auth.user.await.ok().flatten().map(|p| view! { <UserNav p /> })
+                })}
+            </Transition>
+            <LanguageSwitch />
+        </header>
+    }
+}
+
+#[component]
+fn UserNav(p: Principal) -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let i18n = use_i18n();
+    let role = match (p.staff, p.memberships.first()) {
+        (Some(crate::domain::StaffRole::Admin), _) => Some(t_string!(i18n, role_admin)),
+        (Some(crate::domain::StaffRole::Csm), _) => Some(t_string!(i18n, role_csm)),
+        _ => None,
+    };
+    let switcher = (p.staff.is_none() && p.memberships.len() > 1).then(|| {
+        let links = p
+            .memberships
+            .clone()
+            .into_iter()
+            .map(|m| {
+                let href = format!("/accounts/{}", m.account_slug);
+                view! {
+                    <li>
+                        <A href=href>{m.account_name}</A>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <details class="switcher">
+                <summary>{t!(i18n, nav_your_accounts)}</summary>
+                <ul>{links}</ul>
+            </details>
+        }
+    });
+    let name = p.name.clone();
+    view! {
+        <nav class="nav" aria-label="main">
+            {p.is_staff().then(|| view! { <A href="/accounts">{t!(i18n, nav_accounts)}</A> })}
+            {switcher}
+        </nav>
+        <div class="who">
+            <span class="who-name">{t!(i18n, signed_in_as, name = move || name.clone())}</span>
+            {role.map(|r| view! { <span class="badge">{r}</span> })}
+            <ActionForm action=auth.sign_out attr:class="inline">
+                <button type="submit" class="button link">{t!(i18n, nav_sign_out)}</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+#[component]
+fn LanguageSwitch() -> impl IntoView {
+    let i18n = use_i18n();
+    let pick = move |l: Locale| move |_| i18n.set_locale(l);
+    view! {
+        <div class="lang" role="group" aria-label=move || t_string!(i18n, nav_language)>
+            <button
+                type="button"
+                class="button link"
+                aria-pressed=move || (i18n.get_locale() == Locale::en).to_string()
+                on:click=pick(Locale::en)
+                lang="en"
+            >
+                "English"
+            </button>
+            <button
+                type="button"
+                class="button link"
+                aria-pressed=move || (i18n.get_locale() == Locale::fr).to_string()
+                on:click=pick(Locale::fr)
+                lang="fr"
+            >
+                "Français"
+            </button>
+        </div>
+    }
+}
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="muted" aria-busy="true">{t!(i18n, loading)}</p> }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    let i18n = use_i18n();
+    view! {
+        <section class="card narrow">
+            <h1>{t!(i18n, not_found_title)}</h1>
+            <p>{t!(i18n, not_found_body)}</p>
+            <p>
+                <a href="/">{t!(i18n, back_home)}</a>
+            </p>
+        </section>
+    }
+}
+
+/// What a page shows for a failed load: sign-in for a lost session, "not
+/// found" for what the user may not see, a message otherwise.
+pub fn error_view(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthenticated => {
+            let here = use_location();
+            let next = format!("{}{}", here.pathname.get_untracked(), here.search.get_untracked());
+            let path = format!("/signin?next={}", urlencode(&next));
+            view! { <Redirect path /> }.into_any()
+        }
+        AppError::NotFound | AppError::Forbidden => view! { <NotFound /> }.into_any(),
+        other => {
+            let i18n = use_i18n();
+            view! {
+                <p class="form-error" role="alert">
+                    {move || crate::messages::error_message(i18n.get_locale(), &other)}
+                </p>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}

@@ -1,0 +1,68 @@
+//! What server functions and handlers share: the pool, settings and limiters.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use crate::auth::throttle::{SignInThrottle, ThrottleLimits};
+use crate::store::Db;
+
+/// Session and sign-in settings.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// A session ends after this long without a request.
+    pub idle_timeout: Duration,
+    /// A session ends this long after sign-in, whatever the activity.
+    pub absolute_lifetime: Duration,
+    /// Mark cookies `Secure` (the site is served over https).
+    pub secure_cookies: bool,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub throttle: ThrottleLimits,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            idle_timeout: Duration::from_secs(2 * 3600),
+            absolute_lifetime: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            trust_forwarded_for: false,
+            throttle: ThrottleLimits::default(),
+        }
+    }
+}
+
+/// Shared by every request.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub auth: Arc<AuthSettings>,
+    pub throttle: Arc<SignInThrottle>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl AppState {
+    pub fn new(db: Db, auth: AuthSettings, leptos_options: LeptosOptions) -> Self {
+        let throttle = Arc::new(SignInThrottle::new(auth.throttle));
+        Self {
+            db,
+            auth: Arc::new(auth),
+            throttle,
+            leptos_options,
+        }
+    }
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state, inside a server function or a page rendered on the server.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>().ok_or(crate::error::AppError::Internal)
+}

@@ -1,0 +1,71 @@
+//! Agents of an account.
+
+use sqlx::{Any, AnyExecutor, Row};
+
+use super::{StoreError, new_id, now_ms};
+use crate::domain::{Direction, Language, PersonName};
+
+/// One agent as stored.
+#[derive(Debug, Clone)]
+pub struct AgentRow {
+    pub id: String,
+    pub account_id: String,
+    pub name: String,
+    pub direction: Direction,
+    pub language: String,
+}
+
+pub async fn create<'c>(
+    ex: impl AnyExecutor<'c>,
+    account_id: &str,
+    name: &PersonName,
+    direction: Direction,
+    language: &Language,
+) -> Result<AgentRow, StoreError> {
+    let id = new_id();
+    sqlx::query::<Any>(
+        "INSERT INTO agents (id, account_id, name, direction, language, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+    )
+    .bind(&id)
+    .bind(account_id)
+    .bind(name.as_str())
+    .bind(direction.as_str())
+    .bind(language.as_str())
+    .bind(now_ms())
+    .execute(ex)
+    .await?;
+    Ok(AgentRow {
+        id,
+        account_id: account_id.to_owned(),
+        name: name.as_str().to_owned(),
+        direction,
+        language: language.as_str().to_owned(),
+    })
+}
+
+pub async fn list_by_account<'c>(
+    ex: impl AnyExecutor<'c>,
+    account_id: &str,
+) -> Result<Vec<AgentRow>, StoreError> {
+    let rows = sqlx::query::<Any>(
+        "SELECT id, account_id, name, direction, language FROM agents \
+         WHERE account_id = $1 ORDER BY LOWER(name), id",
+    )
+    .bind(account_id)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let direction: String = r.try_get("direction")?;
+            Ok(AgentRow {
+                id: r.try_get("id")?,
+                account_id: r.try_get("account_id")?,
+                name: r.try_get("name")?,
+                direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
+                language: r.try_get("language")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::from)
+}

@@ -1,0 +1,299 @@
+//! The command line (SPEC §5): `serve` (the default), `migrate`, `account`,
+//! `user`, `agent` and `demo`.
+
+use std::io::Read;
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Parser, Subcommand};
+
+use app::auth::throttle::ThrottleLimits;
+use app::domain::{AccountRole, StaffRole};
+use app::error::AppError;
+use app::provisioning::{self, NewUserRole};
+use app::state::AuthSettings;
+use app::store::Db;
+use app::store::audit::Actor;
+
+use crate::{ServeConfig, Server, default_site_root, shutdown_signal};
+
+/// The default database: a SQLite file under `data/`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/relais.db";
+
+#[derive(Debug, Parser)]
+#[command(name = "relais", version, about = "Relais: failover configuration for inbound voice agents")]
+pub struct Cli {
+    /// sqlite:PATH or postgres://… (env DATABASE_URL).
+    #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database, then serve the UI and the API (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Manage accounts.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage agents.
+    #[command(subcommand)]
+    Agent(AgentCommand),
+    /// Seed a demo: two accounts, staff and customer users, agents.
+    Demo,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "RELAIS_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: String,
+    /// Seed the demo first if the database has no account yet.
+    #[arg(long)]
+    pub demo: bool,
+    /// Mark session cookies Secure (set when served over https).
+    #[arg(long, env = "RELAIS_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// Take the client IP from X-Forwarded-For (only behind a trusted proxy).
+    #[arg(long, env = "RELAIS_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+    /// Minutes without a request before a session ends.
+    #[arg(long, env = "RELAIS_SESSION_IDLE_MINUTES", default_value_t = 120)]
+    pub session_idle_minutes: u64,
+    /// Minutes after sign-in before a session ends, whatever the activity.
+    #[arg(long, env = "RELAIS_SESSION_LIFETIME_MINUTES", default_value_t = 720)]
+    pub session_lifetime_minutes: u64,
+    /// Sign-in attempts allowed per minute from one IP address.
+    #[arg(long, env = "RELAIS_SIGNIN_PER_IP_PER_MINUTE", default_value_t = 30)]
+    pub signin_per_ip_per_minute: u32,
+    /// Sign-in attempts allowed per minute for one email.
+    #[arg(long, env = "RELAIS_SIGNIN_PER_EMAIL_PER_MINUTE", default_value_t = 5)]
+    pub signin_per_email_per_minute: u32,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Create an account (failover off).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        slug: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user; without --password-stdin a password is generated and printed once.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// A staff role: admin or csm.
+        #[arg(long, conflicts_with_all = ["account", "role"], required_unless_present = "account")]
+        staff: Option<String>,
+        /// The slug of the account the user belongs to.
+        #[arg(long, requires = "role")]
+        account: Option<String>,
+        /// The role in that account: owner, editor or viewer.
+        #[arg(long, requires = "account")]
+        role: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Create an agent; prints its id.
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        /// inbound or outbound.
+        #[arg(long)]
+        direction: String,
+        /// A supported locale, e.g. fr-FR.
+        #[arg(long)]
+        language: String,
+    },
+}
+
+pub fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("RELAIS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+const CLI_ACTOR: Actor = Actor::System("cli");
+
+/// One clear line for a refused command.
+fn explain(e: AppError) -> anyhow::Error {
+    anyhow!(app::messages::describe_en(&e))
+}
+
+async fn open(url: &str) -> anyhow::Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(url)))?;
+    db.migrate().await.context("cannot migrate the database")?;
+    Ok(db)
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let url = cli.database_url.clone();
+    match cli.command.unwrap_or(Command::Serve(ServeArgs {
+        addr: std::env::var("RELAIS_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into()),
+        session_idle_minutes: 120,
+        session_lifetime_minutes: 720,
+        signin_per_ip_per_minute: 30,
+        signin_per_email_per_minute: 5,
+        ..ServeArgs::default()
+    })) {
+        Command::Serve(args) => serve(&url, args).await,
+        Command::Migrate => {
+            open(&url).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::Account(AccountCommand::Create { name, slug }) => {
+            let db = open(&url).await?;
+            let account = provisioning::create_account(&db, &CLI_ACTOR, &name, &slug)
+                .await
+                .map_err(explain)?;
+            println!("created account {} ({})", account.slug, account.id);
+            Ok(())
+        }
+        Command::User(UserCommand::Create { email, name, staff, account, role, password_stdin }) => {
+            let role = match (staff, account, role) {
+                (Some(s), _, _) => NewUserRole::Staff(
+                    StaffRole::parse(&s).map_err(|_| anyhow!("--staff must be admin or csm"))?,
+                ),
+                (None, Some(account_slug), Some(r)) => NewUserRole::Member {
+                    account_slug,
+                    role: AccountRole::parse(&r)
+                        .map_err(|_| anyhow!("--role must be owner, editor or viewer"))?,
+                },
+                _ => return Err(anyhow!("give --staff ROLE, or --account SLUG with --role ROLE")),
+            };
+            let (password, generated) = if password_stdin {
+                let mut buf = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut buf)
+                    .context("cannot read the password from standard input")?;
+                (buf.trim_end_matches(['\r', '\n']).to_owned(), false)
+            } else {
+                (generate_password(), true)
+            };
+            let db = open(&url).await?;
+            let id = provisioning::create_user(&db, &CLI_ACTOR, &email, &name, &password, role)
+                .await
+                .map_err(explain)?;
+            println!("created user {} ({id})", email.trim().to_lowercase());
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            Ok(())
+        }
+        Command::Agent(AgentCommand::Create { account, name, direction, language }) => {
+            let db = open(&url).await?;
+            let agent = provisioning::create_agent(&db, &CLI_ACTOR, &account, &name, &direction, &language)
+                .await
+                .map_err(explain)?;
+            println!("{}", agent.id);
+            Ok(())
+        }
+        Command::Demo => {
+            let db = open(&url).await?;
+            crate::demo::seed(&db).await.map_err(explain)?;
+            crate::demo::print_sign_in(None);
+            Ok(())
+        }
+    }
+}
+
+/// A random password of 20 characters from an unambiguous alphabet (~115 bits).
+pub fn generate_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..20)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
+    let config = ServeConfig {
+        database_url: url.to_owned(),
+        addr: args
+            .addr
+            .parse()
+            .with_context(|| format!("--addr: not an address: {}", args.addr))?,
+        site_root: default_site_root(),
+        auth: AuthSettings {
+            idle_timeout: std::time::Duration::from_secs(args.session_idle_minutes * 60),
+            absolute_lifetime: std::time::Duration::from_secs(args.session_lifetime_minutes * 60),
+            secure_cookies: args.secure_cookies,
+            trust_forwarded_for: args.trust_forwarded_for,
+            throttle: ThrottleLimits {
+                per_ip_per_minute: args.signin_per_ip_per_minute,
+                per_email_per_minute: args.signin_per_email_per_minute,
+            },
+        },
+    };
+    let server = Server::bind(&config)
+        .await
+        .with_context(|| format!("cannot start on {} with {}", config.addr, redact(url)))?;
+    if args.demo && crate::demo::seed_if_empty(&server.state.db).await.map_err(explain)? {
+        tracing::info!("demo seeded");
+    }
+    let addr = server.local_addr();
+    println!("Relais is listening on http://{addr}");
+    if args.demo {
+        crate::demo::print_sign_in(Some(addr));
+    }
+    server.run(shutdown_signal()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("sqlite:data/relais.db"), "sqlite:data/relais.db");
+    }
+
+    #[test]
+    fn generated_passwords_pass_the_rule() {
+        let p = generate_password();
+        assert_eq!(p.len(), 20);
+        assert!(app::auth::password::check_new_password(&p, &[]).is_ok());
+    }
+}

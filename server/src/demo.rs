@@ -1,0 +1,83 @@
+//! The demo seed: two accounts (one with failover on), staff and customer
+//! users, inbound and outbound agents.
+
+use std::net::SocketAddr;
+
+use app::domain::{AccountRole, StaffRole};
+use app::error::AppError;
+use app::provisioning::{self, NewUserRole};
+use app::store::audit::Actor;
+use app::store::{Db, StoreError};
+use sqlx::Row;
+
+/// The password of every demo user (demo data only).
+pub const DEMO_PASSWORD: &str = "relais-demo-lantern-42";
+
+const DEMO: Actor = Actor::System("demo");
+
+/// Demo users: email, name, role.
+pub fn demo_users() -> Vec<(&'static str, &'static str, NewUserRole)> {
+    let member = |slug: &str, role| NewUserRole::Member { account_slug: slug.to_owned(), role };
+    vec![
+        ("admin@relais.example", "Alice Admin", NewUserRole::Staff(StaffRole::Admin)),
+        ("csm@relais.example", "Camille CSM", NewUserRole::Staff(StaffRole::Csm)),
+        ("owner@acme.example", "Olivia Owner", member("acme", AccountRole::Owner)),
+        ("editor@acme.example", "Eddie Editor", member("acme", AccountRole::Editor)),
+        ("viewer@acme.example", "Victor Viewer", member("acme", AccountRole::Viewer)),
+        ("owner@globex.example", "Gabriel Owner", member("globex", AccountRole::Owner)),
+    ]
+}
+
+/// Seeds the demo; fails (and writes nothing more) if it is already there.
+pub async fn seed(db: &Db) -> Result<(), AppError> {
+    provisioning::create_account(db, &DEMO, "Acme Santé", "acme").await?;
+    provisioning::create_account(db, &DEMO, "Globex Assurances", "globex").await?;
+    for (email, name, role) in demo_users() {
+        provisioning::create_user(db, &DEMO, email, name, DEMO_PASSWORD, role).await?;
+    }
+    for (account, name, direction, language) in [
+        ("acme", "Accueil standard", "inbound", "fr-FR"),
+        ("acme", "Prise de rendez-vous", "inbound", "fr-FR"),
+        ("acme", "Relance impayés", "outbound", "fr-FR"),
+        ("globex", "Claims hotline", "inbound", "en-GB"),
+        ("globex", "Renewal reminders", "outbound", "en-GB"),
+    ] {
+        provisioning::create_agent(db, &DEMO, account, name, direction, language).await?;
+    }
+    // Failover is a CSM's switch; the demo starts with it on for Acme.
+    sqlx::query::<sqlx::Any>("UPDATE accounts SET failover_enabled = 1 WHERE slug = 'acme'")
+        .execute(db.pool())
+        .await
+        .map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Seeds the demo when the database has no account; says whether it did.
+pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
+    let n: i64 = sqlx::query::<sqlx::Any>("SELECT COUNT(*) AS n FROM accounts")
+        .fetch_one(db.pool())
+        .await
+        .and_then(|r| r.try_get("n"))
+        .map_err(StoreError::from)?;
+    if n > 0 {
+        return Ok(false);
+    }
+    seed(db).await?;
+    Ok(true)
+}
+
+pub fn print_sign_in(addr: Option<SocketAddr>) {
+    if let Some(addr) = addr {
+        println!("Open http://{addr}/ and sign in with one of these demo users:");
+    } else {
+        println!("Demo seeded. Sign in with one of these demo users:");
+    }
+    for (email, _, role) in demo_users() {
+        let what = match role {
+            NewUserRole::Staff(r) => r.as_str().to_owned(),
+            NewUserRole::Member { account_slug, role } => format!("{role} of {account_slug}"),
+        };
+        println!("  {email:<24} {what}");
+    }
+    println!("  password: {DEMO_PASSWORD}");
+}

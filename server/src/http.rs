@@ -1,0 +1,148 @@
+//! The HTTP application: pages, server functions, sessions, and the guards
+//! every request passes (CSRF, security headers).
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use app::state::AppState;
+use app::store::sessions::DbSessionStore;
+use app::{App, shell};
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "relais_session";
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let idle = time::Duration::try_from(state.auth.idle_timeout).unwrap_or(time::Duration::hours(2));
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(state.auth.secure_cookies)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle));
+
+    let page_state = state.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            move || shell(page_state.leptos_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
+        .layer(sessions)
+        .layer(middleware::from_fn(csrf_guard))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Whether a state-changing request comes from this site. Browsers send
+/// `Sec-Fetch-Site` (and `Origin` on POST); a request without either is not a
+/// browser's cross-site request, so it may pass (it carries no ambient
+/// credentials of a victim).
+fn same_origin(req: &Request<Body>) -> bool {
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    match headers.get(header::ORIGIN) {
+        None => true,
+        Some(origin) => {
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+            let origin_host = origin
+                .to_str()
+                .ok()
+                .and_then(|o| o.split_once("://"))
+                .map(|(_, rest)| rest.trim_end_matches('/'));
+            matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
+        }
+    }
+}
+
+/// Refuses cross-site state-changing requests (CSRF). The runtime API uses
+/// bearer tokens, not cookies, and is left to its own checks.
+async fn csrf_guard(req: Request<Body>, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe && !req.uri().path().starts_with("/api/runtime/") && !same_origin(&req) {
+        tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+        return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
+    }
+    next.run(req).await
+}
+
+/// The policy for responses that didn't set their own (pages set one with
+/// their script nonce): nothing may run or be framed.
+const FALLBACK_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+async fn security_headers(req: Request<Body>, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(FALLBACK_CSP));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // Pages and API answers depend on who asks: never cache them.
+    let dynamic = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html") || ct.starts_with("application/json"));
+    if dynamic {
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn post(headers: &[(&str, &str)]) -> Request<Body> {
+        let mut b = Request::builder().method("POST").uri("/api/sign_in");
+        for (k, v) in headers {
+            b = b.header(*k, *v);
+        }
+        b.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn csrf_rules() {
+        assert!(same_origin(&post(&[("sec-fetch-site", "same-origin")])));
+        assert!(!same_origin(&post(&[("sec-fetch-site", "cross-site")])));
+        assert!(!same_origin(&post(&[("sec-fetch-site", "same-site")])));
+        assert!(same_origin(&post(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")])));
+        assert!(!same_origin(&post(&[("host", "127.0.0.1:3000"), ("origin", "https://evil.example")])));
+        assert!(!same_origin(&post(&[("host", "127.0.0.1:3000"), ("origin", "null")])));
+        assert!(same_origin(&post(&[])));
+    }
+}
