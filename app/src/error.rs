@@ -1,8 +1,8 @@
 //! The one error type of Relais server functions: what went wrong, in terms a page can show.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 use crate::domain::FieldErrors;
 
@@ -87,7 +87,9 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
             .unwrap_or(false);
         if let (false, Some(res)) = (plain_form, use_context::<leptos_axum::ResponseOptions>()) {
-            res.set_status(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+            res.set_status(
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            );
             if let AppError::TooManyRequests { retry_after_secs } = e {
                 res.insert_header(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }

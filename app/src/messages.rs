@@ -30,11 +30,11 @@ pub fn error_message(locale: Locale, e: &AppError) -> &'static str {
         AppError::Forbidden => td_string!(locale, err_forbidden),
         AppError::NotFound => td_string!(locale, err_not_found),
         AppError::TooManyRequests { .. } => td_string!(locale, err_too_many),
-        AppError::Invalid(f) => f
-            .0
-            .first()
-            .map(|f| field_message(locale, &f.code))
-            .unwrap_or(td_string!(locale, err_invalid_value)),
+        AppError::Invalid(f) => {
+            f.0.first()
+                .map(|f| field_message(locale, &f.code))
+                .unwrap_or(td_string!(locale, err_invalid_value))
+        }
         AppError::Conflict(what) => match what.as_str() {
             "slug" => td_string!(locale, err_taken_slug),
             "email" => td_string!(locale, err_taken_email),

@@ -10,13 +10,22 @@ use crate::store::audit::{self, Actor, Entry};
 use crate::store::{Db, accounts, agents, users};
 
 /// Creates an account; `Conflict("slug")` when the slug is taken.
-pub async fn create_account(db: &Db, actor: &Actor, name: &str, slug: &str) -> Result<accounts::AccountRow, AppError> {
+pub async fn create_account(
+    db: &Db,
+    actor: &Actor,
+    name: &str,
+    slug: &str,
+) -> Result<accounts::AccountRow, AppError> {
     let mut errors = FieldErrors::new();
     let name = errors.take("name", AccountName::parse(name));
     let slug = errors.take("slug", Slug::parse(slug));
     errors.into_result()?;
     let (name, slug) = (name.expect("checked"), slug.expect("checked"));
-    let mut tx = db.pool().begin().await.map_err(crate::store::StoreError::from)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(crate::store::StoreError::from)?;
     let account = accounts::create(&mut *tx, &name, &slug).await?;
     audit::record(
         &mut *tx,
@@ -39,7 +48,10 @@ pub async fn create_account(db: &Db, actor: &Actor, name: &str, slug: &str) -> R
 #[derive(Debug, Clone)]
 pub enum NewUserRole {
     Staff(StaffRole),
-    Member { account_slug: String, role: AccountRole },
+    Member {
+        account_slug: String,
+        role: AccountRole,
+    },
 }
 
 /// Creates a user with a password already checked against the strength rule.
@@ -54,8 +66,15 @@ pub async fn create_user(
     let mut errors = FieldErrors::new();
     let email = errors.take("email", Email::parse(email));
     let name = errors.take("name", PersonName::parse(name));
-    let inputs: Vec<&str> = email.iter().map(Email::as_str).chain(name.iter().map(PersonName::as_str)).collect();
-    errors.take("password", crate::auth::password::check_new_password(password, &inputs));
+    let inputs: Vec<&str> = email
+        .iter()
+        .map(Email::as_str)
+        .chain(name.iter().map(PersonName::as_str))
+        .collect();
+    errors.take(
+        "password",
+        crate::auth::password::check_new_password(password, &inputs),
+    );
     errors.into_result()?;
     let (email, name) = (email.expect("checked"), name.expect("checked"));
 
@@ -63,7 +82,9 @@ pub async fn create_user(
         NewUserRole::Member { account_slug, .. } => Some(
             accounts::find_by_slug(db.pool(), account_slug)
                 .await?
-                .ok_or_else(|| AppError::Invalid(FieldErrors::single("account", "unknown_account")))?,
+                .ok_or_else(|| {
+                    AppError::Invalid(FieldErrors::single("account", "unknown_account"))
+                })?,
         ),
         NewUserRole::Staff(_) => None,
     };
@@ -74,7 +95,11 @@ pub async fn create_user(
             AppError::Internal
         })?;
 
-    let mut tx = db.pool().begin().await.map_err(crate::store::StoreError::from)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(crate::store::StoreError::from)?;
     let user_id = users::create(&mut *tx, &email, &name, &hash).await?;
     let role_text = match &role {
         NewUserRole::Staff(r) => {
@@ -121,7 +146,11 @@ pub async fn create_agent(
     let account = accounts::find_by_slug(db.pool(), account_slug)
         .await?
         .ok_or_else(|| AppError::Invalid(FieldErrors::single("account", "unknown_account")))?;
-    let mut tx = db.pool().begin().await.map_err(crate::store::StoreError::from)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(crate::store::StoreError::from)?;
     let agent = agents::create(
         &mut *tx,
         &account.id,

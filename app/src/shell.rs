@@ -10,7 +10,7 @@ use leptos_router::{SsrMode, path};
 
 use crate::accounts::pages::{AccountPage, AccountsPage};
 use crate::auth::pages::SignInPage;
-use crate::auth::{Principal, SignIn, SignOut, current_user};
+use crate::auth::{Principal, SignOut, current_user};
 use crate::error::AppError;
 use crate::i18n::*;
 
@@ -56,11 +56,12 @@ fn set_content_security_policy() {
     }
 }
 
-/// Who is signed in, and the actions that change it.
+/// Who is signed in, and signing out. (Signing in is the sign-in page's own
+/// action: created inside the routes, it sees the error a no-JavaScript form
+/// post brings back in the URL.)
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<Result<Option<Principal>, AppError>>,
-    pub sign_in: ServerAction<SignIn>,
     pub sign_out: ServerAction<SignOut>,
 }
 
@@ -70,14 +71,6 @@ const LOCALE_COOKIE_MAX_AGE_MS: i64 = 365 * 24 * 3600 * 1000;
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let sign_in = ServerAction::<SignIn>::new();
-    let sign_out = ServerAction::<SignOut>::new();
-    let user = Resource::new(
-        move || (sign_in.version().get(), sign_out.version().get()),
-        |_| current_user(),
-    );
-    provide_context(Auth { user, sign_in, sign_out });
-
     let cookie_options = CookieOptions::<Locale>::default()
         .max_age(LOCALE_COOKIE_MAX_AGE_MS)
         .path("/");
@@ -86,17 +79,27 @@ pub fn App() -> impl IntoView {
             <Stylesheet id="leptos" href="/pkg/relais.css" />
             <Title text="Relais" />
             <Router>
-                <Header />
-                <main class="main">
-                    <Routes fallback=|| view! { <NotFound /> }>
-                        <Route path=path!("/") view=Home ssr=SsrMode::Async />
-                        <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
-                        <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
-                        <Route path=path!("/accounts/:slug") view=AccountPage ssr=SsrMode::Async />
-                    </Routes>
-                </main>
+                <Layout />
             </Router>
         </I18nContextProvider>
+    }
+}
+
+#[component]
+fn Layout() -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let user = Resource::new(move || sign_out.version().get(), |_| current_user());
+    provide_context(Auth { user, sign_out });
+    view! {
+        <Header />
+        <main class="main">
+            <Routes fallback=|| view! { <NotFound /> }>
+                <Route path=path!("/") view=Home ssr=SsrMode::Async />
+                <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
+                <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
+                <Route path=path!("/accounts/:slug") view=AccountPage ssr=SsrMode::Async />
+            </Routes>
+        </main>
     }
 }
 
@@ -240,7 +243,11 @@ pub fn error_view(e: AppError) -> AnyView {
     match e {
         AppError::Unauthenticated => {
             let here = use_location();
-            let next = format!("{}{}", here.pathname.get_untracked(), here.search.get_untracked());
+            let next = format!(
+                "{}{}",
+                here.pathname.get_untracked(),
+                here.search.get_untracked()
+            );
             let path = format!("/signin?next={}", urlencode(&next));
             view! { <Redirect path /> }.into_any()
         }
@@ -262,7 +269,9 @@ pub fn urlencode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }

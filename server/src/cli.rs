@@ -20,7 +20,11 @@ use crate::{ServeConfig, Server, default_site_root, shutdown_signal};
 pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/relais.db";
 
 #[derive(Debug, Parser)]
-#[command(name = "relais", version, about = "Relais: failover configuration for inbound voice agents")]
+#[command(
+    name = "relais",
+    version,
+    about = "Relais: failover configuration for inbound voice agents"
+)]
 pub struct Cli {
     /// sqlite:PATH or postgres://… (env DATABASE_URL).
     #[arg(long, global = true, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
@@ -189,7 +193,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created account {} ({})", account.slug, account.id);
             Ok(())
         }
-        Command::User(UserCommand::Create { email, name, staff, account, role, password_stdin }) => {
+        Command::User(UserCommand::Create {
+            email,
+            name,
+            staff,
+            account,
+            role,
+            password_stdin,
+        }) => {
             let role = match (staff, account, role) {
                 (Some(s), _, _) => NewUserRole::Staff(
                     StaffRole::parse(&s).map_err(|_| anyhow!("--staff must be admin or csm"))?,
@@ -199,7 +210,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     role: AccountRole::parse(&r)
                         .map_err(|_| anyhow!("--role must be owner, editor or viewer"))?,
                 },
-                _ => return Err(anyhow!("give --staff ROLE, or --account SLUG with --role ROLE")),
+                _ => {
+                    return Err(anyhow!(
+                        "give --staff ROLE, or --account SLUG with --role ROLE"
+                    ));
+                }
             };
             let (password, generated) = if password_stdin {
                 let mut buf = String::new();
@@ -220,11 +235,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Agent(AgentCommand::Create { account, name, direction, language }) => {
+        Command::Agent(AgentCommand::Create {
+            account,
+            name,
+            direction,
+            language,
+        }) => {
             let db = open(&url).await?;
-            let agent = provisioning::create_agent(&db, &CLI_ACTOR, &account, &name, &direction, &language)
-                .await
-                .map_err(explain)?;
+            let agent =
+                provisioning::create_agent(&db, &CLI_ACTOR, &account, &name, &direction, &language)
+                    .await
+                    .map_err(explain)?;
             println!("{}", agent.id);
             Ok(())
         }
@@ -269,7 +290,11 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let server = Server::bind(&config)
         .await
         .with_context(|| format!("cannot start on {} with {}", config.addr, redact(url)))?;
-    if args.demo && crate::demo::seed_if_empty(&server.state.db).await.map_err(explain)? {
+    if args.demo
+        && crate::demo::seed_if_empty(&server.state.db)
+            .await
+            .map_err(explain)?
+    {
         tracing::info!("demo seeded");
     }
     let addr = server.local_addr();

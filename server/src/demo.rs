@@ -17,14 +17,41 @@ const DEMO: Actor = Actor::System("demo");
 
 /// Demo users: email, name, role.
 pub fn demo_users() -> Vec<(&'static str, &'static str, NewUserRole)> {
-    let member = |slug: &str, role| NewUserRole::Member { account_slug: slug.to_owned(), role };
+    let member = |slug: &str, role| NewUserRole::Member {
+        account_slug: slug.to_owned(),
+        role,
+    };
     vec![
-        ("admin@relais.example", "Alice Admin", NewUserRole::Staff(StaffRole::Admin)),
-        ("csm@relais.example", "Camille CSM", NewUserRole::Staff(StaffRole::Csm)),
-        ("owner@acme.example", "Olivia Owner", member("acme", AccountRole::Owner)),
-        ("editor@acme.example", "Eddie Editor", member("acme", AccountRole::Editor)),
-        ("viewer@acme.example", "Victor Viewer", member("acme", AccountRole::Viewer)),
-        ("owner@globex.example", "Gabriel Owner", member("globex", AccountRole::Owner)),
+        (
+            "admin@relais.example",
+            "Alice Admin",
+            NewUserRole::Staff(StaffRole::Admin),
+        ),
+        (
+            "csm@relais.example",
+            "Camille CSM",
+            NewUserRole::Staff(StaffRole::Csm),
+        ),
+        (
+            "owner@acme.example",
+            "Olivia Owner",
+            member("acme", AccountRole::Owner),
+        ),
+        (
+            "editor@acme.example",
+            "Eddie Editor",
+            member("acme", AccountRole::Editor),
+        ),
+        (
+            "viewer@acme.example",
+            "Victor Viewer",
+            member("acme", AccountRole::Viewer),
+        ),
+        (
+            "owner@globex.example",
+            "Gabriel Owner",
+            member("globex", AccountRole::Owner),
+        ),
     ]
 }
 

@@ -22,7 +22,8 @@ pub const SESSION_COOKIE: &str = "relais_session";
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let idle = time::Duration::try_from(state.auth.idle_timeout).unwrap_or(time::Duration::hours(2));
+    let idle =
+        time::Duration::try_from(state.auth.idle_timeout).unwrap_or(time::Duration::hours(2));
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
@@ -44,7 +45,10 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(page_state.leptos_options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
             {
                 let state = state.clone();
                 move || provide_context(state.clone())
@@ -101,15 +105,22 @@ async fn csrf_guard(req: Request<Body>, next: Next) -> Response {
 
 /// The policy for responses that didn't set their own (pages set one with
 /// their script nonce): nothing may run or be framed.
-const FALLBACK_CSP: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const FALLBACK_CSP: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 async fn security_headers(req: Request<Body>, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(FALLBACK_CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     // Pages and API answers depend on who asks: never cache them.
     let dynamic = h
@@ -140,9 +151,18 @@ mod tests {
         assert!(same_origin(&post(&[("sec-fetch-site", "same-origin")])));
         assert!(!same_origin(&post(&[("sec-fetch-site", "cross-site")])));
         assert!(!same_origin(&post(&[("sec-fetch-site", "same-site")])));
-        assert!(same_origin(&post(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000")])));
-        assert!(!same_origin(&post(&[("host", "127.0.0.1:3000"), ("origin", "https://evil.example")])));
-        assert!(!same_origin(&post(&[("host", "127.0.0.1:3000"), ("origin", "null")])));
+        assert!(same_origin(&post(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000")
+        ])));
+        assert!(!same_origin(&post(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://evil.example")
+        ])));
+        assert!(!same_origin(&post(&[
+            ("host", "127.0.0.1:3000"),
+            ("origin", "null")
+        ])));
         assert!(same_origin(&post(&[])));
     }
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
+use crate::auth::SignIn;
 use crate::i18n::*;
 use crate::messages::error_message;
 use crate::shell::Auth;
@@ -10,16 +11,23 @@ use crate::shell::Auth;
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
+    let sign_in = ServerAction::<SignIn>::new();
+    // Signed in: the header (outside the routes) learns who it is now.
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_in.value().get() {
+            auth.user.refetch();
+        }
+    });
     let i18n = use_i18n();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
-    let result = auth.sign_in.value();
+    let result = sign_in.value();
     let error = move || result.get().and_then(Result::err);
     view! {
         <section class="card narrow signin">
             <h1>{t!(i18n, signin_title)}</h1>
             <p class="muted">{t!(i18n, tagline)}</p>
-            <ActionForm action=auth.sign_in attr:class="form">
+            <ActionForm action=sign_in attr:class="form">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="email">{t!(i18n, email)}</label>
@@ -45,9 +53,9 @@ pub fn SignInPage() -> impl IntoView {
                             }
                         })
                 }}
-                <button type="submit" class="button primary" disabled=move || auth.sign_in.pending().get()>
+                <button type="submit" class="button primary" disabled=move || sign_in.pending().get()>
                     {move || {
-                        if auth.sign_in.pending().get() {
+                        if sign_in.pending().get() {
                             t_string!(i18n, signing_in)
                         } else {
                             t_string!(i18n, sign_in)

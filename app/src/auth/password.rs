@@ -2,7 +2,9 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 use crate::domain::check_password_shape;
@@ -54,7 +56,9 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;
         };
-        let ok = hasher().verify_password(password.as_bytes(), &parsed).is_ok();
+        let ok = hasher()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok();
         ok && known
     })
     .await
@@ -79,7 +83,9 @@ mod tests {
 
     #[tokio::test]
     async fn hash_then_verify() {
-        let h = hash_password("correct horse battery staple".into()).await.unwrap();
+        let h = hash_password("correct horse battery staple".into())
+            .await
+            .unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify_password("correct horse battery staple".into(), Some(h.clone())).await);
         assert!(!verify_password("wrong horse battery staple".into(), Some(h)).await);
@@ -88,8 +94,14 @@ mod tests {
 
     #[test]
     fn strength() {
-        assert_eq!(check_new_password("password1234", &[]), Err("password_weak"));
-        assert_eq!(check_new_password("ana@example.com1", &["ana@example.com"]), Err("password_weak"));
+        assert_eq!(
+            check_new_password("password1234", &[]),
+            Err("password_weak")
+        );
+        assert_eq!(
+            check_new_password("ana@example.com1", &["ana@example.com"]),
+            Err("password_weak")
+        );
         assert_eq!(check_new_password("short", &[]), Err("password_too_short"));
         assert!(check_new_password("violet-harbour-93-lantern", &[]).is_ok());
     }

@@ -47,7 +47,10 @@ pub async fn client_ip(state: &AppState) -> Option<IpAddr> {
 
 /// Loads the principal of a session, refusing an expired session or a
 /// disabled user (and forgetting the session then).
-pub async fn principal_of(state: &AppState, session: &Session) -> Result<Option<Principal>, AppError> {
+pub async fn principal_of(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<Principal>, AppError> {
     let uid: Option<String> = session.get(USER_ID).await.map_err(|_| AppError::Internal)?;
     let Some(uid) = uid else { return Ok(None) };
     let signed_in_at: i64 = session
@@ -56,7 +59,7 @@ pub async fn principal_of(state: &AppState, session: &Session) -> Result<Option<
         .map_err(|_| AppError::Internal)?
         .unwrap_or(0);
     let lifetime_ms = state.auth.absolute_lifetime.as_millis() as i64;
-    if now_ms().saturating_sub(signed_in_at) > lifetime_ms {
+    if now_ms().saturating_sub(signed_in_at) >= lifetime_ms {
         let _ = session.flush().await;
         return Ok(None);
     }
@@ -95,10 +98,16 @@ pub async fn require(perm: Permission, account_id: Option<&str>) -> Result<Princ
 
 /// Only local paths are followed after sign-in (no open redirect).
 fn safe_next(next: Option<String>) -> Option<String> {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/api/"))
+    next.filter(|n| {
+        n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/api/")
+    })
 }
 
-pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<(), AppError> {
     let state = app_state()?;
     let ip = client_ip(&state).await;
     if let Err(wait) = state.throttle.check(ip, &email) {
@@ -119,8 +128,14 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     let session = session().await?;
     // A new id at sign-in: a session id planted before sign-in is worthless.
     session.cycle_id().await.map_err(|_| AppError::Internal)?;
-    session.insert(USER_ID, &user.id).await.map_err(|_| AppError::Internal)?;
-    session.insert(SIGNED_IN_AT, now_ms()).await.map_err(|_| AppError::Internal)?;
+    session
+        .insert(USER_ID, &user.id)
+        .await
+        .map_err(|_| AppError::Internal)?;
+    session
+        .insert(SIGNED_IN_AT, now_ms())
+        .await
+        .map_err(|_| AppError::Internal)?;
     let home = match safe_next(next) {
         Some(n) => n,
         None => {
@@ -152,7 +167,10 @@ mod tests {
 
     #[test]
     fn next_must_be_local() {
-        assert_eq!(safe_next(Some("/accounts/acme".into())).as_deref(), Some("/accounts/acme"));
+        assert_eq!(
+            safe_next(Some("/accounts/acme".into())).as_deref(),
+            Some("/accounts/acme")
+        );
         assert_eq!(safe_next(Some("//evil.example".into())), None);
         assert_eq!(safe_next(Some("https://evil.example".into())), None);
         assert_eq!(safe_next(Some("/\\evil.example".into())), None);

@@ -46,7 +46,9 @@ impl SignInThrottle {
     pub fn check(&self, ip: Option<IpAddr>, email: &str) -> Result<(), Duration> {
         let now = DefaultClock::default().now();
         if let Some(ip) = ip {
-            self.by_ip.check_key(&ip).map_err(|n| n.wait_time_from(now))?;
+            self.by_ip
+                .check_key(&ip)
+                .map_err(|n| n.wait_time_from(now))?;
         }
         self.by_email
             .check_key(&email.trim().to_lowercase())
@@ -69,7 +71,10 @@ mod tests {
 
     #[test]
     fn email_limit_applies_whatever_the_case() {
-        let t = SignInThrottle::new(ThrottleLimits { per_ip_per_minute: 100, per_email_per_minute: 2 });
+        let t = SignInThrottle::new(ThrottleLimits {
+            per_ip_per_minute: 100,
+            per_email_per_minute: 2,
+        });
         assert!(t.check(None, "a@example.com").is_ok());
         assert!(t.check(None, "A@example.com").is_ok());
         let wait = t.check(None, " a@EXAMPLE.com").unwrap_err();
@@ -79,7 +84,10 @@ mod tests {
 
     #[test]
     fn ip_limit() {
-        let t = SignInThrottle::new(ThrottleLimits { per_ip_per_minute: 1, per_email_per_minute: 100 });
+        let t = SignInThrottle::new(ThrottleLimits {
+            per_ip_per_minute: 1,
+            per_email_per_minute: 100,
+        });
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         assert!(t.check(Some(ip), "a@example.com").is_ok());
         assert!(t.check(Some(ip), "b@example.com").is_err());

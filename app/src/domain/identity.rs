@@ -129,7 +129,10 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
+        assert_eq!(
+            Email::parse(" Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
         assert_eq!(Email::parse(""), Err("required"));
         assert_eq!(Email::parse("not-an-email"), Err("invalid_email"));
         assert_eq!(Email::parse("root@localhost"), Err("invalid_email"));
@@ -157,7 +160,10 @@ mod tests {
     #[test]
     fn password_shape() {
         assert_eq!(check_password_shape(""), Err("required"));
-        assert_eq!(check_password_shape("short-pass1"), Err("password_too_short"));
+        assert_eq!(
+            check_password_shape("short-pass1"),
+            Err("password_too_short")
+        );
         assert!(check_password_shape("long enough pass").is_ok());
         assert_eq!(check_password_shape(&"x".repeat(129)), Err("too_long"));
     }

@@ -7,4 +7,4 @@ mod roles;
 
 pub use fields::{FieldError, FieldErrors};
 pub use identity::{AccountName, Email, PersonName, Slug, check_password_shape};
-pub use roles::{AccountRole, Direction, Language, Permission, StaffRole, LANGUAGES};
+pub use roles::{AccountRole, Direction, LANGUAGES, Language, Permission, StaffRole};

@@ -136,7 +136,16 @@ mod tests {
 
     #[test]
     fn staff_roles() {
-        for p in [ListAllAccounts, ViewAccount, SwitchFailover, ManageAccountUsers, ManageAccountSettings, EditFailoverConfig, ReadAudit, Administer] {
+        for p in [
+            ListAllAccounts,
+            ViewAccount,
+            SwitchFailover,
+            ManageAccountUsers,
+            ManageAccountSettings,
+            EditFailoverConfig,
+            ReadAudit,
+            Administer,
+        ] {
             assert!(p.allowed(Some(StaffRole::Admin), None), "admin {p:?}");
         }
         assert!(SwitchFailover.allowed(Some(StaffRole::Csm), None));
@@ -147,10 +156,16 @@ mod tests {
 
     #[test]
     fn customer_roles() {
-        assert!(!ViewAccount.allowed(None, None), "a non-member sees nothing");
+        assert!(
+            !ViewAccount.allowed(None, None),
+            "a non-member sees nothing"
+        );
         for role in [Viewer, Editor, Owner] {
             assert!(ViewAccount.allowed(None, Some(role)));
-            assert!(!SwitchFailover.allowed(None, Some(role)), "customers never switch failover");
+            assert!(
+                !SwitchFailover.allowed(None, Some(role)),
+                "customers never switch failover"
+            );
             assert!(!ListAllAccounts.allowed(None, Some(role)));
             assert!(!Administer.allowed(None, Some(role)));
         }

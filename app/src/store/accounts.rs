@@ -64,7 +64,10 @@ pub async fn find_by_slug<'c>(
     slug: &str,
 ) -> Result<Option<AccountRow>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE slug = $1");
-    let r = sqlx::query::<Any>(&sql).bind(slug).fetch_optional(ex).await?;
+    let r = sqlx::query::<Any>(&sql)
+        .bind(slug)
+        .fetch_optional(ex)
+        .await?;
     Ok(r.as_ref().map(row).transpose()?)
 }
 
@@ -104,7 +107,9 @@ pub async fn search(
     let pattern = like_pattern(term);
     // Restricting to a set of ids (a customer's memberships) is done with a
     // JSON-free IN list of bound parameters.
-    let mut filter = String::from("($1 = '' OR LOWER(a.name) LIKE $2 ESCAPE '\\' OR a.slug LIKE $2 ESCAPE '\\')");
+    let mut filter = String::from(
+        "($1 = '' OR LOWER(a.name) LIKE $2 ESCAPE '\\' OR a.slug LIKE $2 ESCAPE '\\')",
+    );
     if let Some(ids) = only_ids {
         if ids.is_empty() {
             return Ok((Vec::new(), 0));

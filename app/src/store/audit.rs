@@ -7,8 +7,14 @@ use super::{StoreError, new_id, now_ms};
 /// Who made a change.
 #[derive(Debug, Clone)]
 pub enum Actor {
-    User { id: String, email: String },
-    Token { id: String, name: String },
+    User {
+        id: String,
+        email: String,
+    },
+    Token {
+        id: String,
+        name: String,
+    },
     /// The command line, run by whoever has the database.
     System(&'static str),
 }

@@ -146,7 +146,9 @@ impl Db {
 }
 
 fn prepare_sqlite_path(url: &mut String) {
-    let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+    let rest = url
+        .trim_start_matches("sqlite://")
+        .trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
         return;
@@ -157,7 +159,11 @@ fn prepare_sqlite_path(url: &mut String) {
         }
     }
     if !url.contains("mode=") {
-        url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+        url.push_str(if url.contains('?') {
+            "&mode=rwc"
+        } else {
+            "?mode=rwc"
+        });
     }
 }
 

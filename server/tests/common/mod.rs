@@ -1,0 +1,238 @@
+//! Test harness: a real Relais on a random port with a fresh database (a
+//! SQLite file, or a new PostgreSQL database), driven over real HTTP.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use app::store::Db;
+use relais_server::{ServeConfig, Server};
+use sqlx::Connection;
+use tokio::sync::oneshot;
+
+pub use relais_server::demo::DEMO_PASSWORD;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Backend)` once on SQLite and once on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(crate::common::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if crate::common::postgres_available() {
+                    super::$name(crate::common::Backend::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+
+/// The PostgreSQL server tests use (a database is created per test on it).
+pub fn postgres_url() -> Option<String> {
+    std::env::var("RELAIS_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// Whether PostgreSQL tests can run; on CI a missing server is a failure.
+pub fn postgres_available() -> bool {
+    if postgres_url().is_some() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "RELAIS_TEST_POSTGRES_URL is not set: PostgreSQL tests cannot be skipped on CI (run `make test`)"
+        );
+    }
+    eprintln!("skipped: RELAIS_TEST_POSTGRES_URL is not set (`make test` starts a PostgreSQL)");
+    false
+}
+
+/// A fresh, empty database; a SQLite file is removed on drop.
+pub struct TestDb {
+    pub url: String,
+    file_dir: Option<PathBuf>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.file_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+pub async fn fresh_db(backend: Backend) -> TestDb {
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("relais-test-{unique}"));
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            TestDb {
+                url: format!("sqlite:{}", dir.join("relais.db").display()),
+                file_dir: Some(dir),
+            }
+        }
+        Backend::Postgres => {
+            let admin = postgres_url().expect("PostgreSQL URL");
+            sqlx::any::install_default_drivers();
+            let mut conn = sqlx::AnyConnection::connect(&admin)
+                .await
+                .expect("connect to PostgreSQL");
+            let name = format!("relais_t_{unique}");
+            sqlx::query::<sqlx::Any>(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let _ = conn.close().await;
+            let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+            TestDb {
+                url: format!("{base}/{name}"),
+                file_dir: None,
+            }
+        }
+    }
+}
+
+/// A running Relais.
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub db: Db,
+    pub backend: Backend,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Starts Relais with a configuration adjusted by `tweak`.
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfig)) -> TestApp {
+        let test_db = fresh_db(backend).await;
+        let mut config = ServeConfig::for_database(&test_db.url);
+        tweak(&mut config);
+        let server = Server::bind(&config).await.expect("server starts");
+        let addr = server.local_addr();
+        let db = server.state.db.clone();
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server
+                .run(async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("server runs");
+        });
+        TestApp {
+            addr,
+            base: format!("http://{addr}"),
+            db,
+            backend,
+            shutdown: Some(tx),
+            task: Some(task),
+            _db: test_db,
+        }
+    }
+
+    /// Spawns and seeds the demo (accounts acme and globex, their users).
+    pub async fn with_demo(backend: Backend) -> TestApp {
+        let app = Self::spawn(backend).await;
+        relais_server::demo::seed(&app.db)
+            .await
+            .expect("demo seeds");
+        app
+    }
+
+    /// A browser-like client with its own cookie jar that doesn't follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Calls a server function the way the hydrated page does (form-encoded,
+    /// JSON answer, same-origin).
+    pub async fn call(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header("accept", "application/json")
+            .header("origin", &self.base)
+            .header("sec-fetch-site", "same-origin")
+            .form(form)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        email: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.call(
+            client,
+            "sign_in",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    /// A client signed in as `email` with the demo password.
+    pub async fn signed_in(&self, email: &str) -> reqwest::Client {
+        let c = self.client();
+        let res = self.sign_in(&c, email, DEMO_PASSWORD).await;
+        assert_eq!(res.status(), 200, "sign-in of {email}");
+        c
+    }
+
+    /// The signed-in user as the server sees it (JSON), `null` when none.
+    pub async fn whoami(&self, client: &reqwest::Client) -> serde_json::Value {
+        let res = self.call(client, "whoami", &[]).await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
