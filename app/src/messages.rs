@@ -18,6 +18,7 @@ pub fn field_message(locale: Locale, code: &str) -> &'static str {
         "invalid_choice" => td_string!(locale, err_invalid_choice),
         "unsupported_language" => td_string!(locale, err_unsupported_language),
         "unknown_account" => td_string!(locale, err_unknown_account),
+        "unknown_user" => td_string!(locale, err_unknown_user),
         _ => td_string!(locale, err_invalid_value),
     }
 }

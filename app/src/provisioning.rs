@@ -177,3 +177,30 @@ pub async fn create_agent(
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(agent)
 }
+
+/// Gives an existing user a role in one more account.
+pub async fn add_member(db: &Db, actor: &Actor, account_slug: &str, email: &str, role: AccountRole) -> Result<(), AppError> {
+    let account = accounts::find_by_slug(db.pool(), account_slug)
+        .await?
+        .ok_or_else(|| AppError::Invalid(FieldErrors::single("account", "unknown_account")))?;
+    let user = users::find_by_email(db.pool(), email)
+        .await?
+        .ok_or_else(|| AppError::Invalid(FieldErrors::single("email", "unknown_user")))?;
+    let mut tx = db.pool().begin().await.map_err(crate::store::StoreError::from)?;
+    users::add_membership(&mut *tx, &account.id, &user.id, role).await?;
+    audit::record(
+        &mut *tx,
+        Entry {
+            actor,
+            account_id: Some(&account.id),
+            action: "membership.create",
+            subject: Some(&user.email),
+            before: None,
+            after: Some(serde_json::json!({"email": user.email, "role": role.as_str()})),
+            client_ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(())
+}

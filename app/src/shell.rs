@@ -143,10 +143,11 @@ fn Header() -> impl IntoView {
 fn UserNav(p: Principal) -> impl IntoView {
     let auth = expect_context::<Auth>();
     let i18n = use_i18n();
-    let role = match (p.staff, p.memberships.first()) {
-        (Some(crate::domain::StaffRole::Admin), _) => Some(t_string!(i18n, role_admin)),
-        (Some(crate::domain::StaffRole::Csm), _) => Some(t_string!(i18n, role_csm)),
-        _ => None,
+    let staff = p.staff;
+    let role = move || match staff {
+        Some(crate::domain::StaffRole::Admin) => Some(t_string!(i18n, role_admin)),
+        Some(crate::domain::StaffRole::Csm) => Some(t_string!(i18n, role_csm)),
+        None => None,
     };
     let switcher = (p.staff.is_none() && p.memberships.len() > 1).then(|| {
         let links = p
@@ -177,7 +178,7 @@ fn UserNav(p: Principal) -> impl IntoView {
         </nav>
         <div class="who">
             <span class="who-name">{t!(i18n, signed_in_as, name = move || name.clone())}</span>
-            {role.map(|r| view! { <span class="badge">{r}</span> })}
+            {move || role().map(|r| view! { <span class="badge">{r}</span> })}
             <ActionForm action=auth.sign_out attr:class="inline">
                 <button type="submit" class="button link">{t!(i18n, nav_sign_out)}</button>
             </ActionForm>

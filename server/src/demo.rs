@@ -52,6 +52,11 @@ pub fn demo_users() -> Vec<(&'static str, &'static str, NewUserRole)> {
             "Gabriel Owner",
             member("globex", AccountRole::Owner),
         ),
+        (
+            "partner@agency.example",
+            "Paula Partner",
+            member("acme", AccountRole::Editor),
+        ),
     ]
 }
 
@@ -62,6 +67,8 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
     for (email, name, role) in demo_users() {
         provisioning::create_user(db, &DEMO, email, name, DEMO_PASSWORD, role).await?;
     }
+    // A consultant who works for both customers.
+    provisioning::add_member(db, &DEMO, "globex", "partner@agency.example", AccountRole::Viewer).await?;
     for (account, name, direction, language) in [
         ("acme", "Accueil standard", "inbound", "fr-FR"),
         ("acme", "Prise de rendez-vous", "inbound", "fr-FR"),
@@ -102,6 +109,9 @@ pub fn print_sign_in(addr: Option<SocketAddr>) {
     for (email, _, role) in demo_users() {
         let what = match role {
             NewUserRole::Staff(r) => r.as_str().to_owned(),
+            NewUserRole::Member { account_slug, role } if email.starts_with("partner@") => {
+                format!("{role} of {account_slug}, viewer of globex")
+            }
             NewUserRole::Member { account_slug, role } => format!("{role} of {account_slug}"),
         };
         println!("  {email:<24} {what}");

@@ -1,0 +1,93 @@
+// A fresh Relais per test: its own SQLite file, the demo seeded, the real
+// binary on a random port.
+import { test as base, expect, Page } from '@playwright/test';
+import { spawn, execFileSync, ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = process.env.RELAIS_BIN ?? path.join(ROOT, 'target/debug/relais');
+const SITE = process.env.LEPTOS_SITE_ROOT ?? path.join(ROOT, 'target/site');
+export const DEMO_PASSWORD = 'relais-demo-lantern-42';
+
+export type Relais = {
+  url: string;
+  databaseUrl: string;
+  cli: (...args: string[]) => string;
+};
+
+async function started(proc: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`relais did not start in 30 s:\n${out}`)), 30_000);
+    proc.stdout!.on('data', (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`relais exited with ${code}:\n${out}`));
+    });
+  });
+}
+
+export const test = base.extend<{ relais: Relais }>({
+  relais: async ({}, use) => {
+    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`cargo leptos build\` (make test does)`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'relais-e2e-'));
+    const databaseUrl = `sqlite:${dir}/relais.db`;
+    const env = { ...process.env, LEPTOS_SITE_ROOT: SITE, RELAIS_LOG: 'warn' };
+    const cli = (...args: string[]) =>
+      execFileSync(BIN, ['--database-url', databaseUrl, ...args], { encoding: 'utf8', env });
+    cli('demo');
+    const proc = spawn(BIN, ['--database-url', databaseUrl, 'serve', '--addr', '127.0.0.1:0'], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const url = await started(proc);
+      await use({ url, databaseUrl, cli });
+    } finally {
+      if (proc.exitCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+  baseURL: async ({ relais }, use) => {
+    await use(relais.url);
+  },
+  // A script error or a console error (a failed hydration, say) fails the test.
+  page: async ({ page }, use) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) errors.push(`console: ${m.text()}`);
+    });
+    await use(page);
+    expect(errors, 'errors in the browser').toEqual([]);
+  },
+});
+
+/** Waits until the WebAssembly has taken over the server-rendered page. */
+export async function hydrated(page: Page) {
+  await page.locator('body[data-hydrated]').waitFor({ state: 'attached' });
+}
+
+/** Signs in through the form, as a person would. */
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD, opts = { js: true }) {
+  await page.goto('/signin');
+  if (opts.js) await hydrated(page);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+export { expect };
