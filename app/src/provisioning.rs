@@ -179,14 +179,24 @@ pub async fn create_agent(
 }
 
 /// Gives an existing user a role in one more account.
-pub async fn add_member(db: &Db, actor: &Actor, account_slug: &str, email: &str, role: AccountRole) -> Result<(), AppError> {
+pub async fn add_member(
+    db: &Db,
+    actor: &Actor,
+    account_slug: &str,
+    email: &str,
+    role: AccountRole,
+) -> Result<(), AppError> {
     let account = accounts::find_by_slug(db.pool(), account_slug)
         .await?
         .ok_or_else(|| AppError::Invalid(FieldErrors::single("account", "unknown_account")))?;
     let user = users::find_by_email(db.pool(), email)
         .await?
         .ok_or_else(|| AppError::Invalid(FieldErrors::single("email", "unknown_user")))?;
-    let mut tx = db.pool().begin().await.map_err(crate::store::StoreError::from)?;
+    let mut tx = db
+        .pool()
+        .begin()
+        .await
+        .map_err(crate::store::StoreError::from)?;
     users::add_membership(&mut *tx, &account.id, &user.id, role).await?;
     audit::record(
         &mut *tx,

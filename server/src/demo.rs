@@ -68,7 +68,14 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
         provisioning::create_user(db, &DEMO, email, name, DEMO_PASSWORD, role).await?;
     }
     // A consultant who works for both customers.
-    provisioning::add_member(db, &DEMO, "globex", "partner@agency.example", AccountRole::Viewer).await?;
+    provisioning::add_member(
+        db,
+        &DEMO,
+        "globex",
+        "partner@agency.example",
+        AccountRole::Viewer,
+    )
+    .await?;
     for (account, name, direction, language) in [
         ("acme", "Accueil standard", "inbound", "fr-FR"),
         ("acme", "Prise de rendez-vous", "inbound", "fr-FR"),
