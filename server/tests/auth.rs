@@ -133,7 +133,7 @@ async fn sign_in_is_throttled_per_email(backend: Backend) {
         .unwrap()
         .parse()
         .unwrap();
-    assert!(retry >= 1 && retry <= 60, "retry-after {retry}");
+    assert!((1..=60).contains(&retry), "retry-after {retry}");
     let body: serde_json::Value = res.json().await.unwrap();
     assert!(body.get("TooManyRequests").is_some(), "{body}");
     // Another email is not affected.

@@ -69,7 +69,7 @@ async fn accounts_are_created_found_and_searched(backend: Backend) {
     let (all, total) = accounts::search(db.pool(), "", None, 10, 0).await.unwrap();
     assert_eq!(total, 2);
     assert_eq!(all[0].slug, "acme");
-    let (only, total) = accounts::search(db.pool(), "", Some(&[b.id.clone()]), 10, 0)
+    let (only, total) = accounts::search(db.pool(), "", Some(std::slice::from_ref(&b.id)), 10, 0)
         .await
         .unwrap();
     assert_eq!((only.len(), total), (1, 1));

@@ -26,17 +26,17 @@ async fn session() -> Result<Session, AppError> {
 /// The client's address: the socket peer, or the first `X-Forwarded-For` hop
 /// when the deployment says a trusted proxy sets it.
 pub async fn client_ip(state: &AppState) -> Option<IpAddr> {
-    if state.auth.trust_forwarded_for {
-        if let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>() {
-            let forwarded = parts
-                .headers
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|v| v.trim().parse().ok());
-            if forwarded.is_some() {
-                return forwarded;
-            }
+    if state.auth.trust_forwarded_for
+        && let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>()
+    {
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        if forwarded.is_some() {
+            return forwarded;
         }
     }
     leptos_axum::extract::<ConnectInfo<SocketAddr>>()

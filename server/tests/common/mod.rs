@@ -26,12 +26,12 @@ macro_rules! on_both_backends {
         mod $name {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                super::$name(crate::common::Backend::Sqlite).await
+                super::$name($crate::common::Backend::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if crate::common::postgres_available() {
-                    super::$name(crate::common::Backend::Postgres).await
+                if $crate::common::postgres_available() {
+                    super::$name($crate::common::Backend::Postgres).await
                 }
             }
         }
