@@ -1,9 +1,10 @@
-//! Browser entry point: hydrates the server-rendered Relais pages.
+//! Browser entry point: brings the interactive islands of the server-rendered
+//! pages to life (everything else is plain HTML and works without JavaScript).
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
     // Lets people and tests tell a live page from a server-rendered one.
     if let Some(body) = leptos::prelude::document().body() {
         let _ = body.set_attribute("data-hydrated", "");

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod auth;
 pub mod domain;
 pub mod error;
+pub mod i18n_cookie;
 pub mod messages;
 pub mod shell;
 

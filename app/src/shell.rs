@@ -1,5 +1,10 @@
 //! The HTML document, the application's routes, the header and the pieces
 //! every page uses (loading, not found, error display).
+//!
+//! Pages are rendered on the server and are plain HTML whose forms post to
+//! server functions, so everything works without JavaScript; only the parts
+//! that must react while a person types are islands hydrated in the browser
+//! (which keeps the WebAssembly small).
 
 use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;
@@ -13,6 +18,7 @@ use crate::auth::pages::SignInPage;
 use crate::auth::{Principal, SignOut, current_user};
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::i18n_cookie::SetLocale;
 
 /// The whole HTML document, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -25,7 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -56,13 +62,10 @@ fn set_content_security_policy() {
     }
 }
 
-/// Who is signed in, and signing out. (Signing in is the sign-in page's own
-/// action: created inside the routes, it sees the error a no-JavaScript form
-/// post brings back in the URL.)
+/// Who is signed in (loaded once per page).
 #[derive(Clone, Copy)]
 pub struct Auth {
     pub user: Resource<Result<Option<Principal>, AppError>>,
-    pub sign_out: ServerAction<SignOut>,
 }
 
 /// A year, in milliseconds: how long the language choice is remembered.
@@ -87,9 +90,8 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Layout() -> impl IntoView {
-    let sign_out = ServerAction::<SignOut>::new();
-    let user = Resource::new(move || sign_out.version().get(), |_| current_user());
-    provide_context(Auth { user, sign_out });
+    let user = Resource::new(|| (), |_| current_user());
+    provide_context(Auth { user });
     view! {
         <Header />
         <main class="main">
@@ -141,7 +143,7 @@ fn Header() -> impl IntoView {
 
 #[component]
 fn UserNav(p: Principal) -> impl IntoView {
-    let auth = expect_context::<Auth>();
+    let sign_out = ServerAction::<SignOut>::new();
     let i18n = use_i18n();
     let staff = p.staff;
     let role = move || match staff {
@@ -179,38 +181,43 @@ fn UserNav(p: Principal) -> impl IntoView {
         <div class="who">
             <span class="who-name">{t!(i18n, signed_in_as, name = move || name.clone())}</span>
             {move || role().map(|r| view! { <span class="badge">{r}</span> })}
-            <ActionForm action=auth.sign_out attr:class="inline">
+            <ActionForm action=sign_out attr:class="inline">
                 <button type="submit" class="button link">{t!(i18n, nav_sign_out)}</button>
             </ActionForm>
         </div>
     }
 }
 
+/// English / Français: a form, so the choice works (and is remembered in a
+/// cookie) without JavaScript.
 #[component]
 fn LanguageSwitch() -> impl IntoView {
     let i18n = use_i18n();
-    let pick = move |l: Locale| move |_| i18n.set_locale(l);
+    let set_locale = ServerAction::<SetLocale>::new();
+    let current = i18n.get_locale_untracked();
     view! {
-        <div class="lang" role="group" aria-label=move || t_string!(i18n, nav_language)>
+        <ActionForm action=set_locale attr:class="lang" attr:aria-label=t_string!(i18n, nav_language)>
             <button
-                type="button"
+                type="submit"
+                name="locale"
+                value="en"
                 class="button link"
-                aria-pressed=move || (i18n.get_locale() == Locale::en).to_string()
-                on:click=pick(Locale::en)
+                aria-pressed=(current == Locale::en).to_string()
                 lang="en"
             >
                 "English"
             </button>
             <button
-                type="button"
+                type="submit"
+                name="locale"
+                value="fr"
                 class="button link"
-                aria-pressed=move || (i18n.get_locale() == Locale::fr).to_string()
-                on:click=pick(Locale::fr)
+                aria-pressed=(current == Locale::fr).to_string()
                 lang="fr"
             >
                 "Français"
             </button>
-        </div>
+        </ActionForm>
     }
 }
 

@@ -140,3 +140,30 @@ on_both_backends!(
     pages_carry_security_headers,
     french_browsers_get_french_pages,
 );
+
+async fn the_language_choice_is_a_cookie(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let c = app.client();
+    let res = app.call(&c, "locale", &[("locale", "fr")]).await;
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.starts_with("i18n_pref_locale=fr;") && cookie.contains("Max-Age=31536000"),
+        "{cookie}"
+    );
+    let html = c
+        .get(app.url("/signin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(">Mot de passe<"));
+    assert_eq!(
+        app.call(&c, "locale", &[("locale", "de")]).await.status(),
+        422
+    );
+}
+
+on_both_backends!(the_language_choice_is_a_cookie);

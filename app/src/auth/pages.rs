@@ -6,18 +6,12 @@ use leptos_router::hooks::use_query_map;
 use crate::auth::SignIn;
 use crate::i18n::*;
 use crate::messages::error_message;
-use crate::shell::Auth;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
+    // Created inside the routes: it sees the error that the form post
+    // brought back in the URL.
     let sign_in = ServerAction::<SignIn>::new();
-    // Signed in: the header (outside the routes) learns who it is now.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_in.value().get() {
-            auth.user.refetch();
-        }
-    });
     let i18n = use_i18n();
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
