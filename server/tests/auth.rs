@@ -49,6 +49,16 @@ async fn sign_in_sets_a_safe_session_cookie_and_cycles_its_id(backend: Backend) 
     assert_ne!(cookie_value(&cookie), cookie_value(&second));
 }
 
+async fn cookies_are_secure_when_served_over_https(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.auth.secure_cookies = true).await;
+    relais_server::demo::seed(&app.db).await.unwrap();
+    let res = app
+        .sign_in(&app.client(), "csm@relais.example", DEMO_PASSWORD)
+        .await;
+    let cookie = set_cookie(&res, "relais_session").expect("session cookie");
+    assert!(cookie.to_lowercase().contains("; secure"), "{cookie}");
+}
+
 async fn customers_land_on_their_account(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let c = app.client();
@@ -248,6 +258,7 @@ async fn sessions_live_in_the_database(backend: Backend) {
 
 on_both_backends!(
     sign_in_sets_a_safe_session_cookie_and_cycles_its_id,
+    cookies_are_secure_when_served_over_https,
     customers_land_on_their_account,
     unknown_email_and_wrong_password_get_the_same_answer,
     sign_in_is_throttled_per_email,
