@@ -1,8 +1,10 @@
 //! Domain rules shared by the browser and the server: values are parsed once
 //! here, so an invalid one cannot exist past the edge.
 
+pub mod failover;
 mod fields;
 mod identity;
+pub mod net;
 mod roles;
 
 pub use fields::{FieldError, FieldErrors};

@@ -1,0 +1,864 @@
+//! The failover action of an inbound agent and every rule of SPEC §3, written
+//! once: the editor runs them in the browser before sending, the server runs
+//! them again and is the authority.
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
+
+use super::{FieldErrors, Language};
+
+pub const WEBHOOK_URL_MAX: usize = 2048;
+pub const TIMEOUT_SECONDS: (u32, u32) = (1, 30);
+pub const DEFAULT_TIMEOUT_SECONDS: u32 = 10;
+pub const SAY_TEXT_MAX_CHARS: usize = 1000;
+pub const RING_SECONDS: (u32, u32) = (5, 45);
+pub const DEFAULT_RING_SECONDS: u32 = 20;
+pub const DESTINATION_ID_MAX_CHARS: usize = 128;
+pub const MAX_SIP_HEADERS: usize = 10;
+pub const SIP_HEADERS_MAX_BYTES: usize = 1024;
+pub const USER_TO_USER_MAX_HEX: usize = 256;
+
+/// What runs when a call's preparation fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FailoverAction {
+    /// POST the pre-call context to the customer's webhook, which may answer
+    /// with a say-message or transfer action.
+    Workflow {
+        webhook_url: String,
+        timeout_seconds: u32,
+    },
+    /// Say a sentence, then hang up.
+    SayMessage { text: String, language: String },
+    /// Transfer the call to a number or through a SIP connection.
+    Transfer {
+        max_ring_seconds: u32,
+        #[serde(flatten)]
+        target: TransferTarget,
+    },
+}
+
+/// Where a transfer goes: exactly one of a phone number or a SIP destination.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransferTarget {
+    PhoneNumber(String),
+    Sip(SipTransfer),
+}
+
+/// A transfer through one of the account's SIP connections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SipTransfer {
+    pub connection_id: String,
+    pub destination_id: String,
+    pub headers: Vec<SipHeader>,
+    /// Hex, sent with `;encoding=hex`.
+    pub user_to_user: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SipHeader {
+    pub name: String,
+    pub value: String,
+}
+
+/// The three action types, as the form's "Action type" offers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionType {
+    Workflow,
+    SayMessage,
+    Transfer,
+}
+
+impl ActionType {
+    pub const ALL: [ActionType; 3] = [
+        ActionType::Workflow,
+        ActionType::SayMessage,
+        ActionType::Transfer,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionType::Workflow => "workflow",
+            ActionType::SayMessage => "say_message",
+            ActionType::Transfer => "transfer",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ActionType> {
+        ActionType::ALL.into_iter().find(|t| t.as_str() == s.trim())
+    }
+}
+
+impl FailoverAction {
+    pub fn action_type(&self) -> ActionType {
+        match self {
+            FailoverAction::Workflow { .. } => ActionType::Workflow,
+            FailoverAction::SayMessage { .. } => ActionType::SayMessage,
+            FailoverAction::Transfer { .. } => ActionType::Transfer,
+        }
+    }
+}
+
+/// Everything the editor form holds, as typed: the fields of every type are
+/// kept, so switching the type loses nothing. Field names are the form's.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailoverDraft {
+    #[serde(default)]
+    pub action_type: String,
+    #[serde(default)]
+    pub webhook_url: String,
+    #[serde(default)]
+    pub timeout_seconds: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub language: String,
+    #[serde(default)]
+    pub max_ring_seconds: String,
+    /// `phone` or `sip`.
+    #[serde(default)]
+    pub transfer_target: String,
+    #[serde(default)]
+    pub phone_number: String,
+    #[serde(default)]
+    pub sip_connection_id: String,
+    #[serde(default)]
+    pub sip_destination_id: String,
+    #[serde(default)]
+    pub sip_headers: Vec<SipHeaderDraft>,
+    #[serde(default)]
+    pub sip_user_to_user: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SipHeaderDraft {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+/// Local webhook endpoints let through for development and tests: exact
+/// `host:port` entries (a setting of the server, shown to the browser).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookAllowList(pub Vec<String>);
+
+impl WebhookAllowList {
+    pub fn allows(&self, host: &str, port: u16) -> bool {
+        let wanted = format!("{}:{port}", host.trim_end_matches('.').to_ascii_lowercase());
+        self.0
+            .iter()
+            .any(|e| e.trim().eq_ignore_ascii_case(&wanted))
+    }
+}
+
+impl FailoverDraft {
+    /// A draft showing a saved action (and defaults for the other types).
+    pub fn from_action(action: Option<&FailoverAction>) -> Self {
+        let mut d = FailoverDraft {
+            action_type: action
+                .map_or(ActionType::SayMessage, FailoverAction::action_type)
+                .as_str()
+                .to_owned(),
+            timeout_seconds: DEFAULT_TIMEOUT_SECONDS.to_string(),
+            max_ring_seconds: DEFAULT_RING_SECONDS.to_string(),
+            transfer_target: "phone".to_owned(),
+            language: "fr-FR".to_owned(),
+            ..Default::default()
+        };
+        match action {
+            Some(FailoverAction::Workflow {
+                webhook_url,
+                timeout_seconds,
+            }) => {
+                d.webhook_url = webhook_url.clone();
+                d.timeout_seconds = timeout_seconds.to_string();
+            }
+            Some(FailoverAction::SayMessage { text, language }) => {
+                d.text = text.clone();
+                d.language = language.clone();
+            }
+            Some(FailoverAction::Transfer {
+                max_ring_seconds,
+                target,
+            }) => {
+                d.max_ring_seconds = max_ring_seconds.to_string();
+                match target {
+                    TransferTarget::PhoneNumber(p) => d.phone_number = p.clone(),
+                    TransferTarget::Sip(s) => {
+                        d.transfer_target = "sip".to_owned();
+                        d.sip_connection_id = s.connection_id.clone();
+                        d.sip_destination_id = s.destination_id.clone();
+                        d.sip_headers = s
+                            .headers
+                            .iter()
+                            .map(|h| SipHeaderDraft {
+                                name: h.name.clone(),
+                                value: h.value.clone(),
+                            })
+                            .collect();
+                        d.sip_user_to_user = s.user_to_user.clone().unwrap_or_default();
+                    }
+                }
+            }
+            None => {}
+        }
+        d
+    }
+
+    /// Applies every rule to the fields of the chosen type; the errors name
+    /// the form's fields.
+    pub fn parse(&self, allow: &WebhookAllowList) -> Result<FailoverAction, FieldErrors> {
+        let mut e = FieldErrors::new();
+        let Some(kind) = ActionType::parse(&self.action_type) else {
+            return Err(FieldErrors::single("action_type", "invalid_choice"));
+        };
+        let action = match kind {
+            ActionType::Workflow => {
+                let url = e.take("webhook_url", parse_webhook_url(&self.webhook_url, allow));
+                let timeout = e.take(
+                    "timeout_seconds",
+                    parse_seconds(&self.timeout_seconds, TIMEOUT_SECONDS),
+                );
+                url.zip(timeout)
+                    .map(|(webhook_url, timeout_seconds)| FailoverAction::Workflow {
+                        webhook_url,
+                        timeout_seconds,
+                    })
+            }
+            ActionType::SayMessage => {
+                let text = e.take("text", parse_say_text(&self.text));
+                let language = e.take("language", Language::parse(&self.language));
+                text.zip(language)
+                    .map(|(text, language)| FailoverAction::SayMessage {
+                        text,
+                        language: language.as_str().to_owned(),
+                    })
+            }
+            ActionType::Transfer => {
+                let ring = e.take(
+                    "max_ring_seconds",
+                    parse_seconds(&self.max_ring_seconds, RING_SECONDS),
+                );
+                let target = match self.transfer_target.trim() {
+                    "phone" => e
+                        .take("phone_number", parse_phone_number(&self.phone_number))
+                        .map(TransferTarget::PhoneNumber),
+                    "sip" => self.parse_sip(&mut e).map(TransferTarget::Sip),
+                    _ => {
+                        e.push("transfer_target", "invalid_choice");
+                        None
+                    }
+                };
+                ring.zip(target)
+                    .map(|(max_ring_seconds, target)| FailoverAction::Transfer {
+                        max_ring_seconds,
+                        target,
+                    })
+            }
+        };
+        match action {
+            Some(a) if e.is_empty() => Ok(a),
+            _ => Err(e),
+        }
+    }
+
+    fn parse_sip(&self, e: &mut FieldErrors) -> Option<SipTransfer> {
+        let connection_id = self.sip_connection_id.trim();
+        if connection_id.is_empty() {
+            e.push("sip_connection_id", "required");
+        }
+        let destination_id = e.take(
+            "sip_destination_id",
+            parse_destination_id(&self.sip_destination_id),
+        );
+        let headers = parse_sip_headers(&self.sip_headers, e);
+        let uui = e.take(
+            "sip_user_to_user",
+            parse_user_to_user(&self.sip_user_to_user),
+        );
+        if connection_id.is_empty() {
+            return None;
+        }
+        Some(SipTransfer {
+            connection_id: connection_id.to_owned(),
+            destination_id: destination_id?,
+            headers: headers?,
+            user_to_user: uui?,
+        })
+    }
+}
+
+/// A whole number of seconds within `(min, max)`.
+pub fn parse_seconds(raw: &str, (min, max): (u32, u32)) -> Result<u32, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("required");
+    }
+    if !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 6 {
+        return Err("not_a_whole_number");
+    }
+    let n: u32 = s.parse().map_err(|_| "not_a_whole_number")?;
+    if n < min || n > max {
+        return Err("out_of_range");
+    }
+    Ok(n)
+}
+
+/// An https webhook URL whose host is not local, private or special (a
+/// literal address in any spelling the URL standard accepts: decimal, octal,
+/// hex, IPv4-mapped IPv6), unless its exact `host:port` is allow-listed (then
+/// plain http is accepted too). Returns the normalized URL.
+pub fn parse_webhook_url(raw: &str, allow: &WebhookAllowList) -> Result<String, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("required");
+    }
+    if s.len() > WEBHOOK_URL_MAX {
+        return Err("too_long");
+    }
+    let url = url::Url::parse(s).map_err(|_| "invalid_url")?;
+    let host = url.host().ok_or("invalid_url")?;
+    let host_text = match &host {
+        url::Host::Domain(d) => d.to_string(),
+        url::Host::Ipv4(ip) => ip.to_string(),
+        url::Host::Ipv6(ip) => ip.to_string(),
+    };
+    let port = url.port_or_known_default().unwrap_or(0);
+    let allowed = allow.allows(&host_text, port)
+        || matches!(&host, url::Host::Ipv6(_)) && allow.allows(&format!("[{host_text}]"), port);
+    if !allowed {
+        if url.scheme() != "https" {
+            return Err("https_required");
+        }
+        let local = match &host {
+            url::Host::Domain(d) => {
+                let d = d.trim_end_matches('.').to_ascii_lowercase();
+                d == "localhost" || d.ends_with(".localhost") || d.is_empty()
+            }
+            url::Host::Ipv4(ip) => !super::net::is_public_ip((*ip).into()),
+            url::Host::Ipv6(ip) => !super::net::is_public_ip((*ip).into()),
+        };
+        if local {
+            return Err("forbidden_host");
+        }
+    } else if url.scheme() != "https" && url.scheme() != "http" {
+        return Err("https_required");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("credentials_in_url");
+    }
+    let normalized = url.to_string();
+    if normalized.len() > WEBHOOK_URL_MAX {
+        return Err("too_long");
+    }
+    Ok(normalized)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
+/// The sentence to say: 1–1000 characters after trimming, no control or
+/// bidirectional-override characters, stored in Unicode NFC.
+pub fn parse_say_text(raw: &str) -> Result<String, &'static str> {
+    let text: String = raw.trim().nfc().collect();
+    if text.is_empty() {
+        return Err("required");
+    }
+    if text.chars().any(char::is_control) {
+        return Err("control_characters");
+    }
+    if text.chars().any(is_bidi_control) {
+        return Err("bidi_characters");
+    }
+    if text.chars().count() > SAY_TEXT_MAX_CHARS {
+        return Err("too_long");
+    }
+    Ok(text)
+}
+
+/// A phone number in E.164 (`+`, country code, at most 15 digits) that the
+/// libphonenumber data says is valid. Spaces, dots, dashes and parentheses
+/// typed between digits are dropped.
+pub fn parse_phone_number(raw: &str) -> Result<String, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("required");
+    }
+    let compact: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let Some(digits) = compact.strip_prefix('+') else {
+        return Err("phone_not_e164");
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
+        return Err("phone_not_e164");
+    }
+    if digits.len() > 15 {
+        return Err("phone_not_e164");
+    }
+    let parsed =
+        rlibphonenumber::PhoneNumber::parse(&compact, None).map_err(|_| "phone_invalid")?;
+    if !parsed.is_valid() {
+        return Err("phone_invalid");
+    }
+    let e164 = parsed.to_string();
+    if e164 != compact {
+        return Err("phone_invalid");
+    }
+    Ok(e164)
+}
+
+/// A SIP destination id: 1–128 characters after trimming, no control characters.
+pub fn parse_destination_id(raw: &str) -> Result<String, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("required");
+    }
+    if s.chars().count() > DESTINATION_ID_MAX_CHARS {
+        return Err("too_long");
+    }
+    if s.chars().any(char::is_control) {
+        return Err("control_characters");
+    }
+    Ok(s.to_owned())
+}
+
+/// RFC 3261 token characters.
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || matches!(
+            c,
+            '-' | '.' | '!' | '%' | '*' | '_' | '+' | '`' | '\'' | '~'
+        )
+}
+
+/// Custom SIP headers: rows left empty are ignored; at most 10; names `X-`
+/// followed by token characters, unique ignoring case; values printable (no
+/// CR, LF, NUL or other control character); all of them together, as sent
+/// (`Name: value\r\n`), at most 1024 bytes. Errors name `sip_headers.N.name`
+/// or `sip_headers.N.value`, or `sip_headers` for the whole.
+pub fn parse_sip_headers(rows: &[SipHeaderDraft], e: &mut FieldErrors) -> Option<Vec<SipHeader>> {
+    let before = e.0.len();
+    let mut out: Vec<SipHeader> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let filled: Vec<(usize, &SipHeaderDraft)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| !r.name.trim().is_empty() || !r.value.trim().is_empty())
+        .collect();
+    if filled.len() > MAX_SIP_HEADERS {
+        e.push("sip_headers", "too_many_headers");
+    }
+    for (i, row) in filled {
+        let name = row.name.trim();
+        let value = row.value.trim();
+        let name_ok = if name.is_empty() {
+            e.push(&format!("sip_headers.{i}.name"), "required");
+            false
+        } else if !(name.len() > 2
+            && name[..2].eq_ignore_ascii_case("x-")
+            && name.chars().all(is_token_char))
+        {
+            e.push(&format!("sip_headers.{i}.name"), "sip_header_name");
+            false
+        } else if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
+            e.push(&format!("sip_headers.{i}.name"), "duplicate_header");
+            false
+        } else {
+            true
+        };
+        // Checked before trimming: a CR or LF at the edge is still an injection attempt.
+        if row.value.chars().any(char::is_control) {
+            e.push(&format!("sip_headers.{i}.value"), "control_characters");
+        } else if name_ok {
+            seen.push(name.to_owned());
+            out.push(SipHeader {
+                name: name.to_owned(),
+                value: value.to_owned(),
+            });
+        }
+    }
+    let bytes: usize = out
+        .iter()
+        .map(|h| h.name.len() + 2 + h.value.len() + 2)
+        .sum();
+    if bytes > SIP_HEADERS_MAX_BYTES {
+        e.push("sip_headers", "headers_too_large");
+    }
+    (e.0.len() == before).then_some(out)
+}
+
+/// The optional User-To-User value: hex digits, an even number of them, at
+/// most 256. Empty means none.
+pub fn parse_user_to_user(raw: &str) -> Result<Option<String>, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Ok(None);
+    }
+    if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err("uui_not_hex");
+    }
+    if s.len() % 2 != 0 {
+        return Err("uui_odd_length");
+    }
+    if s.len() > USER_TO_USER_MAX_HEX {
+        return Err("too_long");
+    }
+    Ok(Some(s.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none() -> WebhookAllowList {
+        WebhookAllowList::default()
+    }
+
+    #[test]
+    fn webhook_urls() {
+        assert_eq!(
+            parse_webhook_url("https://hooks.example.com/failover", &none()).as_deref(),
+            Ok("https://hooks.example.com/failover")
+        );
+        for (url, code) in [
+            ("http://hooks.example.com/x", "https_required"),
+            ("ftp://hooks.example.com/x", "https_required"),
+            ("https://localhost/x", "forbidden_host"),
+            ("https://localhost./x", "forbidden_host"),
+            ("https://api.localhost/x", "forbidden_host"),
+            ("https://127.0.0.1/x", "forbidden_host"),
+            ("https://[::1]/x", "forbidden_host"),
+            ("https://[::ffff:127.0.0.1]/x", "forbidden_host"),
+            ("https://2130706433/x", "forbidden_host"),
+            ("https://0x7f.1/x", "forbidden_host"),
+            ("https://017700000001/x", "forbidden_host"),
+            ("https://169.254.169.254/latest/meta-data", "forbidden_host"),
+            ("https://10.0.0.1/x", "forbidden_host"),
+            ("https://100.64.1.1/x", "forbidden_host"),
+            ("https://[fd00:ec2::254]/x", "forbidden_host"),
+            ("https://user:pw@hooks.example.com/x", "credentials_in_url"),
+            ("not a url", "invalid_url"),
+            ("", "required"),
+        ] {
+            assert_eq!(parse_webhook_url(url, &none()), Err(code), "{url}");
+        }
+        let long = format!("https://hooks.example.com/{}", "a".repeat(2048));
+        assert_eq!(parse_webhook_url(&long, &none()), Err("too_long"));
+    }
+
+    #[test]
+    fn allow_list_lets_exact_local_endpoints_through() {
+        let allow = WebhookAllowList(vec!["127.0.0.1:8088".into(), "localhost:9000".into()]);
+        assert!(parse_webhook_url("http://127.0.0.1:8088/hook", &allow).is_ok());
+        assert!(parse_webhook_url("http://localhost:9000/hook", &allow).is_ok());
+        assert_eq!(
+            parse_webhook_url("http://127.0.0.1:8089/hook", &allow),
+            Err("https_required")
+        );
+        assert_eq!(
+            parse_webhook_url("https://127.0.0.1:8089/hook", &allow),
+            Err("forbidden_host")
+        );
+    }
+
+    #[test]
+    fn phone_numbers() {
+        assert_eq!(
+            parse_phone_number("+33 1 23 45 67 89").as_deref(),
+            Ok("+33123456789")
+        );
+        assert_eq!(
+            parse_phone_number("+14155552671").as_deref(),
+            Ok("+14155552671")
+        );
+        assert_eq!(parse_phone_number("0123456789"), Err("phone_not_e164"));
+        assert_eq!(parse_phone_number("+0123456789"), Err("phone_not_e164"));
+        assert_eq!(
+            parse_phone_number("+3312345678901234"),
+            Err("phone_not_e164"),
+            "16 digits"
+        );
+        assert_eq!(parse_phone_number("+33ABCDEFGHI"), Err("phone_not_e164"));
+        assert_eq!(parse_phone_number("+331234"), Err("phone_invalid"));
+        assert_eq!(parse_phone_number(""), Err("required"));
+    }
+
+    #[test]
+    fn say_text() {
+        assert_eq!(parse_say_text("  Bonjour  ").as_deref(), Ok("Bonjour"));
+        assert_eq!(
+            parse_say_text("e\u{301}te\u{301}").as_deref(),
+            Ok("été"),
+            "stored NFC"
+        );
+        assert_eq!(parse_say_text("   "), Err("required"));
+        assert_eq!(parse_say_text(&"a".repeat(1001)), Err("too_long"));
+        assert!(parse_say_text(&"a".repeat(1000)).is_ok());
+        assert_eq!(parse_say_text("abc\u{202E}def"), Err("bidi_characters"));
+        assert_eq!(parse_say_text("abc\u{2066}def"), Err("bidi_characters"));
+        assert_eq!(parse_say_text("a\u{0}b"), Err("control_characters"));
+    }
+
+    #[test]
+    fn seconds() {
+        assert_eq!(parse_seconds("20", RING_SECONDS), Ok(20));
+        assert_eq!(parse_seconds("4", RING_SECONDS), Err("out_of_range"));
+        assert_eq!(parse_seconds("46", RING_SECONDS), Err("out_of_range"));
+        assert_eq!(parse_seconds("5", RING_SECONDS), Ok(5));
+        assert_eq!(parse_seconds("45", RING_SECONDS), Ok(45));
+        assert_eq!(parse_seconds("0", TIMEOUT_SECONDS), Err("out_of_range"));
+        assert_eq!(parse_seconds("31", TIMEOUT_SECONDS), Err("out_of_range"));
+        assert_eq!(
+            parse_seconds("1.5", TIMEOUT_SECONDS),
+            Err("not_a_whole_number")
+        );
+        assert_eq!(parse_seconds("", TIMEOUT_SECONDS), Err("required"));
+    }
+
+    fn h(name: &str, value: &str) -> SipHeaderDraft {
+        SipHeaderDraft {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+
+    fn headers(rows: &[SipHeaderDraft]) -> Result<Vec<SipHeader>, FieldErrors> {
+        let mut e = FieldErrors::new();
+        parse_sip_headers(rows, &mut e).ok_or(e)
+    }
+
+    #[test]
+    fn sip_headers() {
+        assert_eq!(
+            headers(&[h("X-Customer", "42"), h("", "")]).unwrap().len(),
+            1
+        );
+        assert_eq!(
+            headers(&[h("Customer", "1")])
+                .unwrap_err()
+                .get("sip_headers.0.name"),
+            Some("sip_header_name")
+        );
+        assert_eq!(
+            headers(&[h("X-", "1")])
+                .unwrap_err()
+                .get("sip_headers.0.name"),
+            Some("sip_header_name")
+        );
+        assert_eq!(
+            headers(&[h("X-A B", "1")])
+                .unwrap_err()
+                .get("sip_headers.0.name"),
+            Some("sip_header_name")
+        );
+        assert_eq!(
+            headers(&[h("X-Ü", "1")])
+                .unwrap_err()
+                .get("sip_headers.0.name"),
+            Some("sip_header_name")
+        );
+        assert_eq!(
+            headers(&[h("X-Id", "1"), h("x-ID", "2")])
+                .unwrap_err()
+                .get("sip_headers.1.name"),
+            Some("duplicate_header")
+        );
+        for bad in ["a\rb", "a\nb", "a\0b"] {
+            assert_eq!(
+                headers(&[h("X-Id", bad)])
+                    .unwrap_err()
+                    .get("sip_headers.0.value"),
+                Some("control_characters")
+            );
+        }
+        let big = vec![h("X-A", &"v".repeat(600)), h("X-B", &"v".repeat(600))];
+        assert_eq!(
+            headers(&big).unwrap_err().get("sip_headers"),
+            Some("headers_too_large")
+        );
+        let many: Vec<_> = (0..11).map(|i| h(&format!("X-H{i}"), "v")).collect();
+        assert_eq!(
+            headers(&many).unwrap_err().get("sip_headers"),
+            Some("too_many_headers")
+        );
+    }
+
+    #[test]
+    fn user_to_user() {
+        assert_eq!(parse_user_to_user(""), Ok(None));
+        assert_eq!(parse_user_to_user("0a1B").unwrap().as_deref(), Some("0a1B"));
+        assert_eq!(parse_user_to_user("xyz0"), Err("uui_not_hex"));
+        assert_eq!(parse_user_to_user("abc"), Err("uui_odd_length"));
+        assert_eq!(parse_user_to_user(&"ab".repeat(129)), Err("too_long"));
+        assert!(parse_user_to_user(&"ab".repeat(128)).is_ok());
+    }
+
+    #[test]
+    fn drafts_parse_into_actions_and_back() {
+        let allow = none();
+        let mut d = FailoverDraft::from_action(None);
+        d.action_type = "transfer".into();
+        d.phone_number = "+33123456789".into();
+        let a = d.parse(&allow).unwrap();
+        assert_eq!(
+            a,
+            FailoverAction::Transfer {
+                max_ring_seconds: 20,
+                target: TransferTarget::PhoneNumber("+33123456789".into())
+            }
+        );
+        assert_eq!(
+            FailoverDraft::from_action(Some(&a)).parse(&allow).unwrap(),
+            a
+        );
+        // Another type's invalid fields don't matter.
+        d.webhook_url = "http://nope".into();
+        assert!(d.parse(&allow).is_ok());
+        d.action_type = "workflow".into();
+        assert_eq!(
+            d.parse(&allow).unwrap_err().get("webhook_url"),
+            Some("https_required")
+        );
+        d.action_type = "transfer".into();
+        d.transfer_target = "sip".into();
+        let e = d.parse(&allow).unwrap_err();
+        assert_eq!(e.get("sip_connection_id"), Some("required"));
+        assert_eq!(e.get("sip_destination_id"), Some("required"));
+    }
+
+    #[test]
+    fn action_json_shapes() {
+        let a = FailoverAction::Transfer {
+            max_ring_seconds: 20,
+            target: TransferTarget::PhoneNumber("+33123456789".into()),
+        };
+        assert_eq!(
+            serde_json::to_value(&a).unwrap(),
+            serde_json::json!({"type": "transfer", "max_ring_seconds": 20, "phone_number": "+33123456789"})
+        );
+        let w = FailoverAction::Workflow {
+            webhook_url: "https://h.example.com/".into(),
+            timeout_seconds: 10,
+        };
+        assert_eq!(
+            serde_json::to_value(&w).unwrap(),
+            serde_json::json!({"type": "workflow", "webhook_url": "https://h.example.com/", "timeout_seconds": 10})
+        );
+        let back: FailoverAction =
+            serde_json::from_value(serde_json::to_value(&a).unwrap()).unwrap();
+        assert_eq!(back, a);
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use std::net::Ipv4Addr;
+
+    proptest! {
+        #[test]
+        fn ring_seconds_accepts_exactly_5_to_45(n in 0u32..200) {
+            let r = parse_seconds(&n.to_string(), RING_SECONDS);
+            prop_assert_eq!(r.is_ok(), (5..=45).contains(&n));
+        }
+
+        #[test]
+        fn timeout_accepts_exactly_1_to_30(n in 0u32..200) {
+            prop_assert_eq!(parse_seconds(&n.to_string(), TIMEOUT_SECONDS).is_ok(), (1..=30).contains(&n));
+        }
+
+        #[test]
+        fn loopback_private_and_link_local_hosts_are_refused_in_any_spelling(
+            net in prop::sample::select(vec![(127u8, 0u8), (10, 0), (169, 254), (192, 168), (100, 64)]),
+            c in 0u8..=255, d in 1u8..=254,
+        ) {
+            let second = if net.0 == 127 || net.0 == 10 { c } else { net.1 };
+            let ip = Ipv4Addr::new(net.0, second, c, d);
+            for host in [ip.to_string(), u32::from(ip).to_string(), format!("0x{:x}", u32::from(ip)), format!("[::ffff:{ip}]")] {
+                let url = format!("https://{host}/hook");
+                prop_assert_eq!(parse_webhook_url(&url, &WebhookAllowList::default()), Err("forbidden_host"), "{}", url);
+            }
+        }
+
+        #[test]
+        fn plain_http_is_never_accepted_without_the_allow_list(host in "[a-z]{1,12}\\.example\\.com") {
+            prop_assert_eq!(parse_webhook_url(&format!("http://{host}/x"), &WebhookAllowList::default()), Err("https_required"));
+        }
+
+        #[test]
+        fn say_text_with_a_bidi_override_is_refused(
+            before in "[a-zA-Z ]{0,20}", after in "[a-zA-Z ]{0,20}",
+            c in prop::sample::select(vec!['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']),
+        ) {
+            let text = format!("x{before}{c}{after}x");
+            prop_assert_eq!(parse_say_text(&text), Err("bidi_characters"));
+        }
+
+        #[test]
+        fn say_text_length_is_counted_in_characters(n in 1usize..1100) {
+            let text = "é".repeat(n);
+            prop_assert_eq!(parse_say_text(&text).is_ok(), n <= 1000);
+        }
+
+        #[test]
+        fn phone_numbers_that_are_not_e164_are_refused(
+            digits in "[0-9]{16,20}", letters in "[0-9]{2,6}[a-zA-Z][0-9a-zA-Z]{0,6}", national in "0[1-9][0-9]{8}",
+        ) {
+            prop_assert_eq!(parse_phone_number(&format!("+{digits}")), Err("phone_not_e164"));
+            prop_assert_eq!(parse_phone_number(&format!("+{letters}")), Err("phone_not_e164"));
+            prop_assert_eq!(parse_phone_number(&national), Err("phone_not_e164"));
+            prop_assert_eq!(parse_phone_number(&format!("+0{national}")), Err("phone_not_e164"));
+        }
+
+        #[test]
+        fn uui_accepts_exactly_even_hex_up_to_256(s in "[0-9a-fA-F]{0,300}") {
+            let ok = s.len() % 2 == 0 && s.len() <= 256;
+            prop_assert_eq!(parse_user_to_user(&s).is_ok(), ok);
+        }
+
+        #[test]
+        fn uui_with_a_non_hex_character_is_refused(a in "[0-9a-f]{0,10}", c in "[g-zG-Z]", b in "[0-9a-f]{0,10}") {
+            prop_assert_eq!(parse_user_to_user(&format!("{a}{c}{b}")), Err("uui_not_hex"));
+        }
+
+        #[test]
+        fn header_names_need_the_x_prefix_and_token_characters(name in "[A-Za-z][A-Za-z0-9-]{0,10}", bad in "[ :;,@()<>\"/\\[\\]?={}]") {
+            let mut e = FieldErrors::new();
+            let valid = name.len() > 2 && name[..2].eq_ignore_ascii_case("x-");
+            let r = parse_sip_headers(&[SipHeaderDraft { name: name.clone(), value: "v".into() }], &mut e);
+            prop_assert_eq!(r.is_some(), valid);
+            let mut e = FieldErrors::new();
+            let with_bad = format!("X-{name}{bad}z");
+            let rows = [SipHeaderDraft { name: with_bad, value: "v".into() }];
+            let parsed = parse_sip_headers(&rows, &mut e);
+            prop_assert!(parsed.is_none());
+        }
+
+        #[test]
+        fn duplicate_header_names_in_another_case_are_refused(name in "X-[A-Za-z]{1,10}") {
+            let mut e = FieldErrors::new();
+            let rows = [
+                SipHeaderDraft { name: name.clone(), value: "1".into() },
+                SipHeaderDraft { name: name.to_lowercase(), value: "2".into() },
+            ];
+            let parsed = parse_sip_headers(&rows, &mut e);
+            prop_assert!(parsed.is_none());
+            prop_assert_eq!(e.get("sip_headers.1.name"), Some("duplicate_header"));
+        }
+
+        #[test]
+        fn header_values_with_cr_lf_or_nul_are_refused(a in "[ -~]{0,10}", c in prop::sample::select(vec!['\r', '\n', '\0']), b in "[ -~]{0,10}") {
+            let mut e = FieldErrors::new();
+            let rows = [SipHeaderDraft { name: "X-Id".into(), value: format!("{a}{c}{b}") }];
+            let parsed = parse_sip_headers(&rows, &mut e);
+            prop_assert!(parsed.is_none());
+        }
+    }
+}
