@@ -503,7 +503,7 @@ pub fn parse_user_to_user(raw: &str) -> Result<Option<String>, &'static str> {
     if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err("uui_not_hex");
     }
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err("uui_odd_length");
     }
     if s.len() > USER_TO_USER_MAX_HEX {
@@ -819,7 +819,7 @@ mod properties {
 
         #[test]
         fn uui_accepts_exactly_even_hex_up_to_256(s in "[0-9a-fA-F]{0,300}") {
-            let ok = s.len() % 2 == 0 && s.len() <= 256;
+            let ok = s.len().is_multiple_of(2) && s.len() <= 256;
             prop_assert_eq!(parse_user_to_user(&s).is_ok(), ok);
         }
 
