@@ -24,6 +24,16 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("conflict: {0}")]
     Conflict(String),
+    /// Someone saved since the revision the form was loaded from.
+    #[error("revision {revision} was saved since, by {saved_by}")]
+    StaleRevision {
+        revision: i64,
+        saved_by: String,
+        saved_at: i64,
+    },
+    /// The thing is used by these (agents, by name) and can't be deleted.
+    #[error("in use by {0:?}")]
+    InUse(Vec<String>),
     #[error("the database is unavailable")]
     Unavailable,
     #[error("internal error")]
@@ -41,7 +51,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::TooManyRequests { .. } => 429,
             AppError::Invalid(_) => 422,
-            AppError::Conflict(_) => 409,
+            AppError::Conflict(_) | AppError::StaleRevision { .. } | AppError::InUse(_) => 409,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
             AppError::ServerFn(ServerFnErrorErr::Args(_))

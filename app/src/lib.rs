@@ -4,12 +4,15 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod agents;
 pub mod auth;
 pub mod domain;
 pub mod error;
+pub mod failover;
 pub mod i18n_cookie;
 pub mod messages;
 pub mod shell;
+pub mod sip;
 
 #[cfg(feature = "ssr")]
 pub mod provisioning;

@@ -21,11 +21,7 @@ pub async fn create_account(
     let slug = errors.take("slug", Slug::parse(slug));
     errors.into_result()?;
     let (name, slug) = (name.expect("checked"), slug.expect("checked"));
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut tx = db.begin_write().await?;
     let account = accounts::create(&mut *tx, &name, &slug).await?;
     audit::record(
         &mut *tx,
@@ -95,11 +91,7 @@ pub async fn create_user(
             AppError::Internal
         })?;
 
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut tx = db.begin_write().await?;
     let user_id = users::create(&mut *tx, &email, &name, &hash).await?;
     let role_text = match &role {
         NewUserRole::Staff(r) => {
@@ -146,11 +138,7 @@ pub async fn create_agent(
     let account = accounts::find_by_slug(db.pool(), account_slug)
         .await?
         .ok_or_else(|| AppError::Invalid(FieldErrors::single("account", "unknown_account")))?;
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut tx = db.begin_write().await?;
     let agent = agents::create(
         &mut *tx,
         &account.id,
@@ -192,11 +180,7 @@ pub async fn add_member(
     let user = users::find_by_email(db.pool(), email)
         .await?
         .ok_or_else(|| AppError::Invalid(FieldErrors::single("email", "unknown_user")))?;
-    let mut tx = db
-        .pool()
-        .begin()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut tx = db.begin_write().await?;
     users::add_membership(&mut *tx, &account.id, &user.id, role).await?;
     audit::record(
         &mut *tx,

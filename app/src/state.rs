@@ -39,16 +39,24 @@ impl Default for AuthSettings {
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
+    /// Local webhook endpoints allowed for development and tests.
+    pub webhook_allow_list: Arc<crate::domain::failover::WebhookAllowList>,
     pub auth: Arc<AuthSettings>,
     pub throttle: Arc<SignInThrottle>,
     pub leptos_options: LeptosOptions,
 }
 
 impl AppState {
-    pub fn new(db: Db, auth: AuthSettings, leptos_options: LeptosOptions) -> Self {
+    pub fn new(
+        db: Db,
+        auth: AuthSettings,
+        webhook_allow_list: crate::domain::failover::WebhookAllowList,
+        leptos_options: LeptosOptions,
+    ) -> Self {
         let throttle = Arc::new(SignInThrottle::new(auth.throttle));
         Self {
             db,
+            webhook_allow_list: Arc::new(webhook_allow_list),
             auth: Arc::new(auth),
             throttle,
             leptos_options,

@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// Sign-in attempts allowed per minute for one email.
     #[arg(long, env = "RELAIS_SIGNIN_PER_EMAIL_PER_MINUTE", default_value_t = 5)]
     pub signin_per_email_per_minute: u32,
+    /// Local webhook endpoints allowed anyway (development, tests): exact
+    /// host:port entries, comma-separated. Plain http is accepted for them.
+    #[arg(long, env = "RELAIS_WEBHOOK_ALLOW", value_delimiter = ',')]
+    pub webhook_allow: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -286,6 +290,7 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
                 per_email_per_minute: args.signin_per_email_per_minute,
             },
         },
+        webhook_allow_list: app::domain::failover::WebhookAllowList(args.webhook_allow),
     };
     let server = Server::bind(&config)
         .await

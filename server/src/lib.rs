@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use app::auth::throttle::ThrottleLimits;
+use app::domain::failover::WebhookAllowList;
 use app::state::{AppState, AuthSettings};
 use app::store::Db;
 use leptos::config::{Env, LeptosOptions};
@@ -29,6 +30,7 @@ pub struct ServeConfig {
     pub addr: SocketAddr,
     pub site_root: PathBuf,
     pub auth: AuthSettings,
+    pub webhook_allow_list: WebhookAllowList,
 }
 
 impl ServeConfig {
@@ -42,6 +44,7 @@ impl ServeConfig {
                 throttle: ThrottleLimits::default(),
                 ..AuthSettings::default()
             },
+            webhook_allow_list: WebhookAllowList::default(),
         }
     }
 }
@@ -69,7 +72,12 @@ impl Server {
         db.migrate().await?;
         let listener = TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(db, config.auth.clone(), leptos_options(config, addr));
+        let state = AppState::new(
+            db,
+            config.auth.clone(),
+            config.webhook_allow_list.clone(),
+            leptos_options(config, addr),
+        );
         Ok(Server { listener, state })
     }
 

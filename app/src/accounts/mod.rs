@@ -83,13 +83,141 @@ pub async fn get_account(slug: String) -> Result<AccountView, AppError> {
     crate::error::respond(ssr::get(slug).await)
 }
 
+/// Switches failover on or off for an account (staff only), with a reason
+/// and an explicit confirmation; audited.
+#[server(prefix = "/api", endpoint = "accounts/failover")]
+pub async fn set_failover_enabled(
+    slug: String,
+    enabled: bool,
+    reason: String,
+    #[server(default)] confirm: Option<String>,
+) -> Result<(), AppError> {
+    crate::error::respond(ssr::set_failover(slug, enabled, reason, confirm).await)
+}
+
+/// Sets the account's default error message (owners and staff); an empty
+/// text goes back to the platform's.
+#[server(prefix = "/api", endpoint = "accounts/default_message")]
+pub async fn set_default_message(
+    slug: String,
+    text: String,
+    language: String,
+) -> Result<(), AppError> {
+    crate::error::respond(ssr::set_default_message(slug, text, language).await)
+}
+
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::*;
-    use crate::auth::ssr::principal;
-    use crate::domain::Permission;
+    use crate::auth::Principal;
+    use crate::auth::ssr::{actor, principal};
+    use crate::domain::failover::{parse_reason, parse_say_text};
+    use crate::domain::{FieldErrors, Language, Permission};
     use crate::state::app_state;
-    use crate::store::{accounts, agents, users};
+    use crate::store::audit::{self, Entry};
+    use crate::store::{StoreError, accounts, agents, users};
+
+    /// The account with `slug`, if `p` may `perm` on it; another tenant's
+    /// account is "not found".
+    pub async fn account_for(
+        p: &Principal,
+        slug: &str,
+        perm: Permission,
+    ) -> Result<accounts::AccountRow, AppError> {
+        let state = app_state()?;
+        let account = accounts::find_by_slug(state.db.pool(), slug)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !p.can(Permission::ViewAccount, Some(&account.id)) {
+            return Err(AppError::NotFound);
+        }
+        p.require(perm, Some(&account.id))?;
+        Ok(account)
+    }
+
+    pub async fn set_failover(
+        slug: String,
+        enabled: bool,
+        reason: String,
+        confirm: Option<String>,
+    ) -> Result<(), AppError> {
+        let p = principal().await?;
+        let account = account_for(&p, &slug, Permission::SwitchFailover).await?;
+        let mut errors = FieldErrors::new();
+        let reason = errors.take("reason", parse_reason(&reason));
+        if !matches!(confirm.as_deref(), Some("on" | "true" | "yes")) {
+            errors.push("confirm", "confirmation_required");
+        }
+        errors.into_result()?;
+        let state = app_state()?;
+        let (actor, ip) = actor(&p).await;
+        let mut tx = state.db.begin_write().await?;
+        accounts::set_failover_enabled(&mut *tx, &account.id, enabled).await?;
+        audit::record(
+            &mut *tx,
+            Entry {
+                actor: &actor,
+                account_id: Some(&account.id),
+                action: "account.failover",
+                subject: Some(&account.slug),
+                before: Some(serde_json::json!({"failover_enabled": account.failover_enabled})),
+                after: Some(serde_json::json!({"failover_enabled": enabled, "reason": reason})),
+                client_ip: ip.as_deref(),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    pub async fn set_default_message(
+        slug: String,
+        text: String,
+        language: String,
+    ) -> Result<(), AppError> {
+        let p = principal().await?;
+        let account = account_for(&p, &slug, Permission::ManageAccountSettings).await?;
+        let message = if text.trim().is_empty() {
+            None
+        } else {
+            let mut errors = FieldErrors::new();
+            let text = errors.take("text", parse_say_text(&text));
+            let language = errors.take("language", Language::parse(&language));
+            errors.into_result()?;
+            Some((
+                text.expect("checked"),
+                language.expect("checked").as_str().to_owned(),
+            ))
+        };
+        let state = app_state()?;
+        let (actor, ip) = actor(&p).await;
+        let mut tx = state.db.begin_write().await?;
+        accounts::set_default_message(
+            &mut *tx,
+            &account.id,
+            message.as_ref().map(|(t, l)| (t.as_str(), l.as_str())),
+        )
+        .await?;
+        audit::record(
+            &mut *tx,
+            Entry {
+                actor: &actor,
+                account_id: Some(&account.id),
+                action: "account.default_message",
+                subject: Some(&account.slug),
+                before: Some(serde_json::json!({
+                    "text": account.default_message_text, "language": account.default_message_language
+                })),
+                after: Some(serde_json::json!({
+                    "text": message.as_ref().map(|m| &m.0), "language": message.as_ref().map(|m| &m.1)
+                })),
+                client_ip: ip.as_deref(),
+            },
+        )
+        .await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
+    }
 
     pub async fn list(q: String, page: i64) -> Result<AccountList, AppError> {
         let p = principal().await?;

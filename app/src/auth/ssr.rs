@@ -161,6 +161,21 @@ pub async fn sign_out() -> Result<(), AppError> {
     Ok(())
 }
 
+/// The audit actor for a signed-in user, and the client's address.
+pub async fn actor(p: &Principal) -> (crate::store::audit::Actor, Option<String>) {
+    let ip = match app_state() {
+        Ok(state) => client_ip(&state).await.map(|ip| ip.to_string()),
+        Err(_) => None,
+    };
+    (
+        crate::store::audit::Actor::User {
+            id: p.user_id.clone(),
+            email: p.email.clone(),
+        },
+        ip,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;

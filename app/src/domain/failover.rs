@@ -512,6 +512,75 @@ pub fn parse_user_to_user(raw: &str) -> Result<Option<String>, &'static str> {
     Ok(Some(s.to_owned()))
 }
 
+/// A SIP connection's address: `sip:` or `sips:` followed by a user/host
+/// part, under 255 characters, no spaces or control characters.
+pub fn parse_sip_uri(raw: &str) -> Result<String, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("required");
+    }
+    if s.len() >= 255 {
+        return Err("too_long");
+    }
+    let lower = s.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("sips:")
+        .or_else(|| lower.strip_prefix("sip:"))
+        .ok_or("sip_uri_scheme")?;
+    if rest.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err("invalid_sip_uri");
+    }
+    let host = rest.rsplit('@').next().unwrap_or_default();
+    if host.is_empty() || host.starts_with(':') || host.starts_with(';') {
+        return Err("invalid_sip_uri");
+    }
+    Ok(s.to_owned())
+}
+
+/// Why a CSM switched failover: 1–500 characters, no control characters.
+pub fn parse_reason(raw: &str) -> Result<String, &'static str> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("required");
+    }
+    if s.chars().count() > 500 {
+        return Err("too_long");
+    }
+    if s.chars().any(char::is_control) {
+        return Err("control_characters");
+    }
+    Ok(s.to_owned())
+}
+
+/// The platform's default error message, until an owner sets the account's.
+pub const PLATFORM_DEFAULT_MESSAGE: (&str, &str) = (
+    "Nos services sont temporairement indisponibles. Merci de rappeler ultérieurement.",
+    "fr-FR",
+);
+
+#[cfg(test)]
+mod sip_uri_tests {
+    use super::*;
+
+    #[test]
+    fn sip_uris() {
+        assert_eq!(
+            parse_sip_uri(" sip:trunk@pbx.example.com ").as_deref(),
+            Ok("sip:trunk@pbx.example.com")
+        );
+        assert!(parse_sip_uri("sips:pbx.example.com:5061;transport=tls").is_ok());
+        assert_eq!(parse_sip_uri("tel:+33123456789"), Err("sip_uri_scheme"));
+        assert_eq!(parse_sip_uri("sip:"), Err("invalid_sip_uri"));
+        assert_eq!(parse_sip_uri("sip:a b@host"), Err("invalid_sip_uri"));
+        assert_eq!(
+            parse_sip_uri(&format!("sip:{}", "a".repeat(251))),
+            Err("too_long")
+        );
+        assert_eq!(parse_reason(""), Err("required"));
+        assert_eq!(parse_reason(&"r".repeat(501)), Err("too_long"));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -151,6 +151,46 @@ pub async fn search(
     Ok((items, total))
 }
 
+pub async fn set_failover_enabled<'c>(
+    ex: impl AnyExecutor<'c>,
+    id: &str,
+    enabled: bool,
+) -> Result<(), StoreError> {
+    let done = sqlx::query::<Any>(
+        "UPDATE accounts SET failover_enabled = $1, updated_at = $2 WHERE id = $3",
+    )
+    .bind(i64::from(enabled))
+    .bind(now_ms())
+    .bind(id)
+    .execute(ex)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Sets (or, with `None`, resets to the platform's) default error message.
+pub async fn set_default_message<'c>(
+    ex: impl AnyExecutor<'c>,
+    id: &str,
+    message: Option<(&str, &str)>,
+) -> Result<(), StoreError> {
+    let done = sqlx::query::<Any>(
+        "UPDATE accounts SET default_message_text = $1, default_message_language = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(message.map(|m| m.0))
+    .bind(message.map(|m| m.1))
+    .bind(now_ms())
+    .bind(id)
+    .execute(ex)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -69,3 +69,44 @@ pub async fn list_by_account<'c>(
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(StoreError::from)
 }
+
+pub async fn find<'c>(ex: impl AnyExecutor<'c>, id: &str) -> Result<Option<AgentRow>, StoreError> {
+    let r = sqlx::query::<Any>(
+        "SELECT id, account_id, name, direction, language FROM agents WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(ex)
+    .await?;
+    let Some(r) = r else { return Ok(None) };
+    let direction: String = r.try_get("direction")?;
+    Ok(Some(AgentRow {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        name: r.try_get("name")?,
+        direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
+        language: r.try_get("language")?,
+    }))
+}
+
+pub async fn update<'c>(
+    ex: impl AnyExecutor<'c>,
+    id: &str,
+    name: &PersonName,
+    direction: Direction,
+    language: &Language,
+) -> Result<(), StoreError> {
+    let done = sqlx::query::<Any>(
+        "UPDATE agents SET name = $1, direction = $2, language = $3, updated_at = $4 WHERE id = $5",
+    )
+    .bind(name.as_str())
+    .bind(direction.as_str())
+    .bind(language.as_str())
+    .bind(now_ms())
+    .bind(id)
+    .execute(ex)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}

@@ -5,7 +5,9 @@
 pub mod accounts;
 pub mod agents;
 pub mod audit;
+pub mod failover;
 pub mod sessions;
+pub mod sip;
 pub mod users;
 
 use std::str::FromStr;
@@ -130,6 +132,17 @@ impl Db {
             sqlx::migrate::MigrateError::Execute(e) => StoreError::from(e),
             other => StoreError::Other(sqlx::Error::Migrate(Box::new(other))),
         })
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write
+    /// lock at once (`BEGIN IMMEDIATE`), so two concurrent writers queue on
+    /// the busy timeout instead of one failing when it upgrades from reading.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
     }
 
     pub fn pool(&self) -> &AnyPool {

@@ -1,0 +1,196 @@
+//! Failover configs: the current one per agent and every saved revision, with
+//! saves that name the revision they were loaded from.
+
+use sqlx::{Any, AnyConnection, AnyExecutor, Row, any::AnyRow};
+
+use super::{StoreError, now_ms};
+use crate::domain::failover::{FailoverAction, TransferTarget};
+
+/// The saved config of an agent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigRow {
+    pub agent_id: String,
+    pub account_id: String,
+    pub revision: i64,
+    pub action: FailoverAction,
+    pub updated_at: i64,
+    pub updated_by_label: String,
+}
+
+/// One saved revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionRow {
+    pub revision: i64,
+    pub action: FailoverAction,
+    pub saved_at: i64,
+    pub saved_by_label: String,
+    pub restored_from: Option<i64>,
+}
+
+fn decode(json: &str) -> Result<FailoverAction, sqlx::Error> {
+    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+fn config(r: &AnyRow) -> Result<ConfigRow, sqlx::Error> {
+    Ok(ConfigRow {
+        agent_id: r.try_get("agent_id")?,
+        account_id: r.try_get("account_id")?,
+        revision: r.try_get("revision")?,
+        action: decode(&r.try_get::<String, _>("action_json")?)?,
+        updated_at: r.try_get("updated_at")?,
+        updated_by_label: r.try_get("updated_by_label")?,
+    })
+}
+
+pub async fn current<'c>(
+    ex: impl AnyExecutor<'c>,
+    agent_id: &str,
+) -> Result<Option<ConfigRow>, StoreError> {
+    let r = sqlx::query::<Any>(
+        "SELECT agent_id, account_id, revision, action_json, updated_at, updated_by_label \
+         FROM failover_configs WHERE agent_id = $1",
+    )
+    .bind(agent_id)
+    .fetch_optional(ex)
+    .await?;
+    Ok(r.as_ref().map(config).transpose()?)
+}
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveOutcome {
+    Saved(ConfigRow),
+    /// Someone saved since the base revision: here is what is current now.
+    Stale(Option<ConfigRow>),
+}
+
+/// Who saves.
+#[derive(Debug, Clone)]
+pub struct SavedBy<'a> {
+    pub id: Option<&'a str>,
+    pub label: &'a str,
+}
+
+/// Saves `action` as the revision after `base_revision` (0: none saved yet),
+/// inside the caller's transaction. Refuses, changing nothing, when the
+/// current revision is not `base_revision`.
+pub async fn save(
+    conn: &mut AnyConnection,
+    agent_id: &str,
+    account_id: &str,
+    base_revision: i64,
+    action: &FailoverAction,
+    by: SavedBy<'_>,
+    restored_from: Option<i64>,
+) -> Result<SaveOutcome, StoreError> {
+    let json = serde_json::to_string(action)
+        .map_err(|e| StoreError::Other(sqlx::Error::Encode(Box::new(e))))?;
+    let connection = match action {
+        FailoverAction::Transfer {
+            target: TransferTarget::Sip(s),
+            ..
+        } => Some(s.connection_id.as_str()),
+        _ => None,
+    };
+    let now = now_ms();
+    let revision = base_revision + 1;
+    let written = if base_revision == 0 {
+        sqlx::query::<Any>(
+            "INSERT INTO failover_configs (agent_id, account_id, revision, action_json, sip_connection_id, \
+             updated_at, updated_by_id, updated_by_label) VALUES ($1, $2, 1, $3, $4, $5, $6, $7) \
+             ON CONFLICT (agent_id) DO NOTHING",
+        )
+        .bind(agent_id)
+        .bind(account_id)
+        .bind(&json)
+        .bind(connection)
+        .bind(now)
+        .bind(by.id)
+        .bind(by.label)
+        .execute(&mut *conn)
+        .await?
+    } else {
+        sqlx::query::<Any>(
+            "UPDATE failover_configs SET revision = $1, action_json = $2, sip_connection_id = $3, \
+             updated_at = $4, updated_by_id = $5, updated_by_label = $6 WHERE agent_id = $7 AND revision = $8",
+        )
+        .bind(revision)
+        .bind(&json)
+        .bind(connection)
+        .bind(now)
+        .bind(by.id)
+        .bind(by.label)
+        .bind(agent_id)
+        .bind(base_revision)
+        .execute(&mut *conn)
+        .await?
+    };
+    if written.rows_affected() == 0 {
+        return Ok(SaveOutcome::Stale(current(&mut *conn, agent_id).await?));
+    }
+    sqlx::query::<Any>(
+        "INSERT INTO failover_revisions (agent_id, revision, action_json, saved_at, saved_by_id, saved_by_label, restored_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(agent_id)
+    .bind(revision)
+    .bind(&json)
+    .bind(now)
+    .bind(by.id)
+    .bind(by.label)
+    .bind(restored_from)
+    .execute(&mut *conn)
+    .await?;
+    Ok(SaveOutcome::Saved(ConfigRow {
+        agent_id: agent_id.to_owned(),
+        account_id: account_id.to_owned(),
+        revision,
+        action: action.clone(),
+        updated_at: now,
+        updated_by_label: by.label.to_owned(),
+    }))
+}
+
+fn revision_row(r: &AnyRow) -> Result<RevisionRow, sqlx::Error> {
+    Ok(RevisionRow {
+        revision: r.try_get("revision")?,
+        action: decode(&r.try_get::<String, _>("action_json")?)?,
+        saved_at: r.try_get("saved_at")?,
+        saved_by_label: r.try_get("saved_by_label")?,
+        restored_from: r.try_get("restored_from")?,
+    })
+}
+
+/// Every revision of an agent's config, newest first.
+pub async fn revisions<'c>(
+    ex: impl AnyExecutor<'c>,
+    agent_id: &str,
+) -> Result<Vec<RevisionRow>, StoreError> {
+    let rows = sqlx::query::<Any>(
+        "SELECT revision, action_json, saved_at, saved_by_label, restored_from FROM failover_revisions \
+         WHERE agent_id = $1 ORDER BY revision DESC",
+    )
+    .bind(agent_id)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(revision_row)
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
+pub async fn revision<'c>(
+    ex: impl AnyExecutor<'c>,
+    agent_id: &str,
+    revision: i64,
+) -> Result<Option<RevisionRow>, StoreError> {
+    let r = sqlx::query::<Any>(
+        "SELECT revision, action_json, saved_at, saved_by_label, restored_from FROM failover_revisions \
+         WHERE agent_id = $1 AND revision = $2",
+    )
+    .bind(agent_id)
+    .bind(revision)
+    .fetch_optional(ex)
+    .await?;
+    Ok(r.as_ref().map(revision_row).transpose()?)
+}
