@@ -1,6 +1,9 @@
 //! Browser entry point: brings the interactive islands of the server-rendered
 //! pages to life (everything else is plain HTML and works without JavaScript).
 
+// Links the islands (each one exports its hydration function from `app`).
+use app as _;
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();

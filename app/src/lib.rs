@@ -13,6 +13,7 @@ pub mod i18n_cookie;
 pub mod messages;
 pub mod shell;
 pub mod sip;
+pub mod time_fmt;
 
 #[cfg(feature = "ssr")]
 pub mod provisioning;

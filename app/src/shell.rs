@@ -17,6 +17,7 @@ use crate::accounts::pages::{AccountPage, AccountsPage};
 use crate::auth::pages::SignInPage;
 use crate::auth::{Principal, SignOut, current_user};
 use crate::error::AppError;
+use crate::failover::pages::{EditorPage, HistoryPage};
 use crate::i18n::*;
 use crate::i18n_cookie::SetLocale;
 
@@ -100,6 +101,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts/:slug") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/agents/:id/failover") view=EditorPage ssr=SsrMode::Async />
+                <Route path=path!("/agents/:id/history") view=HistoryPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }

@@ -37,7 +37,7 @@ async function started(proc: ChildProcess): Promise<string> {
 }
 
 export const test = base.extend<{ relais: Relais }>({
-  relais: async ({}, use) => {
+  relais: async ({}, use, testInfo) => {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`cargo leptos build\` (make test does)`);
     const dir = mkdtempSync(path.join(tmpdir(), 'relais-e2e-'));
     const databaseUrl = `sqlite:${dir}/relais.db`;
@@ -47,12 +47,20 @@ export const test = base.extend<{ relais: Relais }>({
     cli('demo');
     const proc = spawn(BIN, ['--database-url', databaseUrl, 'serve', '--addr', '127.0.0.1:0'], {
       env,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let serverLog = '';
+    proc.stderr!.on('data', (chunk) => {
+      serverLog += chunk;
     });
     try {
       const url = await started(proc);
       await use({ url, databaseUrl, cli });
     } finally {
+      if (testInfo.status !== testInfo.expectedStatus && serverLog) {
+        await testInfo.attach('relais server log', { body: serverLog, contentType: 'text/plain' });
+        console.log(`--- relais server log (${testInfo.title}) ---\n${serverLog.slice(-4000)}`);
+      }
       if (proc.exitCode === null) {
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGTERM');
@@ -69,7 +77,8 @@ export const test = base.extend<{ relais: Relais }>({
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[134]/.test(m.text())) errors.push(`console: ${m.text()}`);
+      // Refusals the test provokes (401, 404, 409, 422…) are logged by Chromium too.
+      if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) errors.push(`console: ${m.text()}`);
     });
     await use(page);
     expect(errors, 'errors in the browser').toEqual([]);

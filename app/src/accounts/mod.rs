@@ -65,6 +65,21 @@ pub struct AccountView {
     pub agents: Vec<AgentView>,
     /// Only for those who manage the account's users.
     pub members: Option<Vec<MemberView>>,
+    /// Staff may switch failover.
+    pub can_switch: bool,
+    /// Owners and staff manage agents, SIP connections and the default message.
+    pub can_manage: bool,
+    pub sip_connections: Vec<crate::sip::SipConnectionView>,
+    pub default_message: DefaultMessage,
+}
+
+/// The message played when the failover action itself fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultMessage {
+    pub text: String,
+    pub language: String,
+    /// Not set by the account: the platform's.
+    pub is_platform_default: bool,
 }
 
 /// Accounts whose name or slug contains `q`: every account for staff, a
@@ -281,13 +296,42 @@ pub(crate) mod ssr {
         } else {
             None
         };
+        let sip_connections = crate::store::sip::list_by_account(state.db.pool(), &account.id)
+            .await?
+            .into_iter()
+            .map(|c| crate::sip::SipConnectionView {
+                id: c.id,
+                name: c.name,
+                sip_uri: c.sip_uri,
+            })
+            .collect();
+        let (platform_text, platform_language) = crate::domain::failover::PLATFORM_DEFAULT_MESSAGE;
+        let default_message = match (
+            account.default_message_text,
+            account.default_message_language,
+        ) {
+            (Some(text), Some(language)) => DefaultMessage {
+                text,
+                language,
+                is_platform_default: false,
+            },
+            _ => DefaultMessage {
+                text: platform_text.to_owned(),
+                language: platform_language.to_owned(),
+                is_platform_default: true,
+            },
+        };
         Ok(AccountView {
+            can_switch: p.can(Permission::SwitchFailover, Some(&account.id)),
+            can_manage: p.can(Permission::ManageAccountSettings, Some(&account.id)),
             id: account.id,
             name: account.name,
             slug: account.slug,
             failover_enabled: account.failover_enabled,
             agents,
             members,
+            sip_connections,
+            default_message,
         })
     }
 }

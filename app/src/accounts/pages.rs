@@ -4,10 +4,16 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{AccountList, AccountView, get_account, list_accounts};
-use crate::domain::{AccountRole, Direction};
+use super::{
+    AccountList, AccountView, SetDefaultMessage, SetFailoverEnabled, get_account, list_accounts,
+};
+use crate::agents::CreateAgent;
+use crate::domain::{AccountRole, Direction, LANGUAGES};
+use crate::error::AppError;
 use crate::i18n::*;
+use crate::messages::{error_message, field_message};
 use crate::shell::{Loading, error_view, urlencode};
+use crate::sip::{CreateSipConnection, DeleteSipConnection};
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
@@ -129,10 +135,49 @@ fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: AccountRole) -> &'st
     }
 }
 
+/// The error a no-JavaScript form post brought back, for one field (or, with
+/// `None`, for the whole form when it is not about a field).
+fn form_error<T, S>(
+    value: S,
+    field: Option<&'static str>,
+) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    move || {
+        let err = value.get().and_then(Result::err)?;
+        let locale = i18n.get_locale();
+        let text = match (&err, field) {
+            (AppError::Invalid(f), Some(field)) => field_message(locale, f.get(field)?).to_owned(),
+            (AppError::Invalid(_), None) => return None,
+            (_, Some(_)) => return None,
+            (AppError::InUse(names), None) => {
+                format!("{} {}", error_message(locale, &err), names.join(", "))
+            }
+            (other, None) => error_message(locale, other).to_owned(),
+        };
+        let class = if field.is_some() {
+            "field-error"
+        } else {
+            "form-error"
+        };
+        Some(view! { <p class=class role="alert">{text}</p> }.into_any())
+    }
+}
+
 #[component]
 fn AccountDetail(a: AccountView) -> impl IntoView {
     let i18n = use_i18n();
     let on = a.failover_enabled;
+    let slug = a.slug.clone();
+    let switch = ServerAction::<SetFailoverEnabled>::new();
+    let add_agent = ServerAction::<CreateAgent>::new();
+    let add_sip = ServerAction::<CreateSipConnection>::new();
+    let delete_sip = ServerAction::<DeleteSipConnection>::new();
+    let set_message = ServerAction::<SetDefaultMessage>::new();
+
     let agents = if a.agents.is_empty() {
         view! { <p class="empty">{t!(i18n, no_agents)}</p> }.into_any()
     } else {
@@ -141,6 +186,7 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
             .into_iter()
             .map(|g| {
                 let dir = g.direction;
+                let href = format!("/agents/{}/failover", g.id);
                 view! {
                     <tr>
                         <td>{g.name}</td>
@@ -151,6 +197,9 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
                             }}
                         </td>
                         <td class="mono">{g.language}</td>
+                        <td>
+                            {(dir == Direction::Inbound).then(|| view! { <a href=href>{t!(i18n, configure_failover)}</a> })}
+                        </td>
                     </tr>
                 }
             })
@@ -162,6 +211,7 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
                         <th scope="col">{t!(i18n, col_name)}</th>
                         <th scope="col">{t!(i18n, col_direction)}</th>
                         <th scope="col">{t!(i18n, col_language)}</th>
+                        <th scope="col"></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
@@ -169,6 +219,133 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
         }
         .into_any()
     };
+    let language_options = move |selected: String| {
+        LANGUAGES
+            .iter()
+            .map(|l| view! { <option value=*l selected=*l == selected>{*l}</option> })
+            .collect_view()
+    };
+    let agent_form = a.can_manage.then(|| {
+        let slug = slug.clone();
+        view! {
+            <ActionForm action=add_agent attr:class="form inline-form">
+                <input type="hidden" name="slug" value=slug />
+                <div class="field">
+                    <label for="agent-name">{t!(i18n, name)}</label>
+                    <input id="agent-name" name="name" required />
+                    {form_error(add_agent.value(), Some("name"))}
+                </div>
+                <div class="field">
+                    <label for="agent-direction">{t!(i18n, direction)}</label>
+                    <select id="agent-direction" name="direction">
+                        <option value="inbound">{t!(i18n, direction_inbound)}</option>
+                        <option value="outbound">{t!(i18n, direction_outbound)}</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="agent-language">{t!(i18n, language)}</label>
+                    <select id="agent-language" name="language">{language_options("fr-FR".to_owned())}</select>
+                </div>
+                <button type="submit" class="button">{t!(i18n, add_agent)}</button>
+                {form_error(add_agent.value(), None)}
+            </ActionForm>
+        }
+    });
+
+    let switch_form = a.can_switch.then(|| {
+        let slug = slug.clone();
+        view! {
+            <ActionForm action=switch attr:class="form switch-form">
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="enabled" value=(!on).to_string() />
+                <div class="field">
+                    <label for="reason">{t!(i18n, reason)}</label>
+                    <input id="reason" name="reason" required maxlength="500" />
+                    {form_error(switch.value(), Some("reason"))}
+                </div>
+                <label class="choice">
+                    <input type="checkbox" name="confirm" required />
+                    <span>{t!(i18n, confirm_change)}</span>
+                </label>
+                {form_error(switch.value(), Some("confirm"))}
+                <button type="submit" class=if on { "button" } else { "button primary" }>
+                    {move || if on { t_string!(i18n, turn_off) } else { t_string!(i18n, turn_on) }}
+                </button>
+                {form_error(switch.value(), None)}
+            </ActionForm>
+        }
+    });
+
+    let manage = a.can_manage;
+    let sip_rows = a
+        .sip_connections
+        .into_iter()
+        .map(|c| {
+            let id = c.id.clone();
+            view! {
+                <tr>
+                    <td>{c.name}</td>
+                    <td class="mono">{c.sip_uri}</td>
+                    <td>
+                        {manage.then(|| view! {
+                            <ActionForm action=delete_sip attr:class="inline">
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class="button link danger">{t!(i18n, delete)}</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let sip_form = manage.then(|| {
+        let slug = slug.clone();
+        view! {
+            <ActionForm action=add_sip attr:class="form inline-form">
+                <input type="hidden" name="slug" value=slug />
+                <div class="field">
+                    <label for="sip-name">{t!(i18n, name)}</label>
+                    <input id="sip-name" name="name" required />
+                    {form_error(add_sip.value(), Some("name"))}
+                </div>
+                <div class="field">
+                    <label for="sip-uri">{t!(i18n, sip_uri)}</label>
+                    <input id="sip-uri" name="sip_uri" required placeholder="sip:trunk@pbx.example.com" />
+                    {form_error(add_sip.value(), Some("sip_uri"))}
+                </div>
+                <button type="submit" class="button">{t!(i18n, add)}</button>
+            </ActionForm>
+        }
+    });
+    let message = a.default_message.clone();
+    let message_form = if manage {
+        let slug = slug.clone();
+        let text = if message.is_platform_default {
+            String::new()
+        } else {
+            message.text.clone()
+        };
+        view! {
+            <ActionForm action=set_message attr:class="form">
+                <input type="hidden" name="slug" value=slug />
+                <div class="field">
+                    <label for="dm-text">{t!(i18n, text)}</label>
+                    <textarea id="dm-text" name="text" rows="2" maxlength="1000" placeholder=message.text.clone()>{text}</textarea>
+                    {form_error(set_message.value(), Some("text"))}
+                </div>
+                <div class="field short">
+                    <label for="dm-language">{t!(i18n, language)}</label>
+                    <select id="dm-language" name="language">{language_options(message.language.clone())}</select>
+                </div>
+                <button type="submit" class="button">{t!(i18n, save)}</button>
+                {form_error(set_message.value(), None)}
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! { <p>{message.text.clone()} " " <span class="mono muted">{message.language.clone()}</span></p> }.into_any()
+    };
+
     let members = a.members.map(|members| {
         let rows = members
             .into_iter()
@@ -219,10 +396,26 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
                         {move || if on { t_string!(i18n, on) } else { t_string!(i18n, off) }}
                     </span>
                 </p>
+                {(!on && !a.can_switch).then(|| view! { <p class="locked">{t!(i18n, failover_locked)}</p> })}
+                {switch_form}
             </section>
             <section class="card">
                 <h2>{t!(i18n, account_agents)}</h2>
                 {agents}
+                {agent_form}
+            </section>
+            <section class="card" id="sip">
+                <h2>{t!(i18n, sip_connections)}</h2>
+                {form_error(delete_sip.value(), None)}
+                <table class="table">
+                    <tbody>{sip_rows}</tbody>
+                </table>
+                {sip_form}
+            </section>
+            <section class="card" id="default-message">
+                <h2>{t!(i18n, default_message)}</h2>
+                <p class="muted">{t!(i18n, default_message_help)}</p>
+                {message_form}
             </section>
             {members}
         </section>

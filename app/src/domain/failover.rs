@@ -117,7 +117,7 @@ pub struct FailoverDraft {
     pub language: String,
     #[serde(default)]
     pub max_ring_seconds: String,
-    /// `phone` or `sip`.
+    /// `phone` or `sip`; empty: `sip` when a connection is chosen.
     #[serde(default)]
     pub transfer_target: String,
     #[serde(default)]
@@ -164,7 +164,6 @@ impl FailoverDraft {
                 .to_owned(),
             timeout_seconds: DEFAULT_TIMEOUT_SECONDS.to_string(),
             max_ring_seconds: DEFAULT_RING_SECONDS.to_string(),
-            transfer_target: "phone".to_owned(),
             language: "fr-FR".to_owned(),
             ..Default::default()
         };
@@ -188,7 +187,6 @@ impl FailoverDraft {
                 match target {
                     TransferTarget::PhoneNumber(p) => d.phone_number = p.clone(),
                     TransferTarget::Sip(s) => {
-                        d.transfer_target = "sip".to_owned();
                         d.sip_connection_id = s.connection_id.clone();
                         d.sip_destination_id = s.destination_id.clone();
                         d.sip_headers = s
@@ -242,7 +240,14 @@ impl FailoverDraft {
                     "max_ring_seconds",
                     parse_seconds(&self.max_ring_seconds, RING_SECONDS),
                 );
-                let target = match self.transfer_target.trim() {
+                // The form's "SIP connection" select decides: none chosen means
+                // the phone number (as in the platform's own form).
+                let chosen = match self.transfer_target.trim() {
+                    "" if self.sip_connection_id.trim().is_empty() => "phone",
+                    "" => "sip",
+                    other => other,
+                };
+                let target = match chosen {
                     "phone" => e
                         .take("phone_number", parse_phone_number(&self.phone_number))
                         .map(TransferTarget::PhoneNumber),

@@ -1,6 +1,9 @@
 //! The failover editor of an inbound agent: what it loads, saving (naming the
 //! revision it was loaded from), the revision history and restoring.
 
+pub mod editor;
+pub mod pages;
+
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +23,8 @@ pub struct FailoverEditor {
     pub feature_enabled: bool,
     /// Whether this user may save (role, and the flag for customers).
     pub can_edit: bool,
+    /// Staff see the form even while the flag is off.
+    pub viewer_is_staff: bool,
     /// 0 when nothing is saved yet.
     pub revision: i64,
     pub action: Option<FailoverAction>,
@@ -166,6 +171,7 @@ pub(crate) mod ssr {
         let inbound = agent.direction == Direction::Inbound;
         Ok(FailoverEditor {
             can_edit: inbound && may_save(&p, &account),
+            viewer_is_staff: p.is_staff(),
             agent_id: agent.id,
             agent_name: agent.name,
             inbound,

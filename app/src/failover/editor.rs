@@ -1,0 +1,386 @@
+//! The failover editor form: an island, so the rules run in the browser as
+//! the person types, switching the type keeps what was typed in the others,
+//! and leaving with unsaved changes asks first. Without JavaScript it is a
+//! plain form posting to the same server function.
+
+use leptos::prelude::*;
+
+use super::{FailoverEditor, save_failover};
+use crate::domain::failover::{FailoverDraft, MAX_SIP_HEADERS, SipHeaderDraft};
+use crate::domain::{FieldErrors, LANGUAGES};
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::messages::{error_message, field_message};
+
+#[derive(Clone, PartialEq)]
+enum Status {
+    Idle,
+    Saving,
+    Saved(i64),
+    Stale { revision: i64, by: String, at: i64 },
+    Failed(AppError),
+}
+
+type HeaderRow = (RwSignal<String>, RwSignal<String>);
+
+fn locale_of(lang: &str) -> Locale {
+    if lang == "fr" { Locale::fr } else { Locale::en }
+}
+
+#[island]
+pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView {
+    let locale = locale_of(&lang);
+    let initial = FailoverDraft::from_action(editor.action.as_ref());
+    let read_only = !editor.can_edit;
+    let allow = editor.allow_list.clone();
+    let agent_id = editor.agent_id.clone();
+
+    let kind = RwSignal::new(initial.action_type.clone());
+    let webhook_url = RwSignal::new(initial.webhook_url.clone());
+    let timeout = RwSignal::new(initial.timeout_seconds.clone());
+    let text = RwSignal::new(initial.text.clone());
+    let language = RwSignal::new(initial.language.clone());
+    let ring = RwSignal::new(initial.max_ring_seconds.clone());
+    let phone = RwSignal::new(initial.phone_number.clone());
+    let connection = RwSignal::new(initial.sip_connection_id.clone());
+    let destination = RwSignal::new(initial.sip_destination_id.clone());
+    let uui = RwSignal::new(initial.sip_user_to_user.clone());
+    // Two empty rows beyond the saved ones, so a form without JavaScript can add headers too.
+    let mut rows: Vec<HeaderRow> = initial
+        .sip_headers
+        .iter()
+        .map(|h| {
+            (
+                RwSignal::new(h.name.clone()),
+                RwSignal::new(h.value.clone()),
+            )
+        })
+        .collect();
+    while rows.len() < (initial.sip_headers.len() + 2).min(MAX_SIP_HEADERS) {
+        rows.push((RwSignal::new(String::new()), RwSignal::new(String::new())));
+    }
+    let headers = RwSignal::new(rows);
+
+    let draft = Memo::new(move |_| FailoverDraft {
+        action_type: kind.get(),
+        webhook_url: webhook_url.get(),
+        timeout_seconds: timeout.get(),
+        text: text.get(),
+        language: language.get(),
+        max_ring_seconds: ring.get(),
+        transfer_target: String::new(),
+        phone_number: phone.get(),
+        sip_connection_id: connection.get(),
+        sip_destination_id: destination.get(),
+        sip_headers: headers
+            .get()
+            .iter()
+            .map(|(n, v)| SipHeaderDraft {
+                name: n.get(),
+                value: v.get(),
+            })
+            .filter(|h| !h.name.trim().is_empty() || !h.value.trim().is_empty())
+            .collect(),
+        sip_user_to_user: uui.get(),
+    });
+    let saved = RwSignal::new(FailoverDraft {
+        sip_headers: initial.sip_headers.clone(),
+        transfer_target: String::new(),
+        ..initial.clone()
+    });
+    let base = RwSignal::new(editor.revision);
+    let errors = RwSignal::new(FieldErrors::new());
+    let status = RwSignal::new(Status::Idle);
+    let dirty = Memo::new(move |_| draft.get() != saved.get());
+    let checked = RwSignal::new(false);
+
+    // Check again as the person types, once they have tried to save.
+    Effect::new(move |_| {
+        let d = draft.get();
+        if checked.get_untracked() {
+            errors.set(d.parse(&allow).err().unwrap_or_default());
+        }
+    });
+
+    let _leave = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if dirty.get_untracked() {
+            ev.prevent_default();
+            ev.set_return_value("unsaved");
+        }
+    });
+
+    let allow_submit = editor.allow_list.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if read_only {
+            return;
+        }
+        checked.set(true);
+        let d = draft.get_untracked();
+        if let Err(e) = d.parse(&allow_submit) {
+            errors.set(e);
+            status.set(Status::Idle);
+            return;
+        }
+        errors.set(FieldErrors::new());
+        status.set(Status::Saving);
+        let agent_id = agent_id.clone();
+        leptos::task::spawn_local(async move {
+            match save_failover(agent_id, base.get_untracked(), d.clone()).await {
+                Ok(revision) => {
+                    base.set(revision);
+                    saved.set(d);
+                    status.set(Status::Saved(revision));
+                }
+                Err(AppError::Invalid(f)) => {
+                    errors.set(f);
+                    status.set(Status::Idle);
+                }
+                Err(AppError::StaleRevision {
+                    revision,
+                    saved_by,
+                    saved_at,
+                }) => {
+                    status.set(Status::Stale {
+                        revision,
+                        by: saved_by,
+                        at: saved_at,
+                    });
+                }
+                Err(e) => status.set(Status::Failed(e)),
+            }
+        });
+    };
+
+    let err = move |field: &'static str| {
+        move || {
+            errors.with(|e| {
+                e.get(field).map(|code| {
+                    view! {
+                        <p class="field-error" id=format!("err-{field}") role="alert">
+                            {field_message(locale, code)}
+                        </p>
+                    }
+                })
+            })
+        }
+    };
+    let invalid =
+        move |field: &'static str| move || errors.with(|e| e.get(field).is_some()).to_string();
+    let section_class = move |k: &'static str| {
+        move || {
+            if kind.get() == k {
+                "type-section"
+            } else {
+                "type-section inactive"
+            }
+        }
+    };
+
+    let type_choice = move |value: &'static str, label: &'static str| {
+        view! {
+            <label class="choice">
+                <input
+                    type="radio"
+                    name="draft[action_type]"
+                    value=value
+                    checked=move || kind.get() == value
+                    disabled=read_only
+                    on:change=move |_| kind.set(value.to_owned())
+                />
+                <span>{label}</span>
+            </label>
+        }
+    };
+
+    let connections = editor.sip_connections.clone();
+    let header_rows = move || {
+        headers
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, value))| {
+                let name_field = format!("sip_headers.{i}.name");
+                let value_field = format!("sip_headers.{i}.value");
+                let name_err = name_field.clone();
+                let value_err = value_field.clone();
+                view! {
+                    <div class="header-row">
+                        <input
+                            type="text"
+                            name=format!("draft[sip_headers][{i}][name]")
+                            aria-label=td_string!(locale, header_name)
+                            placeholder="X-…"
+                            value=move || name.get()
+                            prop:value=move || name.get()
+                            disabled=read_only
+                            on:input:target=move |ev| name.set(ev.target().value())
+                        />
+                        <input
+                            type="text"
+                            name=format!("draft[sip_headers][{i}][value]")
+                            aria-label=td_string!(locale, header_value)
+                            value=move || value.get()
+                            prop:value=move || value.get()
+                            disabled=read_only
+                            on:input:target=move |ev| value.set(ev.target().value())
+                        />
+                        {move || {
+                            errors.with(|e| {
+                                e.get(&name_err)
+                                    .or_else(|| e.get(&value_err))
+                                    .map(|c| view! { <p class="field-error" role="alert">{field_message(locale, c)}</p> })
+                            })
+                        }}
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <form class="form editor" method="post" action="/api/failover/save" on:submit=on_submit novalidate>
+            <input type="hidden" name="agent_id" value=editor.agent_id.clone() />
+            <input type="hidden" name="base_revision" value=move || base.get().to_string() prop:value=move || base.get().to_string() />
+            <fieldset class="types">
+                <legend>{td_string!(locale, action_type)}</legend>
+                {type_choice("workflow", td_string!(locale, type_workflow))}
+                {type_choice("say_message", td_string!(locale, type_say_message))}
+                {type_choice("transfer", td_string!(locale, type_transfer))}
+                {err("action_type")}
+            </fieldset>
+
+            <section class=section_class("workflow") data-type="workflow">
+                <div class="field">
+                    <label for="webhook_url">{td_string!(locale, webhook_url)}</label>
+                    <input id="webhook_url" type="url" name="draft[webhook_url]" placeholder="https://"
+                        value=move || webhook_url.get() prop:value=move || webhook_url.get()
+                        aria-invalid=invalid("webhook_url") aria-describedby="err-webhook_url" disabled=read_only
+                        on:input:target=move |ev| webhook_url.set(ev.target().value()) />
+                    {err("webhook_url")}
+                </div>
+                <div class="field short">
+                    <label for="timeout_seconds">{td_string!(locale, timeout_seconds)}</label>
+                    <input id="timeout_seconds" type="number" min="1" max="30" name="draft[timeout_seconds]"
+                        value=move || timeout.get() prop:value=move || timeout.get()
+                        aria-invalid=invalid("timeout_seconds") aria-describedby="err-timeout_seconds" disabled=read_only
+                        on:input:target=move |ev| timeout.set(ev.target().value()) />
+                    {err("timeout_seconds")}
+                </div>
+            </section>
+
+            <section class=section_class("say_message") data-type="say_message">
+                <div class="field">
+                    <label for="text">{td_string!(locale, sentence)}</label>
+                    <textarea id="text" name="draft[text]" rows="3" maxlength="1000"
+                        prop:value=move || text.get()
+                        aria-invalid=invalid("text") aria-describedby="err-text" disabled=read_only
+                        on:input:target=move |ev| text.set(ev.target().value())>{initial.text.clone()}</textarea>
+                    {err("text")}
+                </div>
+                <div class="field short">
+                    <label for="language">{td_string!(locale, language)}</label>
+                    <select id="language" name="draft[language]" disabled=read_only
+                        on:change:target=move |ev| language.set(ev.target().value())>
+                        {LANGUAGES
+                            .iter()
+                            .map(|l| view! { <option value=*l selected=move || language.get() == *l>{*l}</option> })
+                            .collect_view()}
+                    </select>
+                    {err("language")}
+                </div>
+            </section>
+
+            <section class=section_class("transfer") data-type="transfer">
+                <div class="field short">
+                    <label for="max_ring_seconds">{td_string!(locale, max_ring)}</label>
+                    <input id="max_ring_seconds" type="number" min="5" max="45" name="draft[max_ring_seconds]"
+                        value=move || ring.get() prop:value=move || ring.get()
+                        aria-invalid=invalid("max_ring_seconds") aria-describedby="err-max_ring_seconds" disabled=read_only
+                        on:input:target=move |ev| ring.set(ev.target().value()) />
+                    {err("max_ring_seconds")}
+                </div>
+                <div class="field">
+                    <label for="sip_connection_id">{td_string!(locale, sip_connection)}</label>
+                    <select id="sip_connection_id" name="draft[sip_connection_id]" disabled=read_only
+                        on:change:target=move |ev| connection.set(ev.target().value())>
+                        <option value="" selected=move || connection.get().is_empty()>{td_string!(locale, sip_none)}</option>
+                        {connections
+                            .iter()
+                            .map(|c| {
+                                let id = c.id.clone();
+                                let id2 = c.id.clone();
+                                view! { <option value=id selected=move || connection.get() == id2>{format!("{} ({})", c.name, c.sip_uri)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    {err("sip_connection_id")}
+                </div>
+                <div class="field" class:inactive=move || !connection.get().is_empty() data-target="phone">
+                    <label for="phone_number">{td_string!(locale, phone_number)}</label>
+                    <input id="phone_number" type="tel" name="draft[phone_number]" placeholder="+33123456789"
+                        value=move || phone.get() prop:value=move || phone.get()
+                        aria-invalid=invalid("phone_number") aria-describedby="err-phone_number" disabled=read_only
+                        on:input:target=move |ev| phone.set(ev.target().value()) />
+                    {err("phone_number")}
+                </div>
+                <div class="sip-fields" class:inactive=move || connection.get().is_empty() data-target="sip">
+                    <div class="field">
+                        <label for="sip_destination_id">{td_string!(locale, destination_id)}</label>
+                        <input id="sip_destination_id" type="text" name="draft[sip_destination_id]"
+                            value=move || destination.get() prop:value=move || destination.get()
+                            aria-invalid=invalid("sip_destination_id") aria-describedby="err-sip_destination_id" disabled=read_only
+                            on:input:target=move |ev| destination.set(ev.target().value()) />
+                        {err("sip_destination_id")}
+                    </div>
+                    <fieldset class="headers">
+                        <legend>{td_string!(locale, custom_headers)}</legend>
+                        {header_rows}
+                        {err("sip_headers")}
+                        <button type="button" class="button link" disabled=move || read_only || headers.with(|h| h.len() >= MAX_SIP_HEADERS)
+                            on:click=move |_| headers.update(|h| {
+                                if h.len() < MAX_SIP_HEADERS {
+                                    h.push((RwSignal::new(String::new()), RwSignal::new(String::new())));
+                                }
+                            })>
+                            {td_string!(locale, add_header)}
+                        </button>
+                    </fieldset>
+                    <div class="field">
+                        <label for="sip_user_to_user">{td_string!(locale, uui)}</label>
+                        <input id="sip_user_to_user" type="text" name="draft[sip_user_to_user]" class="mono"
+                            value=move || uui.get() prop:value=move || uui.get()
+                            aria-invalid=invalid("sip_user_to_user") aria-describedby="err-sip_user_to_user" disabled=read_only
+                            on:input:target=move |ev| uui.set(ev.target().value()) />
+                        <p class="hint">{td_string!(locale, uui_hint)}</p>
+                        {err("sip_user_to_user")}
+                    </div>
+                </div>
+            </section>
+
+            <div class="actions">
+                {(!read_only).then(|| view! {
+                    <button type="submit" class="button primary" disabled=move || status.get() == Status::Saving>
+                        {move || if status.get() == Status::Saving { td_string!(locale, saving) } else { td_string!(locale, save) }}
+                    </button>
+                })}
+                <span class="status" data-testid="editor-status" aria-live="polite">
+                    {move || match status.get() {
+                        Status::Stale { revision, by, at } => view! {
+                            <span class="form-error" role="alert">
+                                {format!("{} {revision}: {by}, {}. {}", td_string!(locale, stale_by), crate::time_fmt::utc(at), td_string!(locale, stale_reload))}
+                            </span>
+                        }.into_any(),
+                        Status::Failed(e) => view! { <span class="form-error" role="alert">{error_message(locale, &e)}</span> }.into_any(),
+                        Status::Saving => ().into_any(),
+                        _ if dirty.get() => view! { <span class="badge warn">{td_string!(locale, unsaved)}</span> }.into_any(),
+                        Status::Saved(r) => view! {
+                            <span class="badge on">{format!("{} {} {r}", td_string!(locale, saved), td_string!(locale, revision_n))}</span>
+                        }.into_any(),
+                        Status::Idle => ().into_any(),
+                    }}
+                </span>
+            </div>
+        </form>
+    }
+}

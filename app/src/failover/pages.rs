@@ -1,0 +1,168 @@
+//! The failover editor page and the revision history page of an agent.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use super::editor::FailoverEditorForm;
+use super::{FailoverEditor, RestoreRevision, SaveFailover, get_failover_editor, list_revisions};
+use crate::i18n::*;
+use crate::messages::error_message;
+use crate::shell::{Loading, error_view};
+use crate::time_fmt::utc;
+
+fn agent_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.read().get("id").unwrap_or_default()
+}
+
+#[component]
+pub fn EditorPage() -> impl IntoView {
+    let id = agent_param();
+    let editor = Resource::new(id, get_failover_editor);
+    // A save posted without JavaScript comes back here with its error.
+    let save = ServerAction::<SaveFailover>::new();
+    let i18n = use_i18n();
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match editor.await {
+                    Ok(e) => view! { <EditorBody e /> }.into_any(),
+                    Err(e) => error_view(e),
+                }
+            })}
+        </Transition>
+        {move || save.value().get().and_then(Result::err).map(|e| view! {
+            <p class="form-error" role="alert">{error_message(i18n.get_locale(), &e)}</p>
+        })}
+    }
+}
+
+#[component]
+fn EditorBody(e: FailoverEditor) -> impl IntoView {
+    let i18n = use_i18n();
+    let lang = i18n.get_locale_untracked().as_str().to_owned();
+    let account_href = format!("/accounts/{}", e.account_slug);
+    let history_href = format!("/agents/{}/history", e.agent_id);
+    let staff = e.viewer_is_staff;
+    let body = {
+        let e = e.clone();
+        if !e.inbound {
+            view! { <p class="empty">{t!(i18n, outbound_no_failover)}</p> }.into_any()
+        } else if !e.feature_enabled && !staff {
+            view! { <p class="locked" data-testid="failover-locked">{t!(i18n, failover_locked)}</p> }.into_any()
+        } else {
+            let notes = (
+                (e.revision == 0)
+                    .then(|| view! { <p class="muted">{t!(i18n, not_configured)}</p> }),
+                (!e.can_edit).then(|| view! { <p class="muted">{t!(i18n, read_only)}</p> }),
+                (!e.feature_enabled)
+                    .then(|| view! { <p class="locked">{t!(i18n, failover_locked)}</p> }),
+            );
+            view! {
+                {notes}
+                <FailoverEditorForm editor=e lang=lang.clone() />
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <section class="page">
+            <header class="page-head">
+                <h1>{t!(i18n, editor_title)} " · " {e.agent_name.clone()}</h1>
+                <a href=account_href.clone()>{e.account_name.clone()}</a>
+                <a href=history_href>{t!(i18n, history)}</a>
+            </header>
+            <section class="card">{body}</section>
+        </section>
+    }
+}
+
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let id = agent_param();
+    let data = Resource::new(id, |id| async move {
+        let editor = get_failover_editor(id.clone()).await?;
+        let revisions = list_revisions(id).await?;
+        Ok::<_, crate::error::AppError>((editor, revisions))
+    });
+    let restore = ServerAction::<RestoreRevision>::new();
+    let i18n = use_i18n();
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(e) => error_view(e),
+                    Ok((editor, revisions)) => {
+                        let editor_href = format!("/agents/{}/failover", editor.agent_id);
+                        let rows = if revisions.is_empty() {
+                            view! { <p class="empty">{t!(i18n, no_revisions)}</p> }.into_any()
+                        } else {
+                            revisions
+                                .into_iter()
+                                .map(|r| {
+                                    let current = r.revision == editor.revision;
+                                    let changes = r
+                                        .changes
+                                        .iter()
+                                        .map(|c| view! {
+                                            <tr>
+                                                <td class="mono">{c.field.clone()}</td>
+                                                <td>{c.before.clone().unwrap_or_default()}</td>
+                                                <td>{c.after.clone().unwrap_or_default()}</td>
+                                            </tr>
+                                        })
+                                        .collect_view();
+                                    let can_restore = editor.can_edit && !current;
+                                    let agent_id = editor.agent_id.clone();
+                                    let base = editor.revision;
+                                    view! {
+                                        <article class="card revision" data-revision=r.revision>
+                                            <header class="revision-head">
+                                                <strong>{t!(i18n, revision_n)} " " {r.revision}</strong>
+                                                {current.then(|| view! { <span class="badge on">{t!(i18n, current)}</span> })}
+                                                <span class="muted">{r.saved_by.clone()} " · " {utc(r.saved_at)}</span>
+                                                {r.restored_from.map(|f| view! { <span class="muted">{t!(i18n, restored_from)} " " {f}</span> })}
+                                                {can_restore.then(|| view! {
+                                                    <ActionForm action=restore attr:class="inline">
+                                                        <input type="hidden" name="agent_id" value=agent_id />
+                                                        <input type="hidden" name="revision" value=r.revision />
+                                                        <input type="hidden" name="base_revision" value=base />
+                                                        <button type="submit" class="button">{t!(i18n, restore)}</button>
+                                                    </ActionForm>
+                                                })}
+                                            </header>
+                                            <table class="table compact">
+                                                <thead>
+                                                    <tr>
+                                                        <th scope="col">{t!(i18n, field)}</th>
+                                                        <th scope="col">{t!(i18n, field_before)}</th>
+                                                        <th scope="col">{t!(i18n, field_after)}</th>
+                                                    </tr>
+                                                </thead>
+                                                <tbody>{changes}</tbody>
+                                            </table>
+                                        </article>
+                                    }
+                                })
+                                .collect_view()
+                                .into_any()
+                        };
+                        view! {
+                            <section class="page">
+                                <header class="page-head">
+                                    <h1>{t!(i18n, history)} " · " {editor.agent_name.clone()}</h1>
+                                    <a href=editor_href>{t!(i18n, editor_title)}</a>
+                                </header>
+                                {move || restore.value().get().and_then(Result::err).map(|e| view! {
+                                    <p class="form-error" role="alert">{error_message(i18n.get_locale(), &e)}</p>
+                                })}
+                                {rows}
+                            </section>
+                        }
+                        .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,161 @@
+// Failover journeys: the CSM's switch, and customers configuring an agent.
+import { test, expect, signIn, hydrated } from './fixtures';
+import type { Page } from '@playwright/test';
+
+async function openEditor(page: Page, agent = 'Accueil standard', account = 'acme') {
+  await page.goto(`/accounts/${account}`);
+  await page.getByRole('row', { name: new RegExp(agent) }).getByRole('link', { name: 'Failover' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(agent);
+}
+
+test('a CSM switches failover on, with a reason and a confirmation', async ({ page }) => {
+  await signIn(page, 'csm@relais.example');
+  await page.goto('/accounts/globex');
+  await expect(page.getByTestId('failover-state')).toHaveText('Off');
+  await page.getByLabel('Reason').fill('Addendum signed on the phone');
+  await page.getByLabel('I confirm this change').check();
+  await page.getByRole('button', { name: 'Turn failover on' }).click();
+  await expect(page.getByTestId('failover-state')).toHaveText('On');
+  await expect(page.getByRole('button', { name: 'Turn failover off' })).toBeVisible();
+});
+
+test('a customer saves each of the three action types and finds them after reload', async ({ page }) => {
+  await signIn(page, 'editor@acme.example');
+  await openEditor(page);
+  await hydrated(page);
+  await expect(page.getByText('No failover action saved yet')).toBeVisible();
+
+  await page.getByLabel('Workflow').check();
+  await page.getByLabel('Webhook URL').fill('https://hooks.acme.example/failover');
+  await page.getByLabel('Timeout (seconds)').fill('12');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('editor-status')).toContainText('Revision 1');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Workflow')).toBeChecked();
+  await expect(page.getByLabel('Webhook URL')).toHaveValue('https://hooks.acme.example/failover');
+  await expect(page.getByLabel('Timeout (seconds)')).toHaveValue('12');
+
+  await page.getByLabel('Say a message').check();
+  await page.getByLabel('Sentence to say').fill('Nos services sont indisponibles, merci de rappeler.');
+  await page.locator('form.editor').getByLabel('Language').selectOption('fr-FR');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('editor-status')).toContainText('Revision 2');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Say a message')).toBeChecked();
+  await expect(page.getByLabel('Sentence to say')).toHaveValue('Nos services sont indisponibles, merci de rappeler.');
+
+  await page.getByLabel('Call transfer').check();
+  await page.getByLabel('Maximum ring duration (seconds)').fill('25');
+  await page.getByLabel('Phone number').fill('+33 1 23 45 67 89');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('editor-status')).toContainText('Revision 3');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel('Call transfer')).toBeChecked();
+  await expect(page.getByLabel('Phone number')).toHaveValue('+33123456789');
+  await expect(page.getByLabel('Maximum ring duration (seconds)')).toHaveValue('25');
+
+  await page.getByRole('link', { name: 'History' }).click();
+  await expect(page.locator('article.revision')).toHaveCount(3);
+});
+
+test('an invalid phone number shows its error next to the field and nothing is saved', async ({ page }) => {
+  await signIn(page, 'editor@acme.example');
+  await openEditor(page);
+  await hydrated(page);
+  await page.getByLabel('Call transfer').check();
+  await page.getByLabel('Phone number').fill('0123456789');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#err-phone_number')).toHaveText('Use the international format: + then the country code, up to 15 digits.');
+  await expect(page.getByLabel('Phone number')).toHaveAttribute('aria-invalid', 'true');
+  page.on('dialog', (d) => d.accept());
+  await page.reload();
+  await expect(page.getByText('No failover action saved yet')).toBeVisible();
+});
+
+test('switching the type without saving changes nothing on the server, and leaving warns', async ({ page }) => {
+  await signIn(page, 'owner@acme.example');
+  await openEditor(page);
+  await hydrated(page);
+  await page.getByLabel('Say a message').check();
+  await page.getByLabel('Sentence to say').fill('Merci de rappeler.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('editor-status')).toContainText('Revision 1');
+
+  await page.getByLabel('Workflow').check();
+  await page.getByLabel('Webhook URL').fill('https://hooks.acme.example/x');
+  await expect(page.getByTestId('editor-status')).toHaveText('Unsaved changes');
+  // Values typed for another type are kept while editing.
+  await page.getByLabel('Say a message').check();
+  await expect(page.getByLabel('Sentence to say')).toHaveValue('Merci de rappeler.');
+  await page.getByLabel('Workflow').check();
+  await expect(page.getByLabel('Webhook URL')).toHaveValue('https://hooks.acme.example/x');
+
+  const dialog = new Promise<string>((resolve) =>
+    page.once('dialog', async (d) => {
+      resolve(d.type());
+      await d.accept();
+    }),
+  );
+  await page.getByRole('link', { name: 'Acme Santé' }).click();
+  expect(await dialog).toBe('beforeunload');
+  await openEditor(page);
+  await expect(page.getByLabel('Say a message')).toBeChecked();
+});
+
+test('a stale save is refused with who saved and when', async ({ page, browser, baseURL }) => {
+  await signIn(page, 'editor@acme.example');
+  await openEditor(page);
+  await hydrated(page);
+
+  const other = await browser.newContext({ baseURL });
+  const page2 = await other.newPage();
+  await signIn(page2, 'owner@acme.example');
+  await openEditor(page2);
+  await hydrated(page2);
+  await page2.getByLabel('Say a message').check();
+  await page2.getByLabel('Sentence to say').fill('Saved by the owner first.');
+  await page2.getByRole('button', { name: 'Save' }).click();
+  await expect(page2.getByTestId('editor-status')).toContainText('Revision 1');
+  await other.close();
+
+  await page.getByLabel('Say a message').check();
+  await page.getByLabel('Sentence to say').fill('Saved by the editor later.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('editor-status')).toContainText('owner@acme.example');
+  await expect(page.getByTestId('editor-status')).toContainText('nothing was overwritten');
+  page.on('dialog', (d) => d.accept());
+  await page.reload();
+  await expect(page.getByLabel('Sentence to say')).toHaveValue('Saved by the owner first.');
+});
+
+test('while the flag is off a customer sees the locked section and no form', async ({ page }) => {
+  await signIn(page, 'owner@globex.example');
+  await openEditor(page, 'Claims hotline', 'globex');
+  await expect(page.getByTestId('failover-locked')).toContainText('Contact your Customer Success Manager');
+  await expect(page.getByRole('button', { name: 'Save' })).toHaveCount(0);
+  await expect(page.getByLabel('Webhook URL')).toHaveCount(0);
+});
+
+test('an outbound agent has no failover section', async ({ page }) => {
+  await signIn(page, 'owner@acme.example');
+  await page.goto('/accounts/acme');
+  await expect(page.getByRole('row', { name: /Relance impayés/ }).getByRole('link', { name: 'Failover' })).toHaveCount(0);
+});
+
+test.describe('with JavaScript disabled', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('a customer saves a failover action', async ({ page }) => {
+    await signIn(page, 'editor@acme.example', undefined, { js: false });
+    await expect(page).toHaveURL(/\/accounts\/acme$/);
+    await openEditor(page);
+    await page.getByLabel('Say a message').check();
+    await page.getByLabel('Sentence to say').fill('Sans JavaScript aussi.');
+    await page.getByRole('button', { name: 'Save' }).click();
+    await expect(page.getByLabel('Sentence to say')).toHaveValue('Sans JavaScript aussi.');
+    await expect(page.getByText('No failover action saved yet')).toHaveCount(0);
+  });
+});
