@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod audit;
 pub mod auth;
 pub mod domain;
 pub mod error;
@@ -21,6 +22,8 @@ pub mod provisioning;
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
+#[cfg(feature = "ssr")]
+pub mod webhook;
 
 /// Translations (English and French), generated from `locales/*.json`.
 #[allow(deprecated)]

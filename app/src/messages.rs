@@ -42,6 +42,7 @@ pub fn field_message(locale: Locale, code: &str) -> &'static str {
         "feature_disabled" => td_string!(locale, err_feature_disabled),
         "confirmation_required" => td_string!(locale, err_confirmation_required),
         "taken_name" => td_string!(locale, err_taken_name),
+        "invalid_date" => td_string!(locale, err_invalid_date),
         _ => td_string!(locale, err_invalid_value),
     }
 }

@@ -14,6 +14,7 @@ use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, path};
 
 use crate::accounts::pages::{AccountPage, AccountsPage};
+use crate::audit::AuditLogPage;
 use crate::auth::pages::SignInPage;
 use crate::auth::{Principal, SignOut, current_user};
 use crate::error::AppError;
@@ -103,6 +104,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/accounts/:slug") view=AccountPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/:id/failover") view=EditorPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/:id/history") view=HistoryPage ssr=SsrMode::Async />
+                <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }
@@ -149,6 +151,10 @@ fn UserNav(p: Principal) -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let i18n = use_i18n();
     let staff = p.staff;
+    let audit = p.can(crate::domain::Permission::ReadAudit, None)
+        || p.memberships
+            .iter()
+            .any(|m| p.can(crate::domain::Permission::ReadAudit, Some(&m.account_id)));
     let role = move || match staff {
         Some(crate::domain::StaffRole::Admin) => Some(t_string!(i18n, role_admin)),
         Some(crate::domain::StaffRole::Csm) => Some(t_string!(i18n, role_csm)),
@@ -179,6 +185,7 @@ fn UserNav(p: Principal) -> impl IntoView {
     view! {
         <nav class="nav" aria-label="main">
             {p.is_staff().then(|| view! { <A href="/accounts">{t!(i18n, nav_accounts)}</A> })}
+            {audit.then(|| view! { <A href="/audit">{t!(i18n, audit_log)}</A> })}
             {switcher}
         </nav>
         <div class="who">

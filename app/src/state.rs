@@ -41,6 +41,8 @@ pub struct AppState {
     pub db: Db,
     /// Local webhook endpoints allowed for development and tests.
     pub webhook_allow_list: Arc<crate::domain::failover::WebhookAllowList>,
+    /// The one client that calls customers' webhooks.
+    pub webhooks: crate::webhook::WebhookClient,
     pub auth: Arc<AuthSettings>,
     pub throttle: Arc<SignInThrottle>,
     pub leptos_options: LeptosOptions,
@@ -54,9 +56,11 @@ impl AppState {
         leptos_options: LeptosOptions,
     ) -> Self {
         let throttle = Arc::new(SignInThrottle::new(auth.throttle));
+        let webhook_allow_list = Arc::new(webhook_allow_list);
         Self {
             db,
-            webhook_allow_list: Arc::new(webhook_allow_list),
+            webhooks: crate::webhook::WebhookClient::new(webhook_allow_list.clone()),
+            webhook_allow_list,
             auth: Arc::new(auth),
             throttle,
             leptos_options,

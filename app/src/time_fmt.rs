@@ -23,6 +23,26 @@ pub fn utc(ms: i64) -> String {
     )
 }
 
+/// Milliseconds at 00:00 UTC of a `YYYY-MM-DD` date.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let mut parts = s.trim().splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1970..=9999).contains(&y) {
+        return None;
+    }
+    // Days since 1970-01-01 from a civil date (H. Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400_000)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -30,5 +50,16 @@ mod tests {
         assert_eq!(super::utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(super::utc(1_795_687_200_000), "2026-11-26 10:00 UTC");
         assert_eq!(super::utc(951_782_400_000), "2000-02-29 00:00 UTC");
+    }
+}
+
+#[cfg(test)]
+mod date_tests {
+    #[test]
+    fn parses_dates() {
+        assert_eq!(super::parse_date("1970-01-01"), Some(0));
+        assert_eq!(super::parse_date("2000-02-29"), Some(951_782_400_000));
+        assert_eq!(super::parse_date("2026-13-01"), None);
+        assert_eq!(super::parse_date("nope"), None);
     }
 }

@@ -131,6 +131,30 @@ test('a stale save is refused with who saved and when', async ({ page, browser, 
   await expect(page.getByLabel('Sentence to say')).toHaveValue('Saved by the owner first.');
 });
 
+test('the Test button calls the webhook and says whether its answer is a valid action', async ({ page, relais }) => {
+  await signIn(page, 'editor@acme.example');
+  await openEditor(page);
+  await hydrated(page);
+  await page.getByLabel('Workflow').check();
+  await page.getByLabel('Webhook URL').fill(relais.webhookUrl);
+  await page.getByLabel('Timeout (seconds)').fill('5');
+  await page.getByRole('button', { name: 'Test' }).click();
+  const report = page.getByTestId('test-report');
+  await expect(report.getByTestId('test-status')).toHaveText('200');
+  await expect(report).toContainText('Valid failover action:');
+  await expect(report).toContainText('Rappelez-nous demain.');
+  expect(relais.webhookRequests).toHaveLength(1);
+  expect(relais.webhookRequests[0]).toMatchObject({ test: true });
+
+  // The other types: what the runtime would do, without saving anything.
+  await page.getByLabel('Call transfer').check();
+  await page.getByLabel('Phone number').fill('+33123456789');
+  await page.getByRole('button', { name: 'Test' }).click();
+  await expect(report).toContainText('The call is transferred to +33123456789');
+  await expect(report).toContainText('default error message');
+  await expect(page.getByTestId('editor-status')).toHaveText('Unsaved changes');
+});
+
 test('while the flag is off a customer sees the locked section and no form', async ({ page }) => {
   await signIn(page, 'owner@globex.example');
   await openEditor(page, 'Claims hotline', 'globex');

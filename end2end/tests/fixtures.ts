@@ -2,6 +2,8 @@
 // binary on a random port.
 import { test as base, expect, Page } from '@playwright/test';
 import { spawn, execFileSync, ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,7 +17,32 @@ export type Relais = {
   url: string;
   databaseUrl: string;
   cli: (...args: string[]) => string;
+  /** A local webhook (on Relais's allow-list) that answers with a say-message action. */
+  webhookUrl: string;
+  /** The JSON bodies the webhook received. */
+  webhookRequests: unknown[];
 };
+
+/** A local failover webhook for the Test button. */
+async function startWebhook(): Promise<{ server: http.Server; url: string; requests: unknown[] }> {
+  const requests: unknown[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      try {
+        requests.push(JSON.parse(body));
+      } catch {
+        requests.push(body);
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ action: { type: 'say_message', text: 'Rappelez-nous demain.', language: 'fr-FR' } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `http://127.0.0.1:${port}/failover`, requests };
+}
 
 async function started(proc: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -41,7 +68,13 @@ export const test = base.extend<{ relais: Relais }>({
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`cargo leptos build\` (make test does)`);
     const dir = mkdtempSync(path.join(tmpdir(), 'relais-e2e-'));
     const databaseUrl = `sqlite:${dir}/relais.db`;
-    const env = { ...process.env, LEPTOS_SITE_ROOT: SITE, RELAIS_LOG: 'warn' };
+    const webhook = await startWebhook();
+    const env = {
+      ...process.env,
+      LEPTOS_SITE_ROOT: SITE,
+      RELAIS_LOG: 'warn',
+      RELAIS_WEBHOOK_ALLOW: new URL(webhook.url).host,
+    };
     const cli = (...args: string[]) =>
       execFileSync(BIN, ['--database-url', databaseUrl, ...args], { encoding: 'utf8', env });
     cli('demo');
@@ -55,7 +88,7 @@ export const test = base.extend<{ relais: Relais }>({
     });
     try {
       const url = await started(proc);
-      await use({ url, databaseUrl, cli });
+      await use({ url, databaseUrl, cli, webhookUrl: webhook.url, webhookRequests: webhook.requests });
     } finally {
       if (testInfo.status !== testInfo.expectedStatus && serverLog) {
         await testInfo.attach('relais server log', { body: serverLog, contentType: 'text/plain' });
@@ -66,6 +99,7 @@ export const test = base.extend<{ relais: Relais }>({
         proc.kill('SIGTERM');
         await exited;
       }
+      webhook.server.close();
       rmSync(dir, { recursive: true, force: true });
     }
   },

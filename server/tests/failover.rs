@@ -526,6 +526,79 @@ async fn default_message_and_agents_are_owners_business(backend: Backend) {
     assert_eq!(audit_count(&app, "agent.update").await, 1);
 }
 
+async fn the_audit_log_is_filtered_and_scoped(backend: Backend) {
+    let app = TestApp::with_demo(backend).await;
+    let csm = app.signed_in("csm@relais.example").await;
+    switch(&app, &csm, "globex", true, "Globex goes live", true).await;
+    let editor = app.signed_in("editor@acme.example").await;
+    let agent = agent_id(&app, &editor, "acme", "Accueil standard").await;
+    say(&app, &editor, &agent, 0, "Audit me").await;
+
+    let all: Value = app
+        .call(&csm, "audit/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let accounts: Vec<&str> = all["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["account"].as_str())
+        .collect();
+    assert!(accounts.contains(&"acme") && accounts.contains(&"globex"));
+    let saves: Value = app
+        .call(
+            &csm,
+            "audit/list",
+            &[("action", "failover.save"), ("actor", "EDITOR@")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(saves["total"], 1);
+    let entry = &saves["entries"][0];
+    assert!(entry["after"].as_str().unwrap().contains("Audit me"));
+    assert_eq!(entry["actor"], "editor@acme.example");
+
+    let owner = app.signed_in("owner@acme.example").await;
+    let mine: Value = app
+        .call(&owner, "audit/list", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        mine["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["account"] == "acme"),
+        "{mine}"
+    );
+    assert_eq!(
+        app.call(&owner, "audit/list", &[("account", "globex")])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(app.call(&editor, "audit/list", &[]).await.status(), 403);
+    let future: Value = app
+        .call(&csm, "audit/list", &[("from", "2999-01-01")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(future["total"], 0);
+    assert_eq!(
+        app.call(&csm, "audit/list", &[("from", "yesterday")])
+            .await
+            .status(),
+        422
+    );
+}
+
 /// Every role against every action, on the server.
 async fn roles_by_action(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
@@ -617,4 +690,5 @@ on_both_backends!(
     restoring_a_revision_saves_it_again,
     default_message_and_agents_are_owners_business,
     roles_by_action,
+    the_audit_log_is_filtered_and_scoped,
 );

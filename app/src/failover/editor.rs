@@ -5,12 +5,14 @@
 
 use leptos::prelude::*;
 
-use super::{FailoverEditor, save_failover};
+use super::{FailoverEditor, TestReport, Verdict, save_failover, test_failover};
+use crate::domain::failover::{FailoverAction, TransferTarget};
 use crate::domain::failover::{FailoverDraft, MAX_SIP_HEADERS, SipHeaderDraft};
 use crate::domain::{FieldErrors, LANGUAGES};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::messages::{error_message, field_message};
+use crate::sip::SipConnectionView;
 
 #[derive(Clone, PartialEq)]
 enum Status {
@@ -108,6 +110,28 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
             ev.set_return_value("unsaved");
         }
     });
+
+    let report = RwSignal::new(None::<Result<TestReport, AppError>>);
+    let testing = RwSignal::new(false);
+    let allow_test = editor.allow_list.clone();
+    let test_agent = editor.agent_id.clone();
+    let on_test = move |_| {
+        checked.set(true);
+        let d = draft.get_untracked();
+        if let Err(e) = d.parse(&allow_test) {
+            errors.set(e);
+            return;
+        }
+        testing.set(true);
+        report.set(None);
+        let agent_id = test_agent.clone();
+        leptos::task::spawn_local(async move {
+            let r = test_failover(agent_id, d).await;
+            report.set(Some(r));
+            testing.set(false);
+        });
+    };
+    let report_connections = editor.sip_connections.clone();
 
     let allow_submit = editor.allow_list.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -364,6 +388,11 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
                         {move || if status.get() == Status::Saving { td_string!(locale, saving) } else { td_string!(locale, save) }}
                     </button>
                 })}
+                {(!read_only).then(|| view! {
+                    <button type="button" class="button" on:click=on_test disabled=move || testing.get()>
+                        {move || if testing.get() { td_string!(locale, testing) } else { td_string!(locale, test) }}
+                    </button>
+                })}
                 <span class="status" data-testid="editor-status" aria-live="polite">
                     {move || match status.get() {
                         Status::Stale { revision, by, at } => view! {
@@ -381,6 +410,101 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
                     }}
                 </span>
             </div>
+            <div class="test-report" data-testid="test-report" aria-live="polite">
+                {move || report.get().map(|r| render_report(locale, r, &report_connections))}
+            </div>
         </form>
+    }
+}
+
+/// What the runtime would do with `action`, in words.
+fn describe(locale: Locale, action: &FailoverAction, connections: &[SipConnectionView]) -> String {
+    match action {
+        FailoverAction::SayMessage { text, language } => format!(
+            "{} « {text} » ({language})",
+            td_string!(locale, runtime_say)
+        ),
+        FailoverAction::Transfer {
+            max_ring_seconds,
+            target,
+        } => {
+            let to = match target {
+                TransferTarget::PhoneNumber(p) => p.clone(),
+                TransferTarget::Sip(s) => {
+                    let name = connections
+                        .iter()
+                        .find(|c| c.id == s.connection_id)
+                        .map_or(s.connection_id.clone(), |c| {
+                            format!("{} ({})", c.name, c.sip_uri)
+                        });
+                    let mut d = format!("SIP {} · {name}", s.destination_id);
+                    for h in &s.headers {
+                        d.push_str(&format!(" · {}: {}", h.name, h.value));
+                    }
+                    if let Some(u) = &s.user_to_user {
+                        d.push_str(&format!(" · User-to-User: {u};encoding=hex"));
+                    }
+                    d
+                }
+            };
+            format!(
+                "{} {to} · {} {max_ring_seconds} s",
+                td_string!(locale, runtime_transfer),
+                td_string!(locale, runtime_ring)
+            )
+        }
+        FailoverAction::Workflow {
+            webhook_url,
+            timeout_seconds,
+        } => format!("POST {webhook_url} ({timeout_seconds} s)"),
+    }
+}
+
+fn failure_text(locale: Locale, code: &str) -> &'static str {
+    match code {
+        "timeout" => td_string!(locale, failure_timeout),
+        "forbidden_address" => td_string!(locale, failure_forbidden_address),
+        "redirect_refused" => td_string!(locale, failure_redirect_refused),
+        "answer_too_large" => td_string!(locale, failure_answer_too_large),
+        _ => td_string!(locale, failure_connect_failed),
+    }
+}
+
+fn render_report(
+    locale: Locale,
+    r: Result<TestReport, AppError>,
+    connections: &[SipConnectionView],
+) -> AnyView {
+    match r {
+        Err(e) => view! { <p class="form-error" role="alert">{error_message(locale, &e)}</p> }.into_any(),
+        Ok(TestReport::Runtime { action, default_message }) => view! {
+            <p>{describe(locale, &action, connections)}</p>
+            <p class="muted">{format!("{} « {} » ({})", td_string!(locale, runtime_default), default_message.text, default_message.language)}</p>
+        }
+        .into_any(),
+        Ok(TestReport::Webhook(call)) => {
+            let status = call.status.map_or("—".to_owned(), |s| s.to_string());
+            let verdict = match &call.verdict {
+                Verdict::HangUp => view! { <p class="verdict ok">{td_string!(locale, verdict_hang_up)}</p> }.into_any(),
+                Verdict::Action(a) => view! {
+                    <p class="verdict ok">{td_string!(locale, verdict_action)} " " {describe(locale, a, connections)}</p>
+                }
+                .into_any(),
+                Verdict::Invalid(code) => view! {
+                    <p class="verdict bad">{td_string!(locale, verdict_invalid)} " (" {code.clone()} ")"</p>
+                }
+                .into_any(),
+            };
+            view! {
+                <p>
+                    {td_string!(locale, test_http_status)} ": " <strong data-testid="test-status">{status}</strong>
+                    " · " {call.duration_ms} " ms"
+                </p>
+                {call.failure.as_deref().map(|f| view! { <p class="form-error">{failure_text(locale, f)}</p> })}
+                {(!call.body.is_empty()).then(|| view! { <pre class="json">{call.body.clone()}</pre> })}
+                {verdict}
+            }
+            .into_any()
+        }
     }
 }

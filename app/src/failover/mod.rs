@@ -107,6 +107,47 @@ pub fn changes(before: Option<&FailoverAction>, after: &FailoverAction) -> Vec<C
         .collect()
 }
 
+/// What the webhook's answer means for the call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    /// `{}` or `{"action": null}`: hang up when the webhook ends.
+    HangUp,
+    /// A valid say-message or transfer action.
+    Action(FailoverAction),
+    /// Anything else: the runtime plays the default error message. The code says why.
+    Invalid(String),
+}
+
+/// The outcome of calling a webhook.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookCall {
+    /// None when no HTTP answer came (refused address, timeout, connection error).
+    pub status: Option<u16>,
+    pub body: String,
+    pub duration_ms: u64,
+    /// `timeout`, `forbidden_address`, `connect_failed`, `redirect_refused`, `answer_too_large`.
+    pub failure: Option<String>,
+    pub verdict: Verdict,
+}
+
+/// What "Test" shows: the webhook's answer, or what the runtime would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TestReport {
+    Webhook(WebhookCall),
+    Runtime {
+        action: FailoverAction,
+        default_message: crate::accounts::DefaultMessage,
+    },
+}
+
+/// Tests the draft (not saved): a workflow's webhook is called with a sample
+/// context (`"test": true`); other actions are described as the runtime
+/// would run them.
+#[server(prefix = "/api", endpoint = "failover/test")]
+pub async fn test_failover(agent_id: String, draft: FailoverDraft) -> Result<TestReport, AppError> {
+    crate::error::respond(ssr::test(agent_id, draft).await)
+}
+
 #[server(prefix = "/api", endpoint = "failover/editor")]
 pub async fn get_failover_editor(agent_id: String) -> Result<FailoverEditor, AppError> {
     crate::error::respond(ssr::editor(agent_id).await)
@@ -292,6 +333,60 @@ pub(crate) mod ssr {
         let state = app_state()?;
         let action = draft.parse(&state.webhook_allow_list)?;
         write(&p, &agent, base_revision, action, None).await
+    }
+
+    pub async fn test(agent_id: String, draft: FailoverDraft) -> Result<TestReport, AppError> {
+        let p = principal().await?;
+        let agent = agent_for(&p, &agent_id, Permission::EditFailoverConfig).await?;
+        let state = app_state()?;
+        let action = draft.parse(&state.webhook_allow_list)?;
+        let account = accounts::find_by_id(state.db.pool(), &agent.account_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        match action {
+            FailoverAction::Workflow {
+                webhook_url,
+                timeout_seconds,
+            } => {
+                let payload = serde_json::json!({
+                    "call_id": format!("test-{}", crate::store::new_id()),
+                    "agent_id": agent.id,
+                    "account_id": account.id,
+                    "caller": "+33100000001",
+                    "called": "+33100000002",
+                    "precall_context": {"trigger": "precall_error", "detail": "sample context sent by the Test button"},
+                    "test": true,
+                });
+                let timeout = std::time::Duration::from_secs(u64::from(timeout_seconds));
+                let call = state
+                    .webhooks
+                    .call(&webhook_url, timeout, &payload, &state.webhook_allow_list)
+                    .await;
+                Ok(TestReport::Webhook(call))
+            }
+            action => {
+                let (text, language) = crate::domain::failover::PLATFORM_DEFAULT_MESSAGE;
+                let default_message = match (
+                    account.default_message_text,
+                    account.default_message_language,
+                ) {
+                    (Some(text), Some(language)) => crate::accounts::DefaultMessage {
+                        text,
+                        language,
+                        is_platform_default: false,
+                    },
+                    _ => crate::accounts::DefaultMessage {
+                        text: text.to_owned(),
+                        language: language.to_owned(),
+                        is_platform_default: true,
+                    },
+                };
+                Ok(TestReport::Runtime {
+                    action,
+                    default_message,
+                })
+            }
+        }
     }
 
     pub async fn restore(

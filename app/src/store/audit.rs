@@ -57,3 +57,129 @@ pub async fn record<'c>(ex: impl AnyExecutor<'c>, e: Entry<'_>) -> Result<(), St
     .await?;
     Ok(())
 }
+
+/// What to list from the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only these accounts (a customer's); `None`: every entry (staff).
+    pub within: Option<Vec<String>>,
+    pub account_id: Option<String>,
+    /// Part of the actor's email or token name.
+    pub actor: Option<String>,
+    /// An action, or a prefix like `failover.`.
+    pub action: Option<String>,
+    pub from_ms: Option<i64>,
+    pub to_ms: Option<i64>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One audit entry, with its account's slug.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_label: String,
+    pub account_slug: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+/// Entries matching `f`, newest first, and how many match in all.
+pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), StoreError> {
+    use sqlx::Row as _;
+    let mut clauses: Vec<String> = Vec::new();
+    let mut binds: Vec<BindValue> = Vec::new();
+    let next = |v: BindValue, binds: &mut Vec<BindValue>| {
+        binds.push(v);
+        format!("${}", binds.len())
+    };
+    if let Some(within) = &f.within {
+        if within.is_empty() {
+            return Ok((Vec::new(), 0));
+        }
+        let params: Vec<String> = within
+            .iter()
+            .map(|id| next(BindValue::Text(id.clone()), &mut binds))
+            .collect();
+        clauses.push(format!("l.account_id IN ({})", params.join(", ")));
+    }
+    if let Some(a) = &f.account_id {
+        let p = next(BindValue::Text(a.clone()), &mut binds);
+        clauses.push(format!("l.account_id = {p}"));
+    }
+    if let Some(actor) = &f.actor {
+        let p = next(
+            BindValue::Text(format!("%{}%", actor.to_lowercase())),
+            &mut binds,
+        );
+        clauses.push(format!("LOWER(l.actor_label) LIKE {p}"));
+    }
+    if let Some(action) = &f.action {
+        let p = next(BindValue::Text(format!("{action}%")), &mut binds);
+        clauses.push(format!("l.action LIKE {p}"));
+    }
+    if let Some(from) = f.from_ms {
+        let p = next(BindValue::Int(from), &mut binds);
+        clauses.push(format!("l.at >= {p}"));
+    }
+    if let Some(to) = f.to_ms {
+        let p = next(BindValue::Int(to), &mut binds);
+        clauses.push(format!("l.at < {p}"));
+    }
+    let filter = if clauses.is_empty() {
+        String::from("1 = 1")
+    } else {
+        clauses.join(" AND ")
+    };
+    let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log l WHERE {filter}");
+    let n = binds.len();
+    let list_sql = format!(
+        "SELECT l.at, l.actor_kind, l.actor_label, a.slug AS account_slug, l.action, l.subject, \
+         l.before_json, l.after_json, l.client_ip FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id \
+         WHERE {filter} ORDER BY l.at DESC, l.id DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut count = sqlx::query::<Any>(&count_sql);
+    let mut list = sqlx::query::<Any>(&list_sql);
+    for b in &binds {
+        match b {
+            BindValue::Text(t) => {
+                count = count.bind(t.clone());
+                list = list.bind(t.clone());
+            }
+            BindValue::Int(i) => {
+                count = count.bind(*i);
+                list = list.bind(*i);
+            }
+        }
+    }
+    let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
+    let rows = list.bind(f.limit).bind(f.offset).fetch_all(pool).await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok(Row {
+                at: r.try_get("at")?,
+                actor_kind: r.try_get("actor_kind")?,
+                actor_label: r.try_get("actor_label")?,
+                account_slug: r.try_get("account_slug")?,
+                action: r.try_get("action")?,
+                subject: r.try_get("subject")?,
+                before_json: r.try_get("before_json")?,
+                after_json: r.try_get("after_json")?,
+                client_ip: r.try_get("client_ip")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok((rows, total))
+}
+
+enum BindValue {
+    Text(String),
+    Int(i64),
+}

@@ -1,0 +1,275 @@
+//! The audit log: who changed what, when and from where; staff see every
+//! entry, owners their accounts'.
+
+use leptos::prelude::*;
+use leptos_router::components::Form;
+use leptos_router::hooks::use_query_map;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::shell::{Loading, error_view, urlencode};
+use crate::time_fmt::utc;
+
+pub const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: i64,
+    pub actor: String,
+    pub actor_kind: String,
+    pub account: Option<String>,
+    pub action: String,
+    pub subject: Option<String>,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub total: i64,
+    pub page: i64,
+}
+
+/// The actions the log records, for the filter.
+pub const ACTIONS: &[&str] = &[
+    "account.create",
+    "account.failover",
+    "account.default_message",
+    "agent.create",
+    "agent.update",
+    "failover.save",
+    "failover.restore",
+    "membership.create",
+    "sip_connection.create",
+    "sip_connection.update",
+    "sip_connection.delete",
+    "user.create",
+];
+
+/// Entries matching the filters (empty means any); dates are `YYYY-MM-DD`, UTC,
+/// `to` included.
+#[server(prefix = "/api", endpoint = "audit/list")]
+pub async fn list_audit(
+    #[server(default)] account: String,
+    #[server(default)] actor: String,
+    #[server(default)] action: String,
+    #[server(default)] from: String,
+    #[server(default)] to: String,
+    #[server(default)] page: i64,
+) -> Result<AuditPage, AppError> {
+    crate::error::respond(ssr::list(account, actor, action, from, to, page).await)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::auth::ssr::principal;
+    use crate::domain::{FieldErrors, Permission};
+    use crate::state::app_state;
+    use crate::store::{accounts, audit};
+    use crate::time_fmt::parse_date;
+
+    fn date(field: &str, raw: &str, e: &mut FieldErrors) -> Option<i64> {
+        if raw.trim().is_empty() {
+            return None;
+        }
+        let d = parse_date(raw);
+        if d.is_none() {
+            e.push(field, "invalid_date");
+        }
+        d
+    }
+
+    pub async fn list(
+        account: String,
+        actor: String,
+        action: String,
+        from: String,
+        to: String,
+        page: i64,
+    ) -> Result<AuditPage, AppError> {
+        let p = principal().await?;
+        let state = app_state()?;
+        let mut e = FieldErrors::new();
+        let from_ms = date("from", &from, &mut e);
+        let to_ms = date("to", &to, &mut e).map(|d| d + 86_400_000);
+        e.into_result()?;
+        let account_id = if account.trim().is_empty() {
+            None
+        } else {
+            let a = accounts::find_by_slug(state.db.pool(), account.trim())
+                .await?
+                .ok_or(AppError::NotFound)?;
+            if !p.can(Permission::ViewAccount, Some(&a.id)) {
+                return Err(AppError::NotFound);
+            }
+            p.require(Permission::ReadAudit, Some(&a.id))?;
+            Some(a.id)
+        };
+        let within = if p.can(Permission::ReadAudit, None) {
+            None
+        } else {
+            let owned: Vec<String> = p
+                .memberships
+                .iter()
+                .filter(|m| p.can(Permission::ReadAudit, Some(&m.account_id)))
+                .map(|m| m.account_id.clone())
+                .collect();
+            if owned.is_empty() {
+                return Err(AppError::Forbidden);
+            }
+            Some(owned)
+        };
+        let page = page.max(1);
+        let filter = audit::Filter {
+            within,
+            account_id,
+            actor: Some(actor.trim().to_owned()).filter(|a| !a.is_empty()),
+            action: Some(action.trim().to_owned()).filter(|a| !a.is_empty()),
+            from_ms,
+            to_ms,
+            limit: PAGE_SIZE,
+            offset: (page - 1) * PAGE_SIZE,
+        };
+        let (rows, total) = audit::list(state.db.pool(), &filter).await?;
+        Ok(AuditPage {
+            entries: rows
+                .into_iter()
+                .map(|r| AuditEntry {
+                    at: r.at,
+                    actor: r.actor_label,
+                    actor_kind: r.actor_kind,
+                    account: r.account_slug,
+                    action: r.action,
+                    subject: r.subject,
+                    before: r.before_json.map(pretty),
+                    after: r.after_json.map(pretty),
+                    client_ip: r.client_ip,
+                })
+                .collect(),
+            total,
+            page,
+        })
+    }
+
+    fn pretty(json: String) -> String {
+        serde_json::from_str::<serde_json::Value>(&json)
+            .ok()
+            .and_then(|v| serde_json::to_string_pretty(&v).ok())
+            .unwrap_or(json)
+    }
+}
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let query = use_query_map();
+    let get = move |k: &'static str| move || query.read().get(k).unwrap_or_default();
+    let (account, actor, action, from, to) = (
+        get("account"),
+        get("actor"),
+        get("action"),
+        get("from"),
+        get("to"),
+    );
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+    };
+    let data = Resource::new(
+        move || (account(), actor(), action(), from(), to(), page()),
+        |(a, b, c, d, e, p)| list_audit(a, b, c, d, e, p),
+    );
+    view! {
+        <section class="page">
+            <h1>{t!(i18n, audit_log)}</h1>
+            <Form method="GET" action="" attr:class="form inline-form filters">
+                <div class="field">
+                    <label for="f-account">{t!(i18n, filter_account)}</label>
+                    <input id="f-account" name="account" value=account placeholder="acme" />
+                </div>
+                <div class="field">
+                    <label for="f-actor">{t!(i18n, filter_actor)}</label>
+                    <input id="f-actor" name="actor" value=actor />
+                </div>
+                <div class="field">
+                    <label for="f-action">{t!(i18n, filter_action)}</label>
+                    <select id="f-action" name="action">
+                        <option value="">{t!(i18n, any)}</option>
+                        {ACTIONS.iter().map(|a| view! { <option value=*a selected=move || action() == *a>{*a}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-from">{t!(i18n, filter_from)}</label>
+                    <input id="f-from" name="from" type="date" value=from />
+                </div>
+                <div class="field">
+                    <label for="f-to">{t!(i18n, filter_to)}</label>
+                    <input id="f-to" name="to" type="date" value=to />
+                </div>
+                <button type="submit" class="button">{t!(i18n, search)}</button>
+            </Form>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => error_view(e),
+                        Ok(p) if p.entries.is_empty() => view! { <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
+                        Ok(p) => {
+                            let pages = ((p.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+                            let current = p.page;
+                            let base = format!(
+                                "/audit?account={}&actor={}&action={}&from={}&to={}",
+                                urlencode(&account()), urlencode(&actor()), urlencode(&action()), urlencode(&from()), urlencode(&to())
+                            );
+                            let rows = p
+                                .entries
+                                .into_iter()
+                                .map(|e| view! {
+                                    <tr>
+                                        <td class="nowrap">{utc(e.at)}</td>
+                                        <td>{e.actor} <span class="muted">" (" {e.actor_kind} ")"</span></td>
+                                        <td class="mono">{e.account.unwrap_or_default()}</td>
+                                        <td class="mono">{e.action}</td>
+                                        <td class="mono small">{e.subject.unwrap_or_default()}</td>
+                                        <td><pre class="json">{e.before.unwrap_or_default()}</pre></td>
+                                        <td><pre class="json">{e.after.unwrap_or_default()}</pre></td>
+                                        <td class="mono small">{e.client_ip.unwrap_or_default()}</td>
+                                    </tr>
+                                })
+                                .collect_view();
+                            view! {
+                                <table class="table audit">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{t!(i18n, saved_at)}</th>
+                                            <th scope="col">{t!(i18n, filter_actor)}</th>
+                                            <th scope="col">{t!(i18n, filter_account)}</th>
+                                            <th scope="col">{t!(i18n, filter_action)}</th>
+                                            <th scope="col">{t!(i18n, subject)}</th>
+                                            <th scope="col">{t!(i18n, field_before)}</th>
+                                            <th scope="col">{t!(i18n, field_after)}</th>
+                                            <th scope="col">"IP"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                                <nav class="pager" aria-label="pagination">
+                                    {(current > 1).then(|| view! { <a href=format!("{base}&page={}", current - 1)>{t!(i18n, previous)}</a> })}
+                                    <span>{t!(i18n, page_of, page = move || current, pages = move || pages)}</span>
+                                    {(current < pages).then(|| view! { <a href=format!("{base}&page={}", current + 1)>{t!(i18n, next)}</a> })}
+                                </nav>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
