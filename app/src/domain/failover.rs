@@ -3,7 +3,6 @@
 //! them again and is the authority.
 
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
 
 use super::{FieldErrors, Language};
 
@@ -366,10 +365,23 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
+/// Unicode NFC: the browser's own normalizer in the browser (its tables are
+/// already there), the `unicode-normalization` crate on the server.
+#[cfg(target_arch = "wasm32")]
+fn nfc(s: &str) -> String {
+    js_sys::JsString::from(s).normalize("NFC").into()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn nfc(s: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    s.nfc().collect()
+}
+
 /// The sentence to say: 1–1000 characters after trimming, no control or
 /// bidirectional-override characters, stored in Unicode NFC.
 pub fn parse_say_text(raw: &str) -> Result<String, &'static str> {
-    let text: String = raw.trim().nfc().collect();
+    let text = nfc(raw.trim());
     if text.is_empty() {
         return Err("required");
     }
