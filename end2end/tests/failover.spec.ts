@@ -163,6 +163,31 @@ test('while the flag is off a customer sees the locked section and no form', asy
   await expect(page.getByLabel('Webhook URL')).toHaveCount(0);
 });
 
+test('an owner adds a SIP connection, renames an agent and sets the default message', async ({ page }) => {
+  await signIn(page, 'owner@acme.example');
+  await page.goto('/accounts/acme');
+  const sip = page.locator('#sip');
+  await sip.getByLabel('Name').fill('Standard PBX');
+  await sip.getByLabel('SIP URI').fill('http://not-sip');
+  await sip.getByRole('button', { name: 'Add' }).click();
+  await expect(sip.getByText('A SIP URI starts with sip: or sips:.')).toBeVisible();
+  await sip.getByLabel('Name').fill('Standard PBX');
+  await sip.getByLabel('SIP URI').fill('sip:standard@pbx.acme.example');
+  await sip.getByRole('button', { name: 'Add' }).click();
+  await expect(sip.getByRole('cell', { name: 'sip:standard@pbx.acme.example' })).toBeVisible();
+
+  const row = page.getByRole('row', { name: /Prise de rendez-vous/ });
+  await row.getByText('Edit').click();
+  await row.getByLabel('Name').fill('Rendez-vous');
+  await row.getByRole('button', { name: 'Update' }).click();
+  await expect(page.getByRole('cell', { name: 'Rendez-vous', exact: true })).toBeVisible();
+
+  const message = page.locator('#default-message');
+  await message.getByLabel('Text').fill('Merci de rappeler dans une heure.');
+  await message.getByRole('button', { name: 'Save' }).click();
+  await expect(page.locator('#default-message').getByLabel('Text')).toHaveValue('Merci de rappeler dans une heure.');
+});
+
 test('an outbound agent has no failover section', async ({ page }) => {
   await signIn(page, 'owner@acme.example');
   await page.goto('/accounts/acme');

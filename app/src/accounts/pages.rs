@@ -7,13 +7,13 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use super::{
     AccountList, AccountView, SetDefaultMessage, SetFailoverEnabled, get_account, list_accounts,
 };
-use crate::agents::CreateAgent;
+use crate::agents::{CreateAgent, UpdateAgent};
 use crate::domain::{AccountRole, Direction, LANGUAGES};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::messages::{error_message, field_message};
 use crate::shell::{Loading, error_view, urlencode};
-use crate::sip::{CreateSipConnection, DeleteSipConnection};
+use crate::sip::{CreateSipConnection, DeleteSipConnection, UpdateSipConnection};
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
@@ -177,7 +177,16 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
     let add_sip = ServerAction::<CreateSipConnection>::new();
     let delete_sip = ServerAction::<DeleteSipConnection>::new();
     let set_message = ServerAction::<SetDefaultMessage>::new();
+    let edit_agent = ServerAction::<UpdateAgent>::new();
+    let edit_sip = ServerAction::<UpdateSipConnection>::new();
+    let manage = a.can_manage;
 
+    let language_options = move |selected: String| {
+        LANGUAGES
+            .iter()
+            .map(|l| view! { <option value=*l selected=*l == selected>{*l}</option> })
+            .collect_view()
+    };
     let agents = if a.agents.is_empty() {
         view! { <p class="empty">{t!(i18n, no_agents)}</p> }.into_any()
     } else {
@@ -187,6 +196,33 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
             .map(|g| {
                 let dir = g.direction;
                 let href = format!("/agents/{}/failover", g.id);
+                let edit = manage.then(|| {
+                    let (id, name, language) = (g.id.clone(), g.name.clone(), g.language.clone());
+                    view! {
+                        <details class="edit">
+                            <summary>{t!(i18n, edit)}</summary>
+                            <ActionForm action=edit_agent attr:class="form">
+                                <input type="hidden" name="id" value=id />
+                                <div class="field">
+                                    <label>{t!(i18n, name)} <input name="name" value=name required /></label>
+                                </div>
+                                <div class="field">
+                                    <label>
+                                        {t!(i18n, direction)}
+                                        <select name="direction">
+                                            <option value="inbound" selected=dir == Direction::Inbound>{t!(i18n, direction_inbound)}</option>
+                                            <option value="outbound" selected=dir == Direction::Outbound>{t!(i18n, direction_outbound)}</option>
+                                        </select>
+                                    </label>
+                                </div>
+                                <div class="field">
+                                    <label>{t!(i18n, language)} <select name="language">{language_options(language)}</select></label>
+                                </div>
+                                <button type="submit" class="button">{t!(i18n, update)}</button>
+                            </ActionForm>
+                        </details>
+                    }
+                });
                 view! {
                     <tr>
                         <td>{g.name}</td>
@@ -200,6 +236,7 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
                         <td>
                             {(dir == Direction::Inbound).then(|| view! { <a href=href>{t!(i18n, configure_failover)}</a> })}
                         </td>
+                        <td>{edit}</td>
                     </tr>
                 }
             })
@@ -212,18 +249,13 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
                         <th scope="col">{t!(i18n, col_direction)}</th>
                         <th scope="col">{t!(i18n, col_language)}</th>
                         <th scope="col"></th>
+                        <th scope="col"></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
         }
         .into_any()
-    };
-    let language_options = move |selected: String| {
-        LANGUAGES
-            .iter()
-            .map(|l| view! { <option value=*l selected=*l == selected>{*l}</option> })
-            .collect_view()
     };
     let agent_form = a.can_manage.then(|| {
         let slug = slug.clone();
@@ -276,16 +308,30 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
         }
     });
 
-    let manage = a.can_manage;
     let sip_rows = a
         .sip_connections
         .into_iter()
         .map(|c| {
             let id = c.id.clone();
+            let edit = manage.then(|| {
+                let (id, name, uri) = (c.id.clone(), c.name.clone(), c.sip_uri.clone());
+                view! {
+                    <details class="edit">
+                        <summary>{t!(i18n, edit)}</summary>
+                        <ActionForm action=edit_sip attr:class="form">
+                            <input type="hidden" name="id" value=id />
+                            <div class="field"><label>{t!(i18n, name)} <input name="name" value=name required /></label></div>
+                            <div class="field"><label>{t!(i18n, sip_uri)} <input name="sip_uri" value=uri required /></label></div>
+                            <button type="submit" class="button">{t!(i18n, update)}</button>
+                        </ActionForm>
+                    </details>
+                }
+            });
             view! {
                 <tr>
                     <td>{c.name}</td>
                     <td class="mono">{c.sip_uri}</td>
+                    <td>{edit}</td>
                     <td>
                         {manage.then(|| view! {
                             <ActionForm action=delete_sip attr:class="inline">
@@ -401,12 +447,17 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
             </section>
             <section class="card">
                 <h2>{t!(i18n, account_agents)}</h2>
+                {form_error(edit_agent.value(), None)}
+                {form_error(edit_agent.value(), Some("name"))}
                 {agents}
                 {agent_form}
             </section>
             <section class="card" id="sip">
                 <h2>{t!(i18n, sip_connections)}</h2>
                 {form_error(delete_sip.value(), None)}
+                {form_error(edit_sip.value(), None)}
+                {form_error(edit_sip.value(), Some("sip_uri"))}
+                {form_error(edit_sip.value(), Some("name"))}
                 <table class="table">
                     <tbody>{sip_rows}</tbody>
                 </table>
