@@ -97,6 +97,7 @@ pub(crate) mod ssr {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        crate::runtime::after_write(&state).await;
         Ok(AgentView {
             id: a.id,
             name: a.name,
@@ -136,6 +137,7 @@ pub(crate) mod ssr {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        crate::runtime::after_write(&state).await;
         Ok(())
     }
 }

@@ -46,6 +46,8 @@ pub const ACTIONS: &[&str] = &[
     "sip_connection.create",
     "sip_connection.update",
     "sip_connection.delete",
+    "token.create",
+    "token.revoke",
     "user.create",
 ];
 

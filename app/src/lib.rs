@@ -9,15 +9,19 @@ pub mod audit;
 pub mod auth;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod failover;
 pub mod i18n_cookie;
 pub mod messages;
 pub mod shell;
 pub mod sip;
 pub mod time_fmt;
+pub mod tokens;
 
 #[cfg(feature = "ssr")]
 pub mod provisioning;
+#[cfg(feature = "ssr")]
+pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]

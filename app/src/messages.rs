@@ -43,6 +43,7 @@ pub fn field_message(locale: Locale, code: &str) -> &'static str {
         "confirmation_required" => td_string!(locale, err_confirmation_required),
         "taken_name" => td_string!(locale, err_taken_name),
         "invalid_date" => td_string!(locale, err_invalid_date),
+        "already_revoked" => td_string!(locale, err_already_revoked),
         _ => td_string!(locale, err_invalid_value),
     }
 }

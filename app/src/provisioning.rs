@@ -7,7 +7,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::store::audit::{self, Actor, Entry};
-use crate::store::{Db, accounts, agents, users};
+use crate::store::{Db, accounts, agents, tokens, users};
 
 /// Creates an account; `Conflict("slug")` when the slug is taken.
 pub async fn create_account(
@@ -197,4 +197,94 @@ pub async fn add_member(
     .await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(())
+}
+
+/// Creates a runtime API token; returns it with its secret, to show once.
+/// `scopes` is a comma-separated list; `account_slug` binds it to one account.
+pub async fn create_token(
+    db: &Db,
+    actor: &Actor,
+    client_ip: Option<&str>,
+    name: &str,
+    scopes: &str,
+    account_slug: Option<&str>,
+) -> Result<(tokens::TokenRow, String), AppError> {
+    let mut errors = FieldErrors::new();
+    let name = errors.take("name", PersonName::parse(name));
+    let scopes = errors.take("scopes", tokens::Scope::parse_list(scopes));
+    let account = match account_slug.map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(slug) => {
+            let found = accounts::find_by_slug(db.pool(), slug).await?;
+            errors.take("account", found.ok_or("unknown_account"))
+        }
+    };
+    errors.into_result()?;
+    let (name, scopes) = (name.expect("checked"), scopes.expect("checked"));
+    let mut tx = db.begin_write().await?;
+    let (row, secret) = tokens::create(
+        &mut tx,
+        name.as_str(),
+        &scopes,
+        account.as_ref().map(|a| a.id.as_str()),
+        &actor_label(actor),
+    )
+    .await?;
+    audit::record(
+        &mut *tx,
+        Entry {
+            actor,
+            account_id: account.as_ref().map(|a| a.id.as_str()),
+            action: "token.create",
+            subject: Some(&row.id),
+            before: None,
+            after: Some(serde_json::json!({
+                "name": row.name, "prefix": row.prefix,
+                "scopes": tokens::scopes_to_string(&row.scopes),
+                "account": row.account_slug,
+            })),
+            client_ip,
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok((row, secret))
+}
+
+/// Revokes a runtime token; it is refused from the next request on.
+pub async fn revoke_token(
+    db: &Db,
+    actor: &Actor,
+    client_ip: Option<&str>,
+    id: &str,
+) -> Result<tokens::TokenRow, AppError> {
+    let mut tx = db.begin_write().await?;
+    let before = tokens::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    if !tokens::revoke(&mut tx, id, &actor_label(actor)).await? {
+        return Err(AppError::Invalid(FieldErrors::single("token", "already_revoked")));
+    }
+    audit::record(
+        &mut *tx,
+        Entry {
+            actor,
+            account_id: before.account_id.as_deref(),
+            action: "token.revoke",
+            subject: Some(&before.id),
+            before: Some(serde_json::json!({"name": before.name, "prefix": before.prefix, "revoked": false})),
+            after: Some(serde_json::json!({"name": before.name, "prefix": before.prefix, "revoked": true})),
+            client_ip,
+        },
+    )
+    .await?;
+    let after = tokens::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(after)
+}
+
+fn actor_label(actor: &Actor) -> String {
+    match actor {
+        Actor::User { email, .. } => email.clone(),
+        Actor::Token { name, .. } => format!("token {name}"),
+        Actor::System(label) => (*label).to_owned(),
+    }
 }

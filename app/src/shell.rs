@@ -105,6 +105,8 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/agents/:id/failover") view=EditorPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/:id/history") view=HistoryPage ssr=SsrMode::Async />
                 <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
+                <Route path=path!("/events") view=crate::events::EventsPage ssr=SsrMode::Async />
+                <Route path=path!("/tokens") view=crate::tokens::TokensPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }
@@ -186,6 +188,8 @@ fn UserNav(p: Principal) -> impl IntoView {
         <nav class="nav" aria-label="main">
             {p.is_staff().then(|| view! { <A href="/accounts">{t!(i18n, nav_accounts)}</A> })}
             {audit.then(|| view! { <A href="/audit">{t!(i18n, audit_log)}</A> })}
+            <A href="/events">{t!(i18n, events_title)}</A>
+            {p.can(crate::domain::Permission::Administer, None).then(|| view! { <A href="/tokens">{t!(i18n, tokens_title)}</A> })}
             {switcher}
         </nav>
         <div class="who">

@@ -111,6 +111,7 @@ pub(crate) mod ssr {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        crate::runtime::after_write(&state).await;
         Ok(SipConnectionView {
             id: c.id,
             name: c.name,
@@ -142,6 +143,7 @@ pub(crate) mod ssr {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        crate::runtime::after_write(&state).await;
         Ok(())
     }
 
@@ -170,6 +172,7 @@ pub(crate) mod ssr {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        crate::runtime::after_write(&state).await;
         Ok(())
     }
 }

@@ -45,6 +45,8 @@ pub struct AppState {
     pub webhooks: crate::webhook::WebhookClient,
     pub auth: Arc<AuthSettings>,
     pub throttle: Arc<SignInThrottle>,
+    /// What the runtime API serves, in memory.
+    pub runtime: Arc<crate::runtime::Runtime>,
     pub leptos_options: LeptosOptions,
 }
 
@@ -63,6 +65,7 @@ impl AppState {
             webhook_allow_list,
             auth: Arc::new(auth),
             throttle,
+            runtime: Arc::new(crate::runtime::Runtime::new()),
             leptos_options,
         }
     }

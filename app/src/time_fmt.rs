@@ -43,6 +43,11 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(days * 86_400_000)
 }
 
+/// `2026-11-26` (UTC) from epoch milliseconds.
+pub fn date_string(ms: i64) -> String {
+    utc(ms)[..10].to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -50,6 +55,7 @@ mod tests {
         assert_eq!(super::utc(0), "1970-01-01 00:00 UTC");
         assert_eq!(super::utc(1_795_687_200_000), "2026-11-26 10:00 UTC");
         assert_eq!(super::utc(951_782_400_000), "2000-02-29 00:00 UTC");
+        assert_eq!(super::date_string(1_795_687_200_000), "2026-11-26");
     }
 }
 

@@ -1,5 +1,5 @@
 //! The command line (SPEC §5): `serve` (the default), `migrate`, `account`,
-//! `user`, `agent` and `demo`.
+//! `user`, `agent`, `token` and `demo`.
 
 use std::io::Read;
 
@@ -48,7 +48,11 @@ pub enum Command {
     /// Manage agents.
     #[command(subcommand)]
     Agent(AgentCommand),
-    /// Seed a demo: two accounts, staff and customer users, agents.
+    /// Manage runtime API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Seed a demo: two accounts, staff and customer users, agents, a SIP
+    /// connection and a runtime token.
     Demo,
 }
 
@@ -132,6 +136,26 @@ pub enum AgentCommand {
         /// A supported locale, e.g. fr-FR.
         #[arg(long)]
         language: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a runtime API token; prints it once (only its hash is kept).
+    Create {
+        #[arg(long)]
+        name: String,
+        /// runtime:read and/or runtime:events, comma-separated.
+        #[arg(long)]
+        scope: String,
+        /// Bind the token to this account (its slug).
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Revoke a runtime API token by its id; refused from the next request on.
+    Revoke {
+        #[arg(long)]
+        id: String,
     },
 }
 
@@ -253,10 +277,47 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", agent.id);
             Ok(())
         }
+        Command::Token(TokenCommand::Create {
+            name,
+            scope,
+            account,
+        }) => {
+            let db = open(&url).await?;
+            let (row, secret) = provisioning::create_token(
+                &db,
+                &CLI_ACTOR,
+                None,
+                &name,
+                &scope,
+                account.as_deref(),
+            )
+            .await
+            .map_err(explain)?;
+            eprintln!(
+                "created token {} ({}, {}{}); it is shown once:",
+                row.name,
+                row.id,
+                app::store::tokens::scopes_to_string(&row.scopes),
+                row.account_slug
+                    .as_deref()
+                    .map(|s| format!(", account {s}"))
+                    .unwrap_or_default()
+            );
+            println!("{secret}");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Revoke { id }) => {
+            let db = open(&url).await?;
+            let row = provisioning::revoke_token(&db, &CLI_ACTOR, None, &id)
+                .await
+                .map_err(explain)?;
+            println!("revoked token {} ({})", row.name, row.id);
+            Ok(())
+        }
         Command::Demo => {
             let db = open(&url).await?;
-            crate::demo::seed(&db).await.map_err(explain)?;
-            crate::demo::print_sign_in(None);
+            let token = crate::demo::seed(&db).await.map_err(explain)?;
+            crate::demo::print_sign_in(None, Some(&token));
             Ok(())
         }
     }
@@ -295,17 +356,17 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let server = Server::bind(&config)
         .await
         .with_context(|| format!("cannot start on {} with {}", config.addr, redact(url)))?;
-    if args.demo
-        && crate::demo::seed_if_empty(&server.state.db)
+    let token = if args.demo {
+        crate::demo::seed_if_empty(&server.state.db)
             .await
             .map_err(explain)?
-    {
-        tracing::info!("demo seeded");
-    }
+    } else {
+        None
+    };
     let addr = server.local_addr();
     println!("Relais is listening on http://{addr}");
     if args.demo {
-        crate::demo::print_sign_in(Some(addr));
+        crate::demo::print_sign_in(Some(addr), token.as_deref());
     }
     server.run(shutdown_signal()).await
 }

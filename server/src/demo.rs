@@ -1,5 +1,5 @@
 //! The demo seed: two accounts (one with failover on), staff and customer
-//! users, inbound and outbound agents.
+//! users, inbound and outbound agents, a SIP connection and a runtime token.
 
 use std::net::SocketAddr;
 
@@ -61,7 +61,8 @@ pub fn demo_users() -> Vec<(&'static str, &'static str, NewUserRole)> {
 }
 
 /// Seeds the demo; fails (and writes nothing more) if it is already there.
-pub async fn seed(db: &Db) -> Result<(), AppError> {
+/// Returns the demo's runtime token (shown once).
+pub async fn seed(db: &Db) -> Result<String, AppError> {
     provisioning::create_account(db, &DEMO, "Acme Santé", "acme").await?;
     provisioning::create_account(db, &DEMO, "Globex Assurances", "globex").await?;
     for (email, name, role) in demo_users() {
@@ -85,29 +86,46 @@ pub async fn seed(db: &Db) -> Result<(), AppError> {
     ] {
         provisioning::create_agent(db, &DEMO, account, name, direction, language).await?;
     }
+    let acme = app::store::accounts::find_by_slug(db.pool(), "acme")
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut tx = db.begin_write().await?;
     // Failover is a CSM's switch; the demo starts with it on for Acme.
-    sqlx::query::<sqlx::Any>("UPDATE accounts SET failover_enabled = 1 WHERE slug = 'acme'")
-        .execute(db.pool())
-        .await
-        .map_err(StoreError::from)?;
-    Ok(())
+    app::store::accounts::set_failover_enabled(&mut tx, &acme.id, true).await?;
+    app::store::sip::create(
+        &mut *tx,
+        &acme.id,
+        "Standard Lyon",
+        "sips:standard@pbx.acme-sante.example",
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    let (_, token) = provisioning::create_token(
+        db,
+        &DEMO,
+        None,
+        "Demo runtime",
+        "runtime:read,runtime:events",
+        None,
+    )
+    .await?;
+    Ok(token)
 }
 
-/// Seeds the demo when the database has no account; says whether it did.
-pub async fn seed_if_empty(db: &Db) -> Result<bool, AppError> {
+/// Seeds the demo when the database has no account; returns its runtime token if it did.
+pub async fn seed_if_empty(db: &Db) -> Result<Option<String>, AppError> {
     let n: i64 = sqlx::query::<sqlx::Any>("SELECT COUNT(*) AS n FROM accounts")
         .fetch_one(db.pool())
         .await
         .and_then(|r| r.try_get("n"))
         .map_err(StoreError::from)?;
     if n > 0 {
-        return Ok(false);
+        return Ok(None);
     }
-    seed(db).await?;
-    Ok(true)
+    Ok(Some(seed(db).await?))
 }
 
-pub fn print_sign_in(addr: Option<SocketAddr>) {
+pub fn print_sign_in(addr: Option<SocketAddr>, token: Option<&str>) {
     if let Some(addr) = addr {
         println!("Open http://{addr}/ and sign in with one of these demo users:");
     } else {
@@ -124,4 +142,12 @@ pub fn print_sign_in(addr: Option<SocketAddr>) {
         println!("  {email:<24} {what}");
     }
     println!("  password: {DEMO_PASSWORD}");
+    if let Some(token) = token {
+        println!("Runtime API token (runtime:read, runtime:events; shown once): {token}");
+        if let Some(addr) = addr {
+            println!(
+                "  try: curl -H 'Authorization: Bearer {token}' http://{addr}/api/runtime/v1/failover-configs"
+            );
+        }
+    }
 }

@@ -3,7 +3,7 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use app::state::AppState;
 use app::store::sessions::DbSessionStore;
-use app::{App, shell};
+use app::{App, runtime, shell};
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "relais_session";
@@ -33,8 +33,7 @@ pub fn router(state: AppState) -> Router {
         .with_expiry(Expiry::OnInactivity(idle));
 
     let page_state = state.clone();
-    Router::new()
-        .route("/healthz", get(healthz))
+    let pages = Router::new()
         .route("/api/{*fn_name}", get(server_fn).post(server_fn))
         .leptos_routes_with_context(
             &state,
@@ -56,13 +55,68 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(sessions)
-        .layer(middleware::from_fn(csrf_guard))
+        .layer(middleware::from_fn(csrf_guard));
+
+    // The runtime API and the probes: no sessions, no cookies, no CSRF (bearer tokens).
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .nest(runtime::api::BASE, runtime::api::router())
+        .merge(pages)
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }
 
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// 503 until the runtime snapshot is loaded; then 200, saying whether the
+/// database is reachable (while it is not, runtime reads are served from the
+/// last snapshot and marked stale).
+async fn readyz(State(state): State<AppState>) -> Response {
+    let (status, body) = runtime::api::readiness(&state);
+    (status, axum::Json(body)).into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let rt = &state.runtime;
+    let age = if rt.synced_at() == 0 {
+        0.0
+    } else {
+        (app::store::now_ms() - rt.synced_at()).max(0) as f64 / 1000.0
+    };
+    let body = rt.metrics.render(age, rt.db_ok());
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
+/// Counts every request and its latency by route (the route's pattern, never
+/// the path itself: ids stay out of the metrics).
+async fn track(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let method = req.method().clone();
+    let res = next.run(req).await;
+    let route = route.as_deref().unwrap_or("(other)");
+    state.runtime.metrics.observe(
+        route,
+        method.as_str(),
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    res
 }
 
 async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

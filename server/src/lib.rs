@@ -92,6 +92,7 @@ impl Server {
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
         spawn_housekeeping(state.clone());
+        app::runtime::sync::spawn(state.clone());
         // Verifying against the dummy hash is the same work as a real one only once it exists.
         tokio::task::spawn_blocking(app::auth::password::warm_up);
         let router = http::router(state.clone());

@@ -177,8 +177,9 @@ async fn agents_and_audit(backend: Backend) {
     .await
     .unwrap();
     let lang = Language::parse("fr-FR").unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
     agents::create(
-        db.pool(),
+        &mut conn,
         &acme.id,
         &PersonName::parse("Zed").unwrap(),
         Direction::Outbound,
@@ -187,7 +188,7 @@ async fn agents_and_audit(backend: Backend) {
     .await
     .unwrap();
     agents::create(
-        db.pool(),
+        &mut conn,
         &acme.id,
         &PersonName::parse("alpha").unwrap(),
         Direction::Inbound,

@@ -182,6 +182,7 @@ pub(crate) mod ssr {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        crate::runtime::after_write(&state).await;
         Ok(())
     }
 
@@ -231,6 +232,7 @@ pub(crate) mod ssr {
         )
         .await?;
         tx.commit().await.map_err(StoreError::from)?;
+        crate::runtime::after_write(&state).await;
         Ok(())
     }
 

@@ -318,6 +318,7 @@ pub(crate) mod ssr {
                 )
                 .await?;
                 tx.commit().await.map_err(StoreError::from)?;
+                crate::runtime::after_write(&state).await;
                 Ok(saved.revision)
             }
         }

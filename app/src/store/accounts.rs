@@ -151,8 +151,8 @@ pub async fn search(
     Ok((items, total))
 }
 
-pub async fn set_failover_enabled<'c>(
-    ex: impl AnyExecutor<'c>,
+pub async fn set_failover_enabled(
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     enabled: bool,
 ) -> Result<(), StoreError> {
@@ -162,17 +162,18 @@ pub async fn set_failover_enabled<'c>(
     .bind(i64::from(enabled))
     .bind(now_ms())
     .bind(id)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    super::changes::touch(conn, super::changes::Touched::Account(id)).await?;
     Ok(())
 }
 
 /// Sets (or, with `None`, resets to the platform's) default error message.
-pub async fn set_default_message<'c>(
-    ex: impl AnyExecutor<'c>,
+pub async fn set_default_message(
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     message: Option<(&str, &str)>,
 ) -> Result<(), StoreError> {
@@ -183,11 +184,12 @@ pub async fn set_default_message<'c>(
     .bind(message.map(|m| m.1))
     .bind(now_ms())
     .bind(id)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    super::changes::touch(conn, super::changes::Touched::Account(id)).await?;
     Ok(())
 }
 

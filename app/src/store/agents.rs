@@ -15,8 +15,8 @@ pub struct AgentRow {
     pub language: String,
 }
 
-pub async fn create<'c>(
-    ex: impl AnyExecutor<'c>,
+pub async fn create(
+    conn: &mut sqlx::AnyConnection,
     account_id: &str,
     name: &PersonName,
     direction: Direction,
@@ -33,8 +33,9 @@ pub async fn create<'c>(
     .bind(direction.as_str())
     .bind(language.as_str())
     .bind(now_ms())
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
+    super::changes::touch(conn, super::changes::Touched::Agent(&id)).await?;
     Ok(AgentRow {
         id,
         account_id: account_id.to_owned(),
@@ -88,8 +89,8 @@ pub async fn find<'c>(ex: impl AnyExecutor<'c>, id: &str) -> Result<Option<Agent
     }))
 }
 
-pub async fn update<'c>(
-    ex: impl AnyExecutor<'c>,
+pub async fn update(
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     name: &PersonName,
     direction: Direction,
@@ -103,10 +104,11 @@ pub async fn update<'c>(
     .bind(language.as_str())
     .bind(now_ms())
     .bind(id)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    super::changes::touch(conn, super::changes::Touched::Agent(id)).await?;
     Ok(())
 }

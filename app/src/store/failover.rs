@@ -141,6 +141,7 @@ pub async fn save(
     .bind(restored_from)
     .execute(&mut *conn)
     .await?;
+    super::changes::touch(conn, super::changes::Touched::Agent(agent_id)).await?;
     Ok(SaveOutcome::Saved(ConfigRow {
         agent_id: agent_id.to_owned(),
         account_id: account_id.to_owned(),

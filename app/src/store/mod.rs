@@ -5,9 +5,12 @@
 pub mod accounts;
 pub mod agents;
 pub mod audit;
+pub mod changes;
+pub mod events;
 pub mod failover;
 pub mod sessions;
 pub mod sip;
+pub mod tokens;
 pub mod users;
 
 use std::str::FromStr;
@@ -78,10 +81,18 @@ pub(crate) fn unique_as(what: &'static str) -> impl FnOnce(sqlx::Error) -> Store
 }
 
 /// The process's one database pool.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    url: Option<String>,
+}
+
+impl std::fmt::Debug for Db {
+    // Not the URL: it may hold a password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db").field("backend", &self.backend).finish()
+    }
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -123,7 +134,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            url: Some(url),
+        })
     }
 
     /// Applies the pending migrations.
@@ -147,6 +162,11 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The URL connected to (for a second connection, like a PostgreSQL listener).
+    pub fn url(&self) -> Option<&str> {
+        self.url.as_deref()
     }
 
     pub fn backend(&self) -> Backend {

@@ -47,8 +47,8 @@ pub async fn create<'c>(
     })
 }
 
-pub async fn update<'c>(
-    ex: impl AnyExecutor<'c>,
+pub async fn update(
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     name: &str,
     sip_uri: &str,
@@ -60,12 +60,13 @@ pub async fn update<'c>(
     .bind(sip_uri)
     .bind(now_ms())
     .bind(id)
-    .execute(ex)
+    .execute(&mut *conn)
     .await
     .map_err(unique_as("name"))?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
+    super::changes::touch(conn, super::changes::Touched::SipConnection(id)).await?;
     Ok(())
 }
 

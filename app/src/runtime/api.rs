@@ -1,0 +1,631 @@
+//! The runtime API v1 (SPEC §4): bearer tokens, the failover document of an
+//! agent (from memory, with ETags), the changes feed, failover events, and
+//! this API's OpenAPI description.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+use super::doc::{
+    ChangesPage, Cause, DefaultErrorMessage, DisabledReason, ErrorBody, ErrorDetail,
+    EventAccepted, EventActionType, FailoverDocument, FailoverEvent, Outcome, RuntimeAction,
+    SipHeaderDoc, SipTransferDoc, parse_rfc3339,
+};
+use super::snapshot::{Snapshot, TokenEntry};
+use crate::state::AppState;
+use crate::store::events::{self, NewEvent};
+use crate::store::now_ms;
+use crate::store::tokens::{Scope, TOKEN_PREFIX, hash_secret};
+
+/// Where the API lives.
+pub const BASE: &str = "/api/runtime/v1";
+/// The largest event body accepted.
+pub const EVENT_BODY_LIMIT: usize = 8 * 1024;
+/// The header that marks answers served while the database is unreachable.
+pub const STALE_HEADER: &str = "relais-stale";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/agents/{agent_id}/failover", get(agent_failover))
+        .route("/failover-configs", get(failover_configs))
+        .route(
+            "/failover-events",
+            post(failover_event).layer(DefaultBodyLimit::max(EVENT_BODY_LIMIT)),
+        )
+        .route("/openapi.json", get(openapi_json))
+        .fallback(not_found)
+}
+
+/// A refused request, as SPEC §4 words it.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    fields: Option<BTreeMap<String, String>>,
+    challenge: Option<String>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: None,
+            challenge: None,
+        }
+    }
+
+    fn unauthorized(code: &'static str, message: &str) -> ApiError {
+        let mut e = ApiError::new(StatusCode::UNAUTHORIZED, code, message);
+        e.challenge = Some(if code == "missing_token" {
+            "Bearer realm=\"relais-runtime\"".to_owned()
+        } else {
+            format!("Bearer realm=\"relais-runtime\", error=\"invalid_token\", error_description=\"{message}\"")
+        });
+        e
+    }
+
+    fn invalid(code: &'static str, fields: BTreeMap<String, String>) -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code,
+            "Some fields are not valid; see `fields`.",
+        );
+        e.fields = Some(fields);
+        e
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_owned(),
+                message: self.message,
+                fields: self.fields,
+            },
+        };
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(c) = self.challenge
+            && let Ok(v) = HeaderValue::from_str(&c)
+        {
+            res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+        }
+        res
+    }
+}
+
+/// The token of a request, checked against the snapshot: present, known, not
+/// revoked, and carrying `scope`.
+fn authenticate(
+    snapshot: &Snapshot,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<Arc<TokenEntry>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::unauthorized(
+            "missing_token",
+            "Send a runtime token: Authorization: Bearer <token>.",
+        ));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .filter(|t| t.starts_with(TOKEN_PREFIX))
+        .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
+    let entry = snapshot
+        .tokens
+        .get(&hash_secret(token))
+        .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
+    if entry.revoked {
+        return Err(ApiError::unauthorized(
+            "revoked_token",
+            "The token has been revoked.",
+        ));
+    }
+    if !entry.has(scope) {
+        let mut e = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            format!("The token lacks the scope {}.", scope.as_str()),
+        );
+        e.challenge = Some(format!(
+            "Bearer realm=\"relais-runtime\", error=\"insufficient_scope\", scope=\"{}\"",
+            scope.as_str()
+        ));
+        return Err(e);
+    }
+    Ok(entry.clone())
+}
+
+fn check_account(token: &TokenEntry, account_id: &str) -> Result<(), ApiError> {
+    match &token.account_id {
+        Some(bound) if &**bound != account_id => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "account_forbidden",
+            "The token is bound to another account.",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn stale_marker(state: &AppState, res: &mut Response) {
+    if state.runtime.is_stale() {
+        res.headers_mut()
+            .insert(STALE_HEADER, HeaderValue::from_static("true"));
+    }
+}
+
+/// Whether `If-None-Match` names `etag` (or `*`).
+fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t == etag)
+}
+
+/// The effective failover config of an agent.
+#[utoipa::path(
+    get,
+    path = "/api/runtime/v1/agents/{agent_id}/failover",
+    tag = "runtime",
+    params(
+        ("agent_id" = String, Path, description = "The agent's id"),
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier answer"),
+    ),
+    responses(
+        (status = 200, description = "The document", body = FailoverDocument,
+            headers(("ETag" = String, description = "Strong validator of the document"),
+                    ("Relais-Stale" = String, description = "`true` while the database is unreachable: the last known document is served"))),
+        (status = 304, description = "Unchanged since the ETag given"),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Scope missing, or the token is bound to another account", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+    ),
+    security(("bearer" = ["runtime:read"]))
+)]
+pub async fn agent_failover(
+    State(state): State<AppState>,
+    Path(agent_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let snapshot = state.runtime.snapshot();
+    let token = match authenticate(&snapshot, &headers, Scope::RuntimeRead) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let Some(doc) = snapshot.docs.get(agent_id.as_str()) else {
+        return ApiError::new(StatusCode::NOT_FOUND, "unknown_agent", "No such agent.")
+            .into_response();
+    };
+    if let Err(e) = check_account(&token, &doc.account_id) {
+        return e.into_response();
+    }
+    let etag = HeaderValue::from_str(&doc.etag).expect("hex etag");
+    let mut res = if none_match(&headers, &doc.etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let mut res = doc.body.clone().into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        res
+    };
+    let h = res.headers_mut();
+    h.insert(header::ETAG, etag);
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    stale_marker(&state, &mut res);
+    res
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// The `cursor` of the previous page; omit it to start from the beginning.
+    after: Option<String>,
+    /// Items per page, 1 to 1000 (default 100).
+    limit: Option<String>,
+}
+
+/// An opaque position in the feed: the (sequence number, agent id) of the
+/// last item seen.
+fn parse_cursor(raw: &str) -> Option<(i64, String)> {
+    let (seq, id) = raw.split_once(':')?;
+    let seq: i64 = seq.parse().ok()?;
+    (seq >= 0 && id.len() <= 64).then(|| (seq, id.to_owned()))
+}
+
+/// Every agent's document changed after the cursor, oldest change first.
+#[utoipa::path(
+    get,
+    path = "/api/runtime/v1/failover-configs",
+    tag = "runtime",
+    params(ChangesQuery),
+    responses(
+        (status = 200, description = "A page of changed documents", body = ChangesPage),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Scope missing", body = ErrorBody),
+        (status = 422, description = "Invalid cursor or limit", body = ErrorBody),
+    ),
+    security(("bearer" = ["runtime:read"]))
+)]
+pub async fn failover_configs(
+    State(state): State<AppState>,
+    Query(q): Query<ChangesQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let snapshot = state.runtime.snapshot();
+    let token = match authenticate(&snapshot, &headers, Scope::RuntimeRead) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let mut fields = BTreeMap::new();
+    let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
+        None => (0, String::new()),
+        Some(raw) => parse_cursor(raw).unwrap_or_else(|| {
+            fields.insert("after".to_owned(), "invalid_cursor".to_owned());
+            (0, String::new())
+        }),
+    };
+    let limit = match q.limit.as_deref() {
+        None | Some("") => 100,
+        Some(raw) => match raw.parse::<usize>() {
+            Ok(n) if (1..=1000).contains(&n) => n,
+            _ => {
+                fields.insert("limit".to_owned(), "out_of_range".to_owned());
+                0
+            }
+        },
+    };
+    if !fields.is_empty() {
+        let mut e = ApiError::invalid("invalid_query", fields);
+        e.message = "The query is not valid; see `fields`.".to_owned();
+        return e.into_response();
+    }
+    let start = (after.0, Arc::<str>::from(after.1.as_str()));
+    let mut items: Vec<&[u8]> = Vec::with_capacity(limit.min(snapshot.docs.len()));
+    let mut last = None;
+    let mut has_more = false;
+    use std::ops::Bound::{Excluded, Unbounded};
+    for ((seq, id), entry) in snapshot.feed.range((Excluded(start), Unbounded)) {
+        if let Some(bound) = &token.account_id
+            && bound != &entry.account_id
+        {
+            continue;
+        }
+        if items.len() == limit {
+            has_more = true;
+            break;
+        }
+        items.push(&entry.body);
+        last = Some((*seq, id.clone()));
+    }
+    let cursor = match last {
+        Some((seq, id)) => format!("{seq}:{id}"),
+        None => format!("{}:{}", after.0, after.1),
+    };
+    let mut body = Vec::with_capacity(items.iter().map(|b| b.len() + 1).sum::<usize>() + 128);
+    body.extend_from_slice(b"{\"items\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(b',');
+        }
+        body.extend_from_slice(item);
+    }
+    body.extend_from_slice(b"],\"cursor\":");
+    body.extend_from_slice(&serde_json::to_vec(&cursor).expect("string"));
+    body.extend_from_slice(if has_more {
+        b",\"has_more\":true}"
+    } else {
+        b",\"has_more\":false}"
+    });
+    let mut res = Bytes::from(body).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    stale_marker(&state, &mut res);
+    res
+}
+
+/// The checks of an event report, field by field.
+fn check_event(
+    v: &serde_json::Map<String, serde_json::Value>,
+) -> Result<FailoverEvent, BTreeMap<String, String>> {
+    let mut fields = BTreeMap::new();
+    let mut text = |name: &str, max: usize| -> Option<String> {
+        match v.get(name) {
+            None | Some(serde_json::Value::Null) => {
+                fields.insert(name.to_owned(), "required".to_owned());
+                None
+            }
+            Some(serde_json::Value::String(s)) if s.trim().is_empty() => {
+                fields.insert(name.to_owned(), "required".to_owned());
+                None
+            }
+            Some(serde_json::Value::String(s))
+                if s.chars().count() > max || s.chars().any(char::is_control) =>
+            {
+                fields.insert(name.to_owned(), "invalid".to_owned());
+                None
+            }
+            Some(serde_json::Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                fields.insert(name.to_owned(), "not_a_string".to_owned());
+                None
+            }
+        }
+    };
+    let agent_id = text("agent_id", 64);
+    let call_id = text("call_id", 128);
+    let cause = text("cause", 64);
+    let action_type = text("action_type", 64);
+    let outcome = text("outcome", 64);
+    let occurred_at = text("occurred_at", 64);
+    fn choice<T: serde::de::DeserializeOwned>(
+        fields: &mut BTreeMap<String, String>,
+        name: &str,
+        raw: Option<String>,
+    ) -> Option<T> {
+        let raw = raw?;
+        match serde_json::from_value(serde_json::Value::String(raw)) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                fields.insert(name.to_owned(), "invalid_choice".to_owned());
+                None
+            }
+        }
+    }
+    let cause: Option<Cause> = choice(&mut fields, "cause", cause);
+    let action_type: Option<EventActionType> = choice(&mut fields, "action_type", action_type);
+    let outcome: Option<Outcome> = choice(&mut fields, "outcome", outcome);
+    let occurred_at = occurred_at.and_then(|raw| match parse_rfc3339(&raw) {
+        Some(ms) if ms > now_ms() + 5 * 60 * 1000 => {
+            fields.insert("occurred_at".to_owned(), "in_future".to_owned());
+            None
+        }
+        Some(_) => Some(raw),
+        None => {
+            fields.insert("occurred_at".to_owned(), "invalid_timestamp".to_owned());
+            None
+        }
+    });
+    match (agent_id, call_id, cause, action_type, outcome, occurred_at) {
+        (Some(agent_id), Some(call_id), Some(cause), Some(action_type), Some(outcome), Some(at))
+            if fields.is_empty() =>
+        {
+            Ok(FailoverEvent {
+                agent_id,
+                call_id,
+                cause,
+                action_type,
+                outcome,
+                occurred_at: at,
+            })
+        }
+        _ => Err(fields),
+    }
+}
+
+fn as_str<T: serde::Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// Records a failover that happened on a call.
+#[utoipa::path(
+    post,
+    path = "/api/runtime/v1/failover-events",
+    tag = "runtime",
+    request_body = FailoverEvent,
+    responses(
+        (status = 202, description = "Recorded (or already recorded for this call)", body = EventAccepted),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Scope missing, or the agent belongs to another account than the token's", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 413, description = "Body larger than 8 KiB", body = ErrorBody),
+        (status = 422, description = "Invalid body, with field errors", body = ErrorBody),
+        (status = 503, description = "The database is unreachable: retry later", body = ErrorBody),
+    ),
+    security(("bearer" = ["runtime:events"]))
+)]
+pub async fn failover_event(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let snapshot = state.runtime.snapshot();
+    let token = match authenticate(&snapshot, &headers, Scope::RuntimeEvents) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The body may hold at most {EVENT_BODY_LIMIT} bytes."),
+            )
+            .into_response();
+        }
+        Err(rejection) => {
+            return ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
+                .into_response();
+        }
+    };
+    let object = match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(serde_json::Value::Object(map)) => map,
+        _ => {
+            let mut e = ApiError::invalid("invalid_body", BTreeMap::new());
+            e.message = "The body must be a JSON object.".to_owned();
+            return e.into_response();
+        }
+    };
+    let event = match check_event(&object) {
+        Ok(e) => e,
+        Err(fields) => return ApiError::invalid("invalid_body", fields).into_response(),
+    };
+    let Some(doc) = snapshot.docs.get(event.agent_id.as_str()) else {
+        return ApiError::new(StatusCode::NOT_FOUND, "unknown_agent", "No such agent.")
+            .into_response();
+    };
+    if let Err(e) = check_account(&token, &doc.account_id) {
+        return e.into_response();
+    }
+    let account_id = doc.account_id.clone();
+    drop(snapshot);
+    let occurred_at = parse_rfc3339(&event.occurred_at).unwrap_or_default();
+    let (cause, action_type, outcome) = (
+        as_str(&event.cause),
+        as_str(&event.action_type),
+        as_str(&event.outcome),
+    );
+    let inserted = events::insert(
+        state.db.pool(),
+        NewEvent {
+            account_id: &account_id,
+            agent_id: &event.agent_id,
+            call_id: &event.call_id,
+            cause: &cause,
+            action_type: &action_type,
+            outcome: &outcome,
+            occurred_at,
+            token_id: Some(&token.id),
+        },
+    )
+    .await;
+    match inserted {
+        Ok(recorded) => {
+            if recorded {
+                state.runtime.metrics.event_ingested();
+            }
+            (
+                StatusCode::ACCEPTED,
+                axum::Json(EventAccepted { recorded }),
+            )
+                .into_response()
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "could not store a failover event");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The event could not be stored (database unreachable); retry later.",
+            )
+            .into_response()
+        }
+    }
+}
+
+async fn not_found() -> Response {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint.").into_response()
+}
+
+/// The description of this API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Relais runtime API",
+        version = "1",
+        description = "What call runtimes use: the effective failover config of an agent (with the \
+            feature flag applied), the feed of changed configs, and failover event reports."
+    ),
+    paths(agent_failover, failover_configs, failover_event),
+    components(schemas(
+        FailoverDocument, DisabledReason, RuntimeAction, SipTransferDoc, SipHeaderDoc,
+        DefaultErrorMessage, ChangesPage, FailoverEvent, Cause, EventActionType, Outcome,
+        EventAccepted, ErrorBody, ErrorDetail
+    )),
+    modifiers(&BearerAuth),
+    tags((name = "runtime", description = "For call runtimes; bearer tokens"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A runtime token (`relais_rt_…`), created by an admin; scopes \
+                         `runtime:read`, `runtime:events`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document, as JSON.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+async fn openapi_json() -> Response {
+    static JSON: std::sync::OnceLock<Bytes> = std::sync::OnceLock::new();
+    let body = JSON
+        .get_or_init(|| Bytes::from(openapi().to_pretty_json().unwrap_or_default()))
+        .clone();
+    let mut res = body.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
+/// Used by `/readyz`: whether runtime reads can be answered, and how fresh they are.
+pub fn readiness(state: &AppState) -> (StatusCode, serde_json::Value) {
+    let rt = &state.runtime;
+    if !rt.is_loaded() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"status": "loading", "database": if rt.db_ok() {"ok"} else {"unreachable"}}),
+        );
+    }
+    let snapshot = rt.snapshot();
+    let age = (now_ms() - rt.synced_at()).max(0) as f64 / 1000.0;
+    (
+        StatusCode::OK,
+        serde_json::json!({
+            "status": "ready",
+            "database": if rt.db_ok() { "ok" } else { "unreachable" },
+            "snapshot": {
+                "agents": snapshot.docs.len(),
+                "sequence": snapshot.seq,
+                "stale": rt.is_stale(),
+                "synced_seconds_ago": age,
+            }
+        }),
+    )
+}

@@ -1,0 +1,355 @@
+//! The runtime API's documents (SPEC §4), field for field. Their schemas in the
+//! OpenAPI description are derived from these types.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::domain::Direction;
+use crate::domain::failover::{FailoverAction, PLATFORM_DEFAULT_MESSAGE, TransferTarget};
+
+/// The effective failover config of one agent, with the feature flag applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FailoverDocument {
+    pub agent_id: String,
+    pub account_id: String,
+    /// True only when the account's flag is on, the agent is inbound and an
+    /// action is saved.
+    pub enabled: bool,
+    /// Why `enabled` is false (the runtime then uses degraded mode); null when enabled.
+    pub reason: Option<DisabledReason>,
+    /// The action to run; null when not enabled.
+    pub action: Option<RuntimeAction>,
+    /// What the runtime plays when the failover action itself fails.
+    pub default_error_message: DefaultErrorMessage,
+    /// Grows whenever this document changes (a save, the account's flag or
+    /// default message, the SIP connection it transfers to); never goes back.
+    pub revision: i64,
+    /// When this document last changed (RFC 3339, UTC).
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DisabledReason {
+    FeatureDisabled,
+    OutboundAgent,
+    NotConfigured,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DefaultErrorMessage {
+    pub text: String,
+    pub language: String,
+}
+
+/// One of the three actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RuntimeAction {
+    /// POST the call context to the customer's webhook (SPEC §3).
+    Workflow {
+        webhook_url: String,
+        timeout_seconds: u32,
+    },
+    SayMessage {
+        text: String,
+        language: String,
+    },
+    /// Exactly one of `phone_number` and `sip` is present.
+    Transfer {
+        max_ring_seconds: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        phone_number: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        #[schema(nullable = false)]
+        sip: Option<SipTransferDoc>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SipTransferDoc {
+    pub connection_id: String,
+    pub connection_name: String,
+    pub sip_uri: String,
+    pub destination_id: String,
+    pub headers: Vec<SipHeaderDoc>,
+    /// Hex, sent with `;encoding=hex`; null when not set.
+    pub user_to_user: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct SipHeaderDoc {
+    pub name: String,
+    pub value: String,
+}
+
+/// What the store holds for one agent, enough to build its document.
+#[derive(Debug, Clone)]
+pub struct AgentState {
+    pub agent_id: String,
+    pub account_id: String,
+    pub direction: Direction,
+    pub failover_enabled: bool,
+    pub default_message: Option<(String, String)>,
+    pub action: Option<FailoverAction>,
+    /// Name and URI of the SIP connection a SIP transfer uses.
+    pub sip_connection: Option<(String, String)>,
+    pub change_seq: i64,
+    pub changed_at: i64,
+}
+
+impl FailoverDocument {
+    pub fn build(s: &AgentState) -> FailoverDocument {
+        let reason = if s.direction != Direction::Inbound {
+            Some(DisabledReason::OutboundAgent)
+        } else if !s.failover_enabled {
+            Some(DisabledReason::FeatureDisabled)
+        } else if s.action.is_none() {
+            Some(DisabledReason::NotConfigured)
+        } else {
+            None
+        };
+        let action = match (&reason, &s.action) {
+            (None, Some(a)) => Some(runtime_action(a, s.sip_connection.as_ref())),
+            _ => None,
+        };
+        let (text, language) = match &s.default_message {
+            Some((t, l)) => (t.clone(), l.clone()),
+            None => (
+                PLATFORM_DEFAULT_MESSAGE.0.to_owned(),
+                PLATFORM_DEFAULT_MESSAGE.1.to_owned(),
+            ),
+        };
+        FailoverDocument {
+            agent_id: s.agent_id.clone(),
+            account_id: s.account_id.clone(),
+            enabled: reason.is_none(),
+            reason,
+            action,
+            default_error_message: DefaultErrorMessage { text, language },
+            revision: s.change_seq,
+            updated_at: rfc3339(s.changed_at),
+        }
+    }
+}
+
+fn runtime_action(a: &FailoverAction, connection: Option<&(String, String)>) -> RuntimeAction {
+    match a {
+        FailoverAction::Workflow {
+            webhook_url,
+            timeout_seconds,
+        } => RuntimeAction::Workflow {
+            webhook_url: webhook_url.clone(),
+            timeout_seconds: *timeout_seconds,
+        },
+        FailoverAction::SayMessage { text, language } => RuntimeAction::SayMessage {
+            text: text.clone(),
+            language: language.clone(),
+        },
+        FailoverAction::Transfer {
+            max_ring_seconds,
+            target,
+        } => match target {
+            TransferTarget::PhoneNumber(n) => RuntimeAction::Transfer {
+                max_ring_seconds: *max_ring_seconds,
+                phone_number: Some(n.clone()),
+                sip: None,
+            },
+            TransferTarget::Sip(t) => {
+                let (name, uri) = connection.cloned().unwrap_or_default();
+                RuntimeAction::Transfer {
+                    max_ring_seconds: *max_ring_seconds,
+                    phone_number: None,
+                    sip: Some(SipTransferDoc {
+                        connection_id: t.connection_id.clone(),
+                        connection_name: name,
+                        sip_uri: uri,
+                        destination_id: t.destination_id.clone(),
+                        headers: t
+                            .headers
+                            .iter()
+                            .map(|h| SipHeaderDoc {
+                                name: h.name.clone(),
+                                value: h.value.clone(),
+                            })
+                            .collect(),
+                        user_to_user: t.user_to_user.clone(),
+                    }),
+                }
+            }
+        },
+    }
+}
+
+/// `2026-11-26T10:00:00Z` from epoch milliseconds.
+pub fn rfc3339(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Epoch milliseconds from an RFC 3339 timestamp.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let t =
+        time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+            .ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
+/// The error body of every refused runtime request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `missing_token`, `invalid_token`, `revoked_token`,
+    /// `insufficient_scope`, `account_forbidden`, `unknown_agent`, `invalid_body`,
+    /// `payload_too_large`, `invalid_query`, `unavailable`.
+    pub code: String,
+    /// For people.
+    pub message: String,
+    /// With `invalid_body` and `invalid_query`: what is wrong with each field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
+}
+
+/// A page of the changes feed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ChangesPage {
+    /// Documents changed after the cursor, oldest change first.
+    pub items: Vec<FailoverDocument>,
+    /// Pass as `after` to get what changes next.
+    pub cursor: String,
+    /// More items are waiting: ask again at once.
+    pub has_more: bool,
+}
+
+/// A failover that happened on a call.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct FailoverEvent {
+    pub agent_id: String,
+    /// The platform's call id (1 to 128 characters). A second report of the
+    /// same call of the same agent is accepted and ignored.
+    pub call_id: String,
+    pub cause: Cause,
+    pub action_type: EventActionType,
+    pub outcome: Outcome,
+    /// RFC 3339; at most 5 minutes in the future.
+    #[schema(format = DateTime)]
+    pub occurred_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Cause {
+    PrecallTimeout,
+    PrecallError,
+    PrecallInvalidData,
+    PrecallExplicit,
+    ConfigMissingVoice,
+    ConfigKbUnavailable,
+    ConfigLanguageConflict,
+    ConfigOther,
+    PromptRenderFailed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventActionType {
+    Workflow,
+    SayMessage,
+    Transfer,
+    DefaultErrorMessage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Succeeded,
+    ActionFailed,
+}
+
+/// The answer to an accepted event.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventAccepted {
+    /// False when this call's event was already recorded.
+    pub recorded: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> AgentState {
+        AgentState {
+            agent_id: "ag".into(),
+            account_id: "ac".into(),
+            direction: Direction::Inbound,
+            failover_enabled: true,
+            default_message: None,
+            action: Some(FailoverAction::Transfer {
+                max_ring_seconds: 20,
+                target: TransferTarget::PhoneNumber("+33123456789".into()),
+            }),
+            sip_connection: None,
+            change_seq: 3,
+            changed_at: 1_795_687_200_000,
+        }
+    }
+
+    #[test]
+    fn enabled_document_matches_the_spec_shape() {
+        let v = serde_json::to_value(FailoverDocument::build(&state())).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "agent_id": "ag", "account_id": "ac", "enabled": true, "reason": null,
+                "action": {"type": "transfer", "max_ring_seconds": 20, "phone_number": "+33123456789"},
+                "default_error_message": {"text": PLATFORM_DEFAULT_MESSAGE.0, "language": "fr-FR"},
+                "revision": 3, "updated_at": "2026-11-26T10:00:00Z"
+            })
+        );
+    }
+
+    #[test]
+    fn reasons() {
+        let mut s = state();
+        s.failover_enabled = false;
+        let d = FailoverDocument::build(&s);
+        assert_eq!(
+            (d.enabled, d.reason, d.action),
+            (false, Some(DisabledReason::FeatureDisabled), None)
+        );
+        s.direction = Direction::Outbound;
+        assert_eq!(
+            FailoverDocument::build(&s).reason,
+            Some(DisabledReason::OutboundAgent)
+        );
+        let mut s = state();
+        s.action = None;
+        assert_eq!(
+            FailoverDocument::build(&s).reason,
+            Some(DisabledReason::NotConfigured)
+        );
+    }
+
+    #[test]
+    fn timestamps_round_trip() {
+        assert_eq!(rfc3339(1_795_687_200_000), "2026-11-26T10:00:00Z");
+        assert_eq!(
+            parse_rfc3339("2026-11-26T10:00:00Z"),
+            Some(1_795_687_200_000)
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-26T11:00:00+01:00"),
+            Some(1_795_687_200_000)
+        );
+        assert_eq!(parse_rfc3339("yesterday"), None);
+    }
+}

@@ -1,0 +1,165 @@
+//! Prometheus metrics: requests and latency by route, the snapshot's size and
+//! age, the database's reachability and the events ingested.
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub route: String,
+    pub method: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub route: String,
+}
+
+type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([
+        0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+        0.5, 1.0, 2.5, 5.0,
+    ])
+}
+
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: HistogramFamily,
+    snapshot_agents: Gauge,
+    snapshot_bytes: Gauge,
+    snapshot_age: Gauge<f64, AtomicU64>,
+    database_up: Gauge,
+    events: Counter,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("relais");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
+        let snapshot_agents = Gauge::default();
+        let snapshot_bytes = Gauge::default();
+        let snapshot_age = Gauge::<f64, AtomicU64>::default();
+        let database_up = Gauge::default();
+        let events = Counter::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests answered, by route, method and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer HTTP requests, by route",
+            latency.clone(),
+        );
+        registry.register(
+            "snapshot_agents",
+            "Agent documents in the runtime snapshot",
+            snapshot_agents.clone(),
+        );
+        registry.register(
+            "snapshot_bytes",
+            "Bytes of serialized documents in the runtime snapshot",
+            snapshot_bytes.clone(),
+        );
+        registry.register(
+            "snapshot_age_seconds",
+            "Seconds since the snapshot was last brought up to date with the database",
+            snapshot_age.clone(),
+        );
+        registry.register(
+            "database_up",
+            "1 when the last refresh reached the database",
+            database_up.clone(),
+        );
+        registry.register(
+            "failover_events_ingested",
+            "Failover events accepted from runtimes",
+            events.clone(),
+        );
+        Metrics {
+            registry,
+            requests,
+            latency,
+            snapshot_agents,
+            snapshot_bytes,
+            snapshot_age,
+            database_up,
+            events,
+        }
+    }
+
+    /// Counts one answered request.
+    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_owned(),
+                method: method.to_owned(),
+                status,
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+            })
+            .observe(seconds);
+    }
+
+    pub fn snapshot_loaded(&self, agents: usize, bytes: usize) {
+        self.snapshot_agents.set(agents as i64);
+        self.snapshot_bytes.set(bytes as i64);
+    }
+
+    pub fn event_ingested(&self) {
+        self.events.inc();
+    }
+
+    /// The text exposition, with the age and database gauges as of now.
+    pub fn render(&self, age_seconds: f64, database_up: bool) -> String {
+        self.snapshot_age.set(age_seconds);
+        self.database_up.set(i64::from(database_up));
+        let mut out = String::new();
+        if prometheus_client::encoding::text::encode(&mut out, &self.registry).is_err() {
+            out.clear();
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn renders_prometheus_text() {
+        let m = super::Metrics::new();
+        m.observe("/api/runtime/v1/agents/{agent_id}/failover", "GET", 200, 0.0002);
+        m.event_ingested();
+        m.snapshot_loaded(3, 900);
+        let text = m.render(1.5, true);
+        assert!(text.contains("relais_http_requests_total{route=\"/api/runtime/v1/agents/{agent_id}/failover\",method=\"GET\",status=\"200\"} 1"), "{text}");
+        assert!(text.contains("relais_snapshot_agents 3"), "{text}");
+        assert!(text.contains("relais_failover_events_ingested_total 1"), "{text}");
+        assert!(text.contains("relais_snapshot_age_seconds 1.5"), "{text}");
+    }
+}

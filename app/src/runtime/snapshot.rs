@@ -1,0 +1,255 @@
+//! The in-memory snapshot the runtime API answers from: every agent's document
+//! pre-serialized with its ETag, and the runtime tokens. A refresh reads what
+//! changed since the snapshot's sequence number and swaps in a new snapshot
+//! atomically; readers never wait and never touch the database.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+
+use arc_swap::ArcSwap;
+use axum::body::Bytes;
+use sqlx::{Any, Row};
+
+use super::doc::{AgentState, FailoverDocument};
+use crate::domain::Direction;
+use crate::store::tokens::{self, Scope};
+use crate::store::{Db, StoreError, changes, now_ms};
+
+/// One agent's document, ready to send.
+#[derive(Debug)]
+pub struct DocEntry {
+    pub agent_id: Arc<str>,
+    pub account_id: Arc<str>,
+    pub seq: i64,
+    pub body: Bytes,
+    /// Strong, quoted: `"…"`.
+    pub etag: String,
+}
+
+/// A runtime token as the API checks it.
+#[derive(Debug)]
+pub struct TokenEntry {
+    pub id: String,
+    pub name: String,
+    pub read: bool,
+    pub events: bool,
+    pub account_id: Option<Arc<str>>,
+    pub revoked: bool,
+}
+
+impl TokenEntry {
+    pub fn has(&self, scope: Scope) -> bool {
+        match scope {
+            Scope::RuntimeRead => self.read,
+            Scope::RuntimeEvents => self.events,
+        }
+    }
+}
+
+/// What the API serves, as of sequence number `seq`.
+#[derive(Debug, Default, Clone)]
+pub struct Snapshot {
+    pub seq: i64,
+    pub docs: HashMap<Arc<str>, Arc<DocEntry>>,
+    /// The same documents ordered by (sequence number, agent id): the changes feed.
+    pub feed: BTreeMap<(i64, Arc<str>), Arc<DocEntry>>,
+    /// By the hash of the secret.
+    pub tokens: HashMap<String, Arc<TokenEntry>>,
+    /// Sum of the document sizes.
+    pub bytes: usize,
+}
+
+/// The snapshot and what is known of the database behind it.
+#[derive(Debug)]
+pub struct Runtime {
+    snapshot: ArcSwap<Snapshot>,
+    loaded: AtomicBool,
+    db_ok: AtomicBool,
+    /// When a refresh last reached the database (epoch ms).
+    synced_at: AtomicI64,
+    refresh: tokio::sync::Mutex<()>,
+    pub metrics: super::metrics::Metrics,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Runtime {
+    pub fn new() -> Runtime {
+        Runtime {
+            snapshot: ArcSwap::from_pointee(Snapshot::default()),
+            loaded: AtomicBool::new(false),
+            db_ok: AtomicBool::new(false),
+            synced_at: AtomicI64::new(0),
+            refresh: tokio::sync::Mutex::new(()),
+            metrics: super::metrics::Metrics::new(),
+        }
+    }
+
+    /// The current snapshot (lock-free).
+    pub fn snapshot(&self) -> arc_swap::Guard<Arc<Snapshot>> {
+        self.snapshot.load()
+    }
+
+    /// Whether the first load is done.
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(Ordering::Acquire)
+    }
+
+    /// Whether the last refresh reached the database.
+    pub fn db_ok(&self) -> bool {
+        self.db_ok.load(Ordering::Acquire)
+    }
+
+    /// When a refresh last reached the database (epoch ms, 0: never).
+    pub fn synced_at(&self) -> i64 {
+        self.synced_at.load(Ordering::Acquire)
+    }
+
+    /// Whether answers may be out of date: loaded, but the database is not reachable.
+    pub fn is_stale(&self) -> bool {
+        self.is_loaded() && !self.db_ok()
+    }
+
+    /// Brings the snapshot up to date with the database; returns how many
+    /// documents and tokens changed. On failure the snapshot stays as it was
+    /// and is marked stale.
+    pub async fn refresh(&self, db: &Db) -> Result<usize, StoreError> {
+        let _one_at_a_time = self.refresh.lock().await;
+        match self.load_changes(db).await {
+            Ok(n) => {
+                self.synced_at.store(now_ms(), Ordering::Release);
+                if !self.db_ok.swap(true, Ordering::AcqRel) && self.is_loaded() {
+                    tracing::info!("database reachable again; snapshot up to date");
+                }
+                self.loaded.store(true, Ordering::Release);
+                Ok(n)
+            }
+            Err(e) => {
+                if self.db_ok.swap(false, Ordering::AcqRel) {
+                    tracing::warn!(error = %e, "database unreachable; serving the last snapshot");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn load_changes(&self, db: &Db) -> Result<usize, StoreError> {
+        let current = self.snapshot.load_full();
+        // Everything numbered up to `upto` has committed (numbers are taken
+        // under a row lock held until commit), so reading (seq, upto] misses nothing.
+        let upto = changes::current(db.pool()).await?;
+        if upto <= current.seq && self.is_loaded() {
+            return Ok(0);
+        }
+        let states = agent_states(db, current.seq, upto).await?;
+        let token_rows = tokens::changed_since(db.pool(), current.seq).await?;
+        let token_rows: Vec<_> = token_rows
+            .into_iter()
+            .filter(|t| t.change_seq <= upto)
+            .collect();
+        let changed = states.len() + token_rows.len();
+        if changed == 0 && self.is_loaded() {
+            let mut next = (*current).clone();
+            next.seq = upto;
+            self.store(next);
+            return Ok(0);
+        }
+        let mut next = (*current).clone();
+        next.seq = upto;
+        for s in &states {
+            let entry = Arc::new(entry(s));
+            if let Some(old) = next.docs.insert(entry.agent_id.clone(), entry.clone()) {
+                next.feed.remove(&(old.seq, old.agent_id.clone()));
+                next.bytes -= old.body.len();
+            }
+            next.bytes += entry.body.len();
+            next.feed
+                .insert((entry.seq, entry.agent_id.clone()), entry.clone());
+        }
+        for t in token_rows {
+            next.tokens.insert(
+                t.secret_hash.clone(),
+                Arc::new(TokenEntry {
+                    read: t.scopes.contains(&Scope::RuntimeRead),
+                    events: t.scopes.contains(&Scope::RuntimeEvents),
+                    account_id: t.account_id.as_deref().map(Arc::from),
+                    revoked: t.revoked_at.is_some(),
+                    id: t.id,
+                    name: t.name,
+                }),
+            );
+        }
+        self.store(next);
+        Ok(changed)
+    }
+
+    fn store(&self, next: Snapshot) {
+        self.metrics.snapshot_loaded(next.docs.len(), next.bytes);
+        self.snapshot.store(Arc::new(next));
+    }
+}
+
+fn entry(s: &AgentState) -> DocEntry {
+    let doc = FailoverDocument::build(s);
+    let body = serde_json::to_vec(&doc).expect("documents serialize");
+    let etag = {
+        use blake2::Digest;
+        let digest = blake2::Blake2s256::digest(&body);
+        format!("\"{}\"", tokens::hex(&digest[..16]))
+    };
+    DocEntry {
+        agent_id: Arc::from(s.agent_id.as_str()),
+        account_id: Arc::from(s.account_id.as_str()),
+        seq: s.change_seq,
+        body: Bytes::from(body),
+        etag,
+    }
+}
+
+/// The state of every agent changed in (`after`, `upto`].
+async fn agent_states(db: &Db, after: i64, upto: i64) -> Result<Vec<AgentState>, StoreError> {
+    let rows = sqlx::query::<Any>(
+        "SELECT a.id, a.account_id, a.direction, a.change_seq, a.changed_at, \
+         ac.failover_enabled, ac.default_message_text, ac.default_message_language, \
+         fc.action_json, sc.name AS sip_name, sc.sip_uri \
+         FROM agents a JOIN accounts ac ON ac.id = a.account_id \
+         LEFT JOIN failover_configs fc ON fc.agent_id = a.id \
+         LEFT JOIN sip_connections sc ON sc.id = fc.sip_connection_id \
+         WHERE a.change_seq > $1 AND a.change_seq <= $2",
+    )
+    .bind(after)
+    .bind(upto)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let direction: String = r.try_get("direction")?;
+            let action: Option<String> = r.try_get("action_json")?;
+            let action = action
+                .map(|j| serde_json::from_str(&j))
+                .transpose()
+                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let text: Option<String> = r.try_get("default_message_text")?;
+            let language: Option<String> = r.try_get("default_message_language")?;
+            let sip_name: Option<String> = r.try_get("sip_name")?;
+            let sip_uri: Option<String> = r.try_get("sip_uri")?;
+            Ok(AgentState {
+                agent_id: r.try_get("id")?,
+                account_id: r.try_get("account_id")?,
+                direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
+                failover_enabled: r.try_get::<i64, _>("failover_enabled")? != 0,
+                default_message: text.zip(language),
+                action,
+                sip_connection: sip_name.zip(sip_uri),
+                change_seq: r.try_get("change_seq")?,
+                changed_at: r.try_get("changed_at")?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::from)
+}

@@ -1,0 +1,155 @@
+//! Failover events reported by runtimes, and the counts the events page charts.
+
+use sqlx::{Any, AnyExecutor, QueryBuilder, Row};
+
+use super::{StoreError, new_id, now_ms};
+
+/// One reported failover, already checked.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub account_id: &'a str,
+    pub agent_id: &'a str,
+    pub call_id: &'a str,
+    pub cause: &'a str,
+    pub action_type: &'a str,
+    pub outcome: &'a str,
+    pub occurred_at: i64,
+    pub token_id: Option<&'a str>,
+}
+
+/// Stores an event; a second report of the same call of the same agent is
+/// ignored (runtimes retry). Says whether it was new.
+pub async fn insert<'c>(ex: impl AnyExecutor<'c>, e: NewEvent<'_>) -> Result<bool, StoreError> {
+    let done = sqlx::query::<Any>(
+        "INSERT INTO failover_events (id, account_id, agent_id, call_id, cause, action_type, outcome, \
+         occurred_at, received_at, token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         ON CONFLICT (agent_id, call_id) DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(e.account_id)
+    .bind(e.agent_id)
+    .bind(e.call_id)
+    .bind(e.cause)
+    .bind(e.action_type)
+    .bind(e.outcome)
+    .bind(e.occurred_at)
+    .bind(now_ms())
+    .bind(e.token_id)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Which events to count.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only these accounts (a customer's); `None`: all (staff).
+    pub within: Option<Vec<String>>,
+    pub account_id: Option<String>,
+    pub agent_id: Option<String>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+}
+
+fn push_filter(q: &mut QueryBuilder<'_, Any>, f: &Filter) {
+    q.push(" WHERE e.occurred_at >= ")
+        .push_bind(f.from_ms)
+        .push(" AND e.occurred_at < ")
+        .push_bind(f.to_ms);
+    if let Some(within) = &f.within {
+        if within.is_empty() {
+            q.push(" AND 1 = 0");
+        } else {
+            q.push(" AND e.account_id IN (");
+            let mut sep = q.separated(", ");
+            for id in within {
+                sep.push_bind(id.clone());
+            }
+            q.push(")");
+        }
+    }
+    if let Some(a) = &f.account_id {
+        q.push(" AND e.account_id = ").push_bind(a.clone());
+    }
+    if let Some(a) = &f.agent_id {
+        q.push(" AND e.agent_id = ").push_bind(a.clone());
+    }
+}
+
+/// Event counts per time bucket (`bucket_ms` wide, aligned on the epoch) and
+/// per value of `column` (`cause` or `action_type`).
+pub async fn counts<'c>(
+    ex: impl AnyExecutor<'c>,
+    f: &Filter,
+    column: CountBy,
+    bucket_ms: i64,
+) -> Result<Vec<(i64, String, i64)>, StoreError> {
+    let col = match column {
+        CountBy::Cause => "e.cause",
+        CountBy::ActionType => "e.action_type",
+    };
+    let mut q = QueryBuilder::<Any>::new("SELECT (e.occurred_at / ");
+    q.push_bind(bucket_ms)
+        .push(") AS bucket, ")
+        .push(col)
+        .push(" AS k, COUNT(*) AS n FROM failover_events e");
+    push_filter(&mut q, f);
+    q.push(" GROUP BY bucket, k ORDER BY bucket, k");
+    let rows = q.build().fetch_all(ex).await?;
+    rows.iter()
+        .map(|r| {
+            let bucket: i64 = r.try_get("bucket")?;
+            Ok((bucket * bucket_ms, r.try_get("k")?, r.try_get("n")?))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CountBy {
+    Cause,
+    ActionType,
+}
+
+/// One event, for the list under the chart.
+#[derive(Debug, Clone)]
+pub struct EventRow {
+    pub occurred_at: i64,
+    pub account_slug: String,
+    pub agent_name: String,
+    pub call_id: String,
+    pub cause: String,
+    pub action_type: String,
+    pub outcome: String,
+}
+
+/// The latest events matching `f`, newest first.
+pub async fn latest<'c>(
+    ex: impl AnyExecutor<'c>,
+    f: &Filter,
+    limit: i64,
+) -> Result<Vec<EventRow>, StoreError> {
+    let mut q = QueryBuilder::<Any>::new(
+        "SELECT e.occurred_at, ac.slug, ag.name, e.call_id, e.cause, e.action_type, e.outcome \
+         FROM failover_events e JOIN accounts ac ON ac.id = e.account_id \
+         JOIN agents ag ON ag.id = e.agent_id",
+    );
+    push_filter(&mut q, f);
+    q.push(" ORDER BY e.occurred_at DESC, e.id DESC LIMIT ")
+        .push_bind(limit);
+    let rows = q.build().fetch_all(ex).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(EventRow {
+                occurred_at: r.try_get(0)?,
+                account_slug: r.try_get(1)?,
+                agent_name: r.try_get(2)?,
+                call_id: r.try_get(3)?,
+                cause: r.try_get(4)?,
+                action_type: r.try_get(5)?,
+                outcome: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::from)
+}

@@ -1,0 +1,302 @@
+//! Runtime API tokens (admins only): the list, creating one (its secret shown
+//! once), and revoking. Works without JavaScript: after a create the page
+//! shows the new token once, taken from the session and removed from it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::shell::{Loading, error_view};
+use crate::time_fmt::utc;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the token.
+    pub prefix: String,
+    pub scopes: String,
+    pub account: Option<String>,
+    pub created_at: i64,
+    pub created_by: String,
+    pub revoked_at: Option<i64>,
+    pub revoked_by: Option<String>,
+}
+
+/// A token just created: its secret, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedToken {
+    pub id: String,
+    pub name: String,
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokensPageData {
+    pub tokens: Vec<TokenView>,
+    /// Slug and name of every account, to bind a token to one.
+    pub accounts: Vec<(String, String)>,
+    pub created: Option<CreatedToken>,
+}
+
+#[server(prefix = "/api", endpoint = "tokens/list")]
+pub async fn list_tokens() -> Result<TokensPageData, AppError> {
+    crate::error::respond(ssr::list().await)
+}
+
+/// Creates a token with the ticked scopes, optionally bound to one account.
+#[server(prefix = "/api", endpoint = "tokens/create")]
+pub async fn create_token(
+    #[server(default)] name: String,
+    #[server(default)] read: Option<String>,
+    #[server(default)] events: Option<String>,
+    #[server(default)] account: String,
+) -> Result<CreatedToken, AppError> {
+    crate::error::respond(ssr::create(name, read, events, account).await)
+}
+
+#[server(prefix = "/api", endpoint = "tokens/revoke")]
+pub async fn revoke_token(id: String) -> Result<(), AppError> {
+    crate::error::respond(ssr::revoke(id).await)
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    use super::*;
+    use crate::auth::ssr::{actor, require};
+    use crate::domain::Permission;
+    use crate::state::app_state;
+    use crate::store::{accounts, tokens};
+
+    /// The session key of a token created and not yet shown.
+    const FLASH: &str = "created_token";
+
+    async fn session() -> Result<tower_sessions::Session, AppError> {
+        leptos_axum::extract::<tower_sessions::Session>()
+            .await
+            .map_err(|_| AppError::Internal)
+    }
+
+    fn view(t: tokens::TokenRow) -> TokenView {
+        TokenView {
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            scopes: tokens::scopes_to_string(&t.scopes),
+            account: t.account_slug,
+            created_at: t.created_at,
+            created_by: t.created_by_label,
+            revoked_at: t.revoked_at,
+            revoked_by: t.revoked_by_label,
+        }
+    }
+
+    pub async fn list() -> Result<TokensPageData, AppError> {
+        require(Permission::Administer, None).await?;
+        let state = app_state()?;
+        let list = tokens::list(state.db.pool()).await?;
+        let (all, _) = accounts::search(state.db.pool(), "", None, 1000, 0).await?;
+        // Shown once: taken out of the session as it is read.
+        let created: Option<CreatedToken> = match session().await {
+            Ok(s) => s.remove(FLASH).await.ok().flatten(),
+            Err(_) => None,
+        };
+        Ok(TokensPageData {
+            tokens: list.into_iter().map(view).collect(),
+            accounts: all.into_iter().map(|a| (a.slug, a.name)).collect(),
+            created,
+        })
+    }
+
+    pub async fn create(
+        name: String,
+        read: Option<String>,
+        events: Option<String>,
+        account: String,
+    ) -> Result<CreatedToken, AppError> {
+        let p = require(Permission::Administer, None).await?;
+        let state = app_state()?;
+        let mut scopes = Vec::new();
+        if read.is_some_and(|v| !v.is_empty()) {
+            scopes.push("runtime:read");
+        }
+        if events.is_some_and(|v| !v.is_empty()) {
+            scopes.push("runtime:events");
+        }
+        let (actor, ip) = actor(&p).await;
+        let (row, secret) = crate::provisioning::create_token(
+            &state.db,
+            &actor,
+            ip.as_deref(),
+            &name,
+            &scopes.join(","),
+            Some(account.as_str()),
+        )
+        .await?;
+        crate::runtime::after_write(&state).await;
+        let created = CreatedToken {
+            id: row.id,
+            name: row.name,
+            secret,
+        };
+        // For the page after a plain form post (no JavaScript).
+        if let Ok(s) = session().await {
+            let _ = s.insert(FLASH, &created).await;
+        }
+        Ok(created)
+    }
+
+    pub async fn revoke(id: String) -> Result<(), AppError> {
+        let p = require(Permission::Administer, None).await?;
+        let state = app_state()?;
+        let (actor, ip) = actor(&p).await;
+        crate::provisioning::revoke_token(&state.db, &actor, ip.as_deref(), &id).await?;
+        crate::runtime::after_write(&state).await;
+        Ok(())
+    }
+}
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let data = Resource::new(|| (), |_| list_tokens());
+    view! {
+        <section class="page">
+            <h1>{t!(i18n, tokens_title)}</h1>
+            <p class="muted">{t!(i18n, tokens_intro)}</p>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Err(e) => error_view(e),
+                        Ok(d) => view! { <TokensBody d create revoke /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TokensBody(
+    d: TokensPageData,
+    create: ServerAction<CreateToken>,
+    revoke: ServerAction<RevokeToken>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let created = d.created.map(|c| {
+        view! {
+            <div class="notice success" role="status" id="created-token">
+                <p>{t!(i18n, token_created_once, name = move || c.name.clone())}</p>
+                <pre class="secret" data-testid="token-secret">{c.secret}</pre>
+            </div>
+        }
+    });
+    let accounts = d
+        .accounts
+        .into_iter()
+        .map(|(slug, name)| {
+            let label = format!("{name} ({slug})");
+            view! { <option value=slug>{label}</option> }
+        })
+        .collect_view();
+    let rows = d
+        .tokens
+        .into_iter()
+        .map(|t| {
+            let revoked = t.revoked_at.is_some();
+            let status = match t.revoked_at {
+                Some(at) => view! {
+                    <span class="badge off">{t!(i18n, token_revoked)}</span>
+                    <span class="muted small">" " {utc(at)} " · " {t.revoked_by.unwrap_or_default()}</span>
+                }
+                .into_any(),
+                None => view! { <span class="badge on">{t!(i18n, token_active)}</span> }.into_any(),
+            };
+            let id = t.id.clone();
+            let row_name = t.name.clone();
+            view! {
+                <tr data-token=row_name>
+                    <td>{t.name}</td>
+                    <td class="mono">{t.prefix} "…"</td>
+                    <td class="mono small">{t.scopes}</td>
+                    <td class="mono">{t.account.unwrap_or_else(|| "*".to_owned())}</td>
+                    <td class="nowrap small">{utc(t.created_at)} <br /> {t.created_by}</td>
+                    <td>{status}</td>
+                    <td>
+                        {(!revoked).then(|| view! {
+                            <ActionForm action=revoke attr:class="inline">
+                                <input type="hidden" name="id" value=id />
+                                <button type="submit" class="button danger">{t!(i18n, token_revoke)}</button>
+                            </ActionForm>
+                        })}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        {created}
+        <h2>{t!(i18n, token_new)}</h2>
+        <ActionForm action=create attr:class="form">
+            <div class="field">
+                <label for="token-name">{t!(i18n, token_name)}</label>
+                <input id="token-name" name="name" required maxlength="100" />
+                {field_error(create, "name")}
+            </div>
+            <fieldset class="field">
+                <legend>{t!(i18n, token_scopes)}</legend>
+                <label class="choice">
+                    <input type="checkbox" name="read" value="on" checked />
+                    <span class="mono">"runtime:read"</span>
+                </label>
+                <label class="choice">
+                    <input type="checkbox" name="events" value="on" />
+                    <span class="mono">"runtime:events"</span>
+                </label>
+                {field_error(create, "scopes")}
+            </fieldset>
+            <div class="field">
+                <label for="token-account">{t!(i18n, token_account)}</label>
+                <select id="token-account" name="account">
+                    <option value="">{t!(i18n, token_all_accounts)}</option>
+                    {accounts}
+                </select>
+                {field_error(create, "account")}
+            </div>
+            <button type="submit" class="button primary">{t!(i18n, token_create)}</button>
+        </ActionForm>
+        <h2>{t!(i18n, tokens_existing)}</h2>
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">{t!(i18n, token_name)}</th>
+                    <th scope="col">{t!(i18n, token_prefix)}</th>
+                    <th scope="col">{t!(i18n, token_scopes)}</th>
+                    <th scope="col">{t!(i18n, token_account)}</th>
+                    <th scope="col">{t!(i18n, token_created_at)}</th>
+                    <th scope="col">{t!(i18n, token_status)}</th>
+                    <th scope="col"></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// The error of one field after a refused create (no-JavaScript post).
+fn field_error(action: ServerAction<CreateToken>, field: &'static str) -> impl IntoView {
+    let i18n = use_i18n();
+    move || {
+        let err = action.value().get().and_then(Result::err)?;
+        let AppError::Invalid(f) = err else {
+            return (field == "name").then(|| {
+                view! { <p class="form-error" role="alert">{crate::messages::error_message(i18n.get_locale(), &err)}</p> }
+            });
+        };
+        let code = f.get(field)?.to_owned();
+        Some(view! { <p class="field-error" role="alert">{crate::messages::field_message(i18n.get_locale(), &code)}</p> })
+    }
+}
