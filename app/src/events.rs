@@ -24,7 +24,12 @@ pub const CAUSES: &[&str] = &[
     "prompt_render_failed",
 ];
 
-pub const ACTION_TYPES: &[&str] = &["workflow", "say_message", "transfer", "default_error_message"];
+pub const ACTION_TYPES: &[&str] = &[
+    "workflow",
+    "say_message",
+    "transfer",
+    "default_error_message",
+];
 
 /// Counts of one value (a cause or an action type) per time bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,14 +163,7 @@ mod ssr {
                 .map(|m| m.account_id.clone())
                 .collect::<Vec<_>>()
         });
-        let (all, _) = accounts::search(
-            state.db.pool(),
-            "",
-            within.as_deref(),
-            1000,
-            0,
-        )
-        .await?;
+        let (all, _) = accounts::search(state.db.pool(), "", within.as_deref(), 1000, 0).await?;
         let account_row = if account.trim().is_empty() {
             None
         } else {
@@ -195,7 +193,11 @@ mod ssr {
             from_ms,
             to_ms,
         };
-        let bucket_ms = if to_ms - from_ms <= 2 * DAY { HOUR } else { DAY };
+        let bucket_ms = if to_ms - from_ms <= 2 * DAY {
+            HOUR
+        } else {
+            DAY
+        };
         let buckets: Vec<i64> = (0..)
             .map(|i| from_ms + i * bucket_ms)
             .take_while(|b| *b < to_ms)

@@ -259,9 +259,14 @@ pub async fn revoke_token(
     id: &str,
 ) -> Result<tokens::TokenRow, AppError> {
     let mut tx = db.begin_write().await?;
-    let before = tokens::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let before = tokens::find(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if !tokens::revoke(&mut tx, id, &actor_label(actor)).await? {
-        return Err(AppError::Invalid(FieldErrors::single("token", "already_revoked")));
+        return Err(AppError::Invalid(FieldErrors::single(
+            "token",
+            "already_revoked",
+        )));
     }
     audit::record(
         &mut *tx,
@@ -270,13 +275,19 @@ pub async fn revoke_token(
             account_id: before.account_id.as_deref(),
             action: "token.revoke",
             subject: Some(&before.id),
-            before: Some(serde_json::json!({"name": before.name, "prefix": before.prefix, "revoked": false})),
-            after: Some(serde_json::json!({"name": before.name, "prefix": before.prefix, "revoked": true})),
+            before: Some(
+                serde_json::json!({"name": before.name, "prefix": before.prefix, "revoked": false}),
+            ),
+            after: Some(
+                serde_json::json!({"name": before.name, "prefix": before.prefix, "revoked": true}),
+            ),
             client_ip,
         },
     )
     .await?;
-    let after = tokens::find(&mut *tx, id).await?.ok_or(AppError::NotFound)?;
+    let after = tokens::find(&mut *tx, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(after)
 }

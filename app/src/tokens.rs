@@ -297,6 +297,8 @@ fn field_error(action: ServerAction<CreateToken>, field: &'static str) -> impl I
             });
         };
         let code = f.get(field)?.to_owned();
-        Some(view! { <p class="field-error" role="alert">{crate::messages::field_message(i18n.get_locale(), &code)}</p> })
+        Some(
+            view! { <p class="field-error" role="alert">{crate::messages::field_message(i18n.get_locale(), &code)}</p> },
+        )
     }
 }

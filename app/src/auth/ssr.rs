@@ -51,7 +51,11 @@ pub async fn principal_of(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<Principal>, AppError> {
-    let uid: Option<String> = session.get(USER_ID).await.map_err(|_| AppError::Internal)?;
+    // Sessions live in the database: failing to load one means it is unreachable.
+    let uid: Option<String> = session.get(USER_ID).await.map_err(|e| {
+        tracing::warn!(error = %e, "could not load the session");
+        AppError::Unavailable
+    })?;
     let Some(uid) = uid else { return Ok(None) };
     let signed_in_at: i64 = session
         .get(SIGNED_IN_AT)

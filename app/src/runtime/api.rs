@@ -16,9 +16,9 @@ use serde::Deserialize;
 use utoipa::OpenApi;
 
 use super::doc::{
-    ChangesPage, Cause, DefaultErrorMessage, DisabledReason, ErrorBody, ErrorDetail,
-    EventAccepted, EventActionType, FailoverDocument, FailoverEvent, Outcome, RuntimeAction,
-    SipHeaderDoc, SipTransferDoc, parse_rfc3339,
+    Cause, ChangesPage, DefaultErrorMessage, DisabledReason, ErrorBody, ErrorDetail, EventAccepted,
+    EventActionType, FailoverDocument, FailoverEvent, Outcome, RuntimeAction, SipHeaderDoc,
+    SipTransferDoc, parse_rfc3339,
 };
 use super::snapshot::{Snapshot, TokenEntry};
 use crate::state::AppState;
@@ -71,7 +71,9 @@ impl ApiError {
         e.challenge = Some(if code == "missing_token" {
             "Bearer realm=\"relais-runtime\"".to_owned()
         } else {
-            format!("Bearer realm=\"relais-runtime\", error=\"invalid_token\", error_description=\"{message}\"")
+            format!(
+                "Bearer realm=\"relais-runtime\", error=\"invalid_token\", error_description=\"{message}\""
+            )
         });
         e
     }
@@ -412,18 +414,21 @@ fn check_event(
         }
     });
     match (agent_id, call_id, cause, action_type, outcome, occurred_at) {
-        (Some(agent_id), Some(call_id), Some(cause), Some(action_type), Some(outcome), Some(at))
-            if fields.is_empty() =>
-        {
-            Ok(FailoverEvent {
-                agent_id,
-                call_id,
-                cause,
-                action_type,
-                outcome,
-                occurred_at: at,
-            })
-        }
+        (
+            Some(agent_id),
+            Some(call_id),
+            Some(cause),
+            Some(action_type),
+            Some(outcome),
+            Some(at),
+        ) if fields.is_empty() => Ok(FailoverEvent {
+            agent_id,
+            call_id,
+            cause,
+            action_type,
+            outcome,
+            occurred_at: at,
+        }),
         _ => Err(fields),
     }
 }
@@ -523,11 +528,7 @@ pub async fn failover_event(
             if recorded {
                 state.runtime.metrics.event_ingested();
             }
-            (
-                StatusCode::ACCEPTED,
-                axum::Json(EventAccepted { recorded }),
-            )
-                .into_response()
+            (StatusCode::ACCEPTED, axum::Json(EventAccepted { recorded })).into_response()
         }
         Err(e) => {
             tracing::warn!(error = %e, "could not store a failover event");

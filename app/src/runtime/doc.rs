@@ -193,9 +193,8 @@ pub fn rfc3339(ms: i64) -> String {
 
 /// Epoch milliseconds from an RFC 3339 timestamp.
 pub fn parse_rfc3339(s: &str) -> Option<i64> {
-    let t =
-        time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
-            .ok()?;
+    let t = time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()?;
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 

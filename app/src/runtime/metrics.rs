@@ -153,13 +153,21 @@ mod tests {
     #[test]
     fn renders_prometheus_text() {
         let m = super::Metrics::new();
-        m.observe("/api/runtime/v1/agents/{agent_id}/failover", "GET", 200, 0.0002);
+        m.observe(
+            "/api/runtime/v1/agents/{agent_id}/failover",
+            "GET",
+            200,
+            0.0002,
+        );
         m.event_ingested();
         m.snapshot_loaded(3, 900);
         let text = m.render(1.5, true);
         assert!(text.contains("relais_http_requests_total{route=\"/api/runtime/v1/agents/{agent_id}/failover\",method=\"GET\",status=\"200\"} 1"), "{text}");
         assert!(text.contains("relais_snapshot_agents 3"), "{text}");
-        assert!(text.contains("relais_failover_events_ingested_total 1"), "{text}");
+        assert!(
+            text.contains("relais_failover_events_ingested_total 1"),
+            "{text}"
+        );
         assert!(text.contains("relais_snapshot_age_seconds 1.5"), "{text}");
     }
 }

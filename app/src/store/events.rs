@@ -1,6 +1,6 @@
 //! Failover events reported by runtimes, and the counts the events page charts.
 
-use sqlx::{Any, AnyExecutor, QueryBuilder, Row};
+use sqlx::{Any, AnyExecutor, Row};
 
 use super::{StoreError, new_id, now_ms};
 
@@ -51,28 +51,74 @@ pub struct Filter {
     pub to_ms: i64,
 }
 
-fn push_filter(q: &mut QueryBuilder<'_, Any>, f: &Filter) {
+/// A bound value; placeholders are numbered `$n` (the `Any` driver's query
+/// builder writes `?`, which PostgreSQL refuses).
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
+struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn new(text: &str) -> Sql {
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, s: &str) -> &mut Sql {
+        self.text.push_str(s);
+        self
+    }
+
+    fn bind(&mut self, a: Arg) -> &mut Sql {
+        self.args.push(a);
+        let n = self.args.len();
+        self.text.push_str(&format!("${n}"));
+        self
+    }
+
+    fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query::<Any>(&self.text);
+        for a in &self.args {
+            q = match a {
+                Arg::Int(i) => q.bind(*i),
+                Arg::Text(t) => q.bind(t.as_str()),
+            };
+        }
+        q
+    }
+}
+
+fn push_filter(q: &mut Sql, f: &Filter) {
     q.push(" WHERE e.occurred_at >= ")
-        .push_bind(f.from_ms)
+        .bind(Arg::Int(f.from_ms))
         .push(" AND e.occurred_at < ")
-        .push_bind(f.to_ms);
+        .bind(Arg::Int(f.to_ms));
     if let Some(within) = &f.within {
         if within.is_empty() {
             q.push(" AND 1 = 0");
         } else {
             q.push(" AND e.account_id IN (");
-            let mut sep = q.separated(", ");
-            for id in within {
-                sep.push_bind(id.clone());
+            for (i, id) in within.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(Arg::Text(id.clone()));
             }
             q.push(")");
         }
     }
     if let Some(a) = &f.account_id {
-        q.push(" AND e.account_id = ").push_bind(a.clone());
+        q.push(" AND e.account_id = ").bind(Arg::Text(a.clone()));
     }
     if let Some(a) = &f.agent_id {
-        q.push(" AND e.agent_id = ").push_bind(a.clone());
+        q.push(" AND e.agent_id = ").bind(Arg::Text(a.clone()));
     }
 }
 
@@ -88,14 +134,14 @@ pub async fn counts<'c>(
         CountBy::Cause => "e.cause",
         CountBy::ActionType => "e.action_type",
     };
-    let mut q = QueryBuilder::<Any>::new("SELECT (e.occurred_at / ");
-    q.push_bind(bucket_ms)
+    let mut q = Sql::new("SELECT (e.occurred_at / ");
+    q.bind(Arg::Int(bucket_ms))
         .push(") AS bucket, ")
         .push(col)
         .push(" AS k, COUNT(*) AS n FROM failover_events e");
     push_filter(&mut q, f);
     q.push(" GROUP BY bucket, k ORDER BY bucket, k");
-    let rows = q.build().fetch_all(ex).await?;
+    let rows = q.query().fetch_all(ex).await?;
     rows.iter()
         .map(|r| {
             let bucket: i64 = r.try_get("bucket")?;
@@ -129,15 +175,15 @@ pub async fn latest<'c>(
     f: &Filter,
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
-    let mut q = QueryBuilder::<Any>::new(
+    let mut q = Sql::new(
         "SELECT e.occurred_at, ac.slug, ag.name, e.call_id, e.cause, e.action_type, e.outcome \
          FROM failover_events e JOIN accounts ac ON ac.id = e.account_id \
          JOIN agents ag ON ag.id = e.agent_id",
     );
     push_filter(&mut q, f);
     q.push(" ORDER BY e.occurred_at DESC, e.id DESC LIMIT ")
-        .push_bind(limit);
-    let rows = q.build().fetch_all(ex).await?;
+        .bind(Arg::Int(limit));
+    let rows = q.query().fetch_all(ex).await?;
     rows.iter()
         .map(|r| {
             Ok(EventRow {

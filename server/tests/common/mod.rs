@@ -73,6 +73,147 @@ impl Drop for TestDb {
     }
 }
 
+impl TestDb {
+    /// A database the test manages itself.
+    pub fn external(url: String) -> TestDb {
+        TestDb {
+            url,
+            file_dir: None,
+        }
+    }
+
+    /// The same database, for a second instance (not removed on its drop).
+    pub fn share(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            file_dir: None,
+        }
+    }
+}
+
+/// A PostgreSQL server of a test's own (initdb + pg_ctl on a free port), so
+/// that the test may stop and start it.
+pub struct PgCluster {
+    dir: PathBuf,
+    bindir: PathBuf,
+    pub port: u16,
+}
+
+impl PgCluster {
+    fn as_postgres(&self, program: &str) -> std::process::Command {
+        let path = self.bindir.join(program);
+        // initdb and postgres refuse to run as root.
+        if unsafe { libc_geteuid() } == 0 {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(path);
+            c
+        } else {
+            std::process::Command::new(path)
+        }
+    }
+
+    pub fn create() -> PgCluster {
+        let bindir = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL is installed under /usr/lib/postgresql")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path().join("bin"))
+            .filter(|p| p.join("initdb").exists())
+            .max()
+            .expect("initdb");
+        let dir =
+            std::env::temp_dir().join(format!("relais-pgc-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let cluster = PgCluster { dir, bindir, port };
+        if unsafe { libc_geteuid() } == 0 {
+            let ok = std::process::Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&cluster.dir)
+                .status()
+                .expect("chown");
+            assert!(ok.success());
+        }
+        let out = cluster
+            .as_postgres("initdb")
+            .arg("-D")
+            .arg(cluster.dir.join("data"))
+            .args(["-U", "postgres", "-A", "trust", "--no-sync"])
+            .output()
+            .expect("initdb");
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        cluster.start();
+        cluster
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    pub fn start(&self) {
+        let out = self
+            .as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("server.log"))
+            .arg("-w")
+            .arg("-o")
+            .arg(format!(
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+                self.port,
+                self.dir.display()
+            ))
+            .arg("start")
+            .output()
+            .expect("pg_ctl start");
+        assert!(
+            out.status.success(),
+            "pg_ctl start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn stop(&self) {
+        let out = self
+            .as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "fast", "-w", "stop"])
+            .output()
+            .expect("pg_ctl stop");
+        assert!(
+            out.status.success(),
+            "pg_ctl stop: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+impl Drop for PgCluster {
+    fn drop(&mut self) {
+        let _ = self
+            .as_postgres("pg_ctl")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "stop"])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+unsafe extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
 pub async fn fresh_db(backend: Backend) -> TestDb {
     let unique = uuid::Uuid::new_v4().simple().to_string();
     match backend {
@@ -124,6 +265,20 @@ impl TestApp {
     /// Starts Relais with a configuration adjusted by `tweak`.
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut ServeConfig)) -> TestApp {
         let test_db = fresh_db(backend).await;
+        Self::spawn_on(backend, test_db, tweak).await
+    }
+
+    /// Starts Relais on a database made by the caller (another instance may share it).
+    pub async fn spawn_on(
+        backend: Backend,
+        test_db: TestDb,
+        tweak: impl FnOnce(&mut ServeConfig),
+    ) -> TestApp {
+        // Server warnings and errors, shown with the output of a failing test.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("warn")
+            .try_init();
         let mut config = ServeConfig::for_database(&test_db.url);
         tweak(&mut config);
         let server = Server::bind(&config).await.expect("server starts");
@@ -156,6 +311,54 @@ impl TestApp {
             .await
             .expect("demo seeds");
         app
+    }
+
+    /// Waits until the runtime snapshot holds every change committed so far.
+    pub async fn wait_synced(&self) {
+        let want = app::store::changes::current(self.db.pool())
+            .await
+            .expect("change counter");
+        let started = std::time::Instant::now();
+        loop {
+            let res = reqwest::get(self.url("/readyz")).await.expect("readyz");
+            if res.status() == 200 {
+                let v: serde_json::Value = res.json().await.expect("json");
+                if v["snapshot"]["sequence"].as_i64().unwrap_or(0) >= want {
+                    return;
+                }
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "snapshot never caught up with {want}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
+    /// A runtime token with these scopes (comma-separated), optionally bound
+    /// to an account, usable at once.
+    pub async fn token(&self, scopes: &str, account: Option<&str>) -> String {
+        let (_, secret) = app::provisioning::create_token(
+            &self.db,
+            &app::store::audit::Actor::System("test"),
+            None,
+            "test token",
+            scopes,
+            account,
+        )
+        .await
+        .expect("token");
+        self.wait_synced().await;
+        secret
+    }
+
+    /// GET on the runtime API with a bearer token.
+    pub async fn runtime_get(&self, token: Option<&str>, path: &str) -> reqwest::Response {
+        let mut req = reqwest::Client::new().get(self.url(&format!("/api/runtime/v1{path}")));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request")
     }
 
     /// A browser-like client with its own cookie jar that doesn't follow redirects.
