@@ -319,15 +319,108 @@ async fn demo_seeds_once(backend: Backend) {
         out.contains("csm@relais.example") && out.contains("password:"),
         "{out}"
     );
+    assert!(
+        out.contains("Runtime API token") && out.contains("relais_rt_"),
+        "{out}"
+    );
+    assert_eq!(count(&t.url, "sip_connections").await, 1);
+    assert_eq!(count(&t.url, "runtime_tokens").await, 1);
     assert_eq!(count(&t.url, "accounts").await, 2);
     let again = relais(&t.url, &["demo"], None);
     refused(&again, "already taken");
     assert_eq!(count(&t.url, "accounts").await, 2);
 }
 
+async fn runtime_tokens_from_the_command_line(backend: Backend) {
+    let t = fresh_db(backend).await;
+    let url = &t.url;
+    assert!(
+        relais(
+            url,
+            &["account", "create", "--name", "Acme", "--slug", "acme"],
+            None
+        )
+        .status
+        .success()
+    );
+    let o = relais(
+        url,
+        &[
+            "token",
+            "create",
+            "--name",
+            "Runtime EU",
+            "--scope",
+            "runtime:read,runtime:events",
+            "--account",
+            "acme",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The token alone on stdout (for scripts), what it is on stderr.
+    let token = stdout(&o).trim().to_owned();
+    assert!(
+        token.starts_with("relais_rt_") && token.len() == 50,
+        "{token}"
+    );
+    assert!(
+        stderr(&o).contains("shown once") && stderr(&o).contains("account acme"),
+        "{}",
+        stderr(&o)
+    );
+    // Only its hash is kept; an audit entry is written.
+    let db = app::store::Db::connect(url).await.unwrap();
+    let rows = app::store::tokens::list(db.pool()).await.unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].secret_hash, app::store::tokens::hash_secret(&token));
+    assert!(token.starts_with(&rows[0].prefix));
+    assert_eq!(rows[0].account_slug.as_deref(), Some("acme"));
+    let n: i64 = sqlx::query_scalar::<sqlx::Any, i64>(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'token.create'",
+    )
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert_eq!(n, 1);
+    db.close().await;
+    refused(
+        &relais(
+            url,
+            &["token", "create", "--name", "X", "--scope", "runtime:write"],
+            None,
+        ),
+        "Choose one of the options",
+    );
+    refused(
+        &relais(
+            url,
+            &[
+                "token",
+                "create",
+                "--name",
+                "X",
+                "--scope",
+                "runtime:read",
+                "--account",
+                "nope",
+            ],
+            None,
+        ),
+        "No account has this slug",
+    );
+    let o = relais(url, &["token", "revoke", "--id", &rows[0].id], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    refused(
+        &relais(url, &["token", "revoke", "--id", &rows[0].id], None),
+        "already revoked",
+    );
+}
+
 on_both_backends!(
     accounts_users_and_agents_from_the_command_line,
-    demo_seeds_once
+    demo_seeds_once,
+    runtime_tokens_from_the_command_line
 );
 
 #[test]
