@@ -1,11 +1,15 @@
 # The two commands of the README, and a few for development.
-.PHONY: run test build release lint
+.PHONY: run test build release lint bench
 
 run:
 	bash scripts/run.sh
 
 test:
 	bash scripts/test.sh
+
+# Runtime API throughput, latency, memory and start-up (SQLite, 100,000 agents).
+bench:
+	bash scripts/bench.sh
 
 build:
 	bash scripts/tools.sh && PATH="$$HOME/.cargo/bin:$$PWD/end2end/node_modules/.bin:$$PATH" cargo leptos build

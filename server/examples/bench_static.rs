@@ -1,0 +1,23 @@
+//! The physical limit `make bench` compares Relais with: a bare axum program
+//! that answers every GET with the same JSON document, read from a file.
+//!
+//! cargo run --release -p relais-server --example bench_static -- ADDR BODY_FILE
+
+use axum::body::Bytes;
+use axum::http::header;
+use axum::response::IntoResponse;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    let addr = args.get(1).expect("ADDR");
+    let body = Bytes::from(std::fs::read(args.get(2).expect("BODY_FILE"))?);
+    let app = axum::Router::new().fallback(move || {
+        let body = body.clone();
+        async move { ([(header::CONTENT_TYPE, "application/json")], body).into_response() }
+    });
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    println!("listening on {}", listener.local_addr()?);
+    axum::serve(listener, app).await?;
+    Ok(())
+}
