@@ -82,13 +82,19 @@ read -r r_rps r_p50 r_p99 < <(drive "http://127.0.0.1:$PORT" "$CONNECTIONS")
 rss_kb=$(awk '/VmRSS/{print $2}' "/proc/$RELAIS_PID/status")
 hwm_kb=$(awk '/VmHWM/{print $2}' "/proc/$RELAIS_PID/status")
 
-# Half the maximum rate: connections that each wait 2 ms between requests.
+# Half the maximum rate: connections that each wait 2 ms between requests;
+# short calibration runs adjust the number of connections to hit the rate.
 half=$(( r_rps / 2 ))
-half_conn=$(( half * 2 / 1000 ))
-[ "$half_conn" -ge 1 ] || half_conn=1
+half_conn=$(( half * 5 / 2000 + 1 ))
+for _ in 1 2 3; do
+  got=$(RELAIS_BENCH_DELAY_MS=2 wrk -t2 -c"$half_conn" -d4s -s scripts/bench/random_agent.lua "http://127.0.0.1:$PORT" | awk '/^Requests\/sec:/{printf "%.0f", $2}')
+  [ "$got" -gt 0 ] || break
+  off=$(( (got - half) * 100 / half ))
+  [ "${off#-}" -le 5 ] && break
+  half_conn=$(( half_conn * half / got + 1 ))
+done
 step "relais: paced at about $half req/s ($half_conn connections, 2 ms apart)"
 read -r h_rps h_p50 h_p99 < <(drive "http://127.0.0.1:$PORT" "$half_conn" 2)
-metrics_lines=$(curl -s "http://127.0.0.1:$PORT/metrics" | grep -c '^relais_' || true)
 kill "$RELAIS_PID"; wait "$RELAIS_PID" 2>/dev/null || true
 
 SPORT=$(free_port)

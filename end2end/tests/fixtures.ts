@@ -21,6 +21,8 @@ export type Relais = {
   webhookUrl: string;
   /** The JSON bodies the webhook received. */
   webhookRequests: unknown[];
+  /** The runtime API token the demo printed (runtime:read, runtime:events). */
+  demoToken: string;
 };
 
 /** A local failover webhook for the Test button. */
@@ -77,7 +79,8 @@ export const test = base.extend<{ relais: Relais }>({
     };
     const cli = (...args: string[]) =>
       execFileSync(BIN, ['--database-url', databaseUrl, ...args], { encoding: 'utf8', env });
-    cli('demo');
+    const demoOut = cli('demo');
+    const demoToken = (demoOut.match(/relais_rt_[A-Za-z0-9]+/) ?? [''])[0];
     const proc = spawn(BIN, ['--database-url', databaseUrl, 'serve', '--addr', '127.0.0.1:0'], {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -88,7 +91,7 @@ export const test = base.extend<{ relais: Relais }>({
     });
     try {
       const url = await started(proc);
-      await use({ url, databaseUrl, cli, webhookUrl: webhook.url, webhookRequests: webhook.requests });
+      await use({ url, databaseUrl, cli, webhookUrl: webhook.url, webhookRequests: webhook.requests, demoToken });
     } finally {
       if (testInfo.status !== testInfo.expectedStatus && serverLog) {
         await testInfo.attach('relais server log', { body: serverLog, contentType: 'text/plain' });

@@ -22,8 +22,14 @@ async fn insert(
     rows: &[Vec<String>],
 ) -> anyhow::Result<()> {
     for chunk in rows.chunks(BATCH) {
-        let values: Vec<String> = chunk.iter().map(|r| format!("({})", r.join(", "))).collect();
-        let sql = format!("INSERT INTO {table} ({columns}) VALUES {}", values.join(", "));
+        let values: Vec<String> = chunk
+            .iter()
+            .map(|r| format!("({})", r.join(", ")))
+            .collect();
+        let sql = format!(
+            "INSERT INTO {table} ({columns}) VALUES {}",
+            values.join(", ")
+        );
         sqlx::query::<Any>(&sql).execute(&mut **tx).await?;
     }
     Ok(())
@@ -38,7 +44,11 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let url = args.get(1).expect("DATABASE_URL");
     let ids_file = args.get(2).expect("IDS_FILE");
-    let accounts: usize = args.get(3).map(|a| a.parse()).transpose()?.unwrap_or(10_000);
+    let accounts: usize = args
+        .get(3)
+        .map(|a| a.parse())
+        .transpose()?
+        .unwrap_or(10_000);
     let per_account: usize = args.get(4).map(|a| a.parse()).transpose()?.unwrap_or(10);
     let started = std::time::Instant::now();
     let db = Db::connect(url).await?;
@@ -54,7 +64,10 @@ async fn main() -> anyhow::Result<()> {
         let account_id = new_id();
         let enabled = i64::from(a % 2 == 0);
         let message = if a % 3 == 0 {
-            ("'Nous revenons vers vous très vite.'".to_owned(), "'fr-FR'".to_owned())
+            (
+                "'Nous revenons vers vous très vite.'".to_owned(),
+                "'fr-FR'".to_owned(),
+            )
         } else {
             ("NULL".to_owned(), "NULL".to_owned())
         };
@@ -139,7 +152,10 @@ async fn main() -> anyhow::Result<()> {
                 q(&account_id),
                 "1".to_owned(),
                 q(&serde_json::to_string(&action)?),
-                connection.as_deref().map(q).unwrap_or_else(|| "NULL".to_owned()),
+                connection
+                    .as_deref()
+                    .map(q)
+                    .unwrap_or_else(|| "NULL".to_owned()),
                 now.to_string(),
                 "NULL".to_owned(),
                 q("bench"),

@@ -62,10 +62,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .nest(runtime::api::BASE, runtime::api::router())
+        .merge(runtime::api::routes(Router::new()))
         .merge(pages)
-        .layer(middleware::from_fn(security_headers))
-        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .layer(middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state)
 }
 
@@ -99,20 +98,19 @@ async fn metrics(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
-/// Counts every request and its latency by route (the route's pattern, never
-/// the path itself: ids stay out of the metrics).
-async fn track(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+/// What every request passes through (one layer, as it is on the runtime
+/// API's hot path): the security headers, and the request counted with its
+/// latency by route (the route's pattern, never the path: ids stay out of the
+/// metrics).
+async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let started = std::time::Instant::now();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
-    let res = next.run(req).await;
-    let route = route.as_deref().unwrap_or("(other)");
+    let mut res = next.run(req).await;
+    add_security_headers(&mut res);
     state.runtime.metrics.observe(
-        route,
-        method.as_str(),
+        route.as_ref().map(MatchedPath::as_str),
+        &method,
         res.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );
@@ -162,8 +160,7 @@ async fn csrf_guard(req: Request<Body>, next: Next) -> Response {
 const FALLBACK_CSP: &str =
     "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
-async fn security_headers(req: Request<Body>, next: Next) -> Response {
-    let mut res = next.run(req).await;
+fn add_security_headers(res: &mut Response) {
     let h = res.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(FALLBACK_CSP));
@@ -185,7 +182,6 @@ async fn security_headers(req: Request<Body>, next: Next) -> Response {
         h.entry(header::CACHE_CONTROL)
             .or_insert(HeaderValue::from_static("no-store"));
     }
-    res
 }
 
 #[cfg(test)]

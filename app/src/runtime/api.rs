@@ -26,23 +26,26 @@ use crate::store::events::{self, NewEvent};
 use crate::store::now_ms;
 use crate::store::tokens::{Scope, TOKEN_PREFIX, hash_secret};
 
-/// Where the API lives.
-pub const BASE: &str = "/api/runtime/v1";
 /// The largest event body accepted.
 pub const EVENT_BODY_LIMIT: usize = 8 * 1024;
 /// The header that marks answers served while the database is unreachable.
 pub const STALE_HEADER: &str = "relais-stale";
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/agents/{agent_id}/failover", get(agent_failover))
-        .route("/failover-configs", get(failover_configs))
+/// The API's routes, at their full paths (not nested: nesting costs a second
+/// routing pass and a rewritten URI on every request).
+pub fn routes(router: Router<AppState>) -> Router<AppState> {
+    router
         .route(
-            "/failover-events",
+            "/api/runtime/v1/agents/{agent_id}/failover",
+            get(agent_failover),
+        )
+        .route("/api/runtime/v1/failover-configs", get(failover_configs))
+        .route(
+            "/api/runtime/v1/failover-events",
             post(failover_event).layer(DefaultBodyLimit::max(EVENT_BODY_LIMIT)),
         )
-        .route("/openapi.json", get(openapi_json))
-        .fallback(not_found)
+        .route("/api/runtime/v1/openapi.json", get(openapi_json))
+        .route("/api/runtime/v1/{*rest}", axum::routing::any(not_found))
 }
 
 /// A refused request, as SPEC §4 words it.
@@ -174,14 +177,14 @@ fn stale_marker(state: &AppState, res: &mut Response) {
 }
 
 /// Whether `If-None-Match` names `etag` (or `*`).
-fn none_match(headers: &HeaderMap, etag: &str) -> bool {
+fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+    let etag = etag.as_bytes();
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|t| t == "*" || t == etag)
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(<[u8]>::trim_ascii)
+        .any(|t| t == b"*" || t == etag)
 }
 
 /// The effective failover config of an agent.
@@ -207,10 +210,11 @@ fn none_match(headers: &HeaderMap, etag: &str) -> bool {
 pub async fn agent_failover(
     State(state): State<AppState>,
     Path(agent_id): Path<String>,
-    headers: HeaderMap,
+    req: axum::extract::Request,
 ) -> Response {
+    let headers = req.headers();
     let snapshot = state.runtime.snapshot();
-    let token = match authenticate(&snapshot, &headers, Scope::RuntimeRead) {
+    let token = match authenticate(&snapshot, headers, Scope::RuntimeRead) {
         Ok(t) => t,
         Err(e) => return e.into_response(),
     };
@@ -221,8 +225,7 @@ pub async fn agent_failover(
     if let Err(e) = check_account(&token, &doc.account_id) {
         return e.into_response();
     }
-    let etag = HeaderValue::from_str(&doc.etag).expect("hex etag");
-    let mut res = if none_match(&headers, &doc.etag) {
+    let mut res = if none_match(headers, &doc.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let mut res = doc.body.clone().into_response();
@@ -233,7 +236,7 @@ pub async fn agent_failover(
         res
     };
     let h = res.headers_mut();
-    h.insert(header::ETAG, etag);
+    h.insert(header::ETAG, doc.etag.clone());
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     stale_marker(&state, &mut res);
     res

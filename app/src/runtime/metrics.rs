@@ -3,6 +3,7 @@
 
 use std::sync::atomic::AtomicU64;
 
+use axum::http;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -10,16 +11,17 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
+// Label values are interned `&'static str`s: no allocation per request.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    pub route: String,
-    pub method: String,
+    pub route: &'static str,
+    pub method: &'static str,
     pub status: u16,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
-    pub route: String,
+    pub route: &'static str,
 }
 
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
@@ -32,6 +34,8 @@ fn latency_histogram() -> Histogram {
 }
 
 pub struct Metrics {
+    /// Route patterns seen so far (a fixed set: the router's routes).
+    routes: std::sync::RwLock<std::collections::HashSet<&'static str>>,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
@@ -100,6 +104,7 @@ impl Metrics {
             events.clone(),
         );
         Metrics {
+            routes: Default::default(),
             registry,
             requests,
             latency,
@@ -111,19 +116,48 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered request.
-    pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+    /// The interned copy of a route pattern (`None`: a request that matched no route).
+    fn route(&self, route: Option<&str>) -> &'static str {
+        let Some(route) = route else { return "(other)" };
+        if let Some(r) = self.routes.read().ok().and_then(|s| s.get(route).copied()) {
+            return r;
+        }
+        let mut set = match self.routes.write() {
+            Ok(s) => s,
+            Err(_) => return "(other)",
+        };
+        if let Some(r) = set.get(route) {
+            return r;
+        }
+        let r: &'static str = Box::leak(route.to_owned().into_boxed_str());
+        set.insert(r);
+        r
+    }
+
+    /// Counts one answered request. `route` is the router's pattern, never a
+    /// path (ids stay out of the metrics).
+    pub fn observe(&self, route: Option<&str>, method: &http::Method, status: u16, seconds: f64) {
+        use http::Method;
+        let route = self.route(route);
+        let method = match *method {
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+            Method::OPTIONS => "OPTIONS",
+            _ => "OTHER",
+        };
         self.requests
             .get_or_create(&RequestLabels {
-                route: route.to_owned(),
-                method: method.to_owned(),
+                route,
+                method,
                 status,
             })
             .inc();
         self.latency
-            .get_or_create(&RouteLabels {
-                route: route.to_owned(),
-            })
+            .get_or_create(&RouteLabels { route })
             .observe(seconds);
     }
 
@@ -154,16 +188,26 @@ mod tests {
     fn renders_prometheus_text() {
         let m = super::Metrics::new();
         m.observe(
-            "/api/runtime/v1/agents/{agent_id}/failover",
-            "GET",
+            Some("/api/runtime/v1/agents/{agent_id}/failover"),
+            &axum::http::Method::GET,
             200,
             0.0002,
+        );
+        m.observe(
+            None,
+            &axum::http::Method::from_bytes(b"BREW").unwrap(),
+            404,
+            0.0001,
         );
         m.event_ingested();
         m.snapshot_loaded(3, 900);
         let text = m.render(1.5, true);
         assert!(text.contains("relais_http_requests_total{route=\"/api/runtime/v1/agents/{agent_id}/failover\",method=\"GET\",status=\"200\"} 1"), "{text}");
         assert!(text.contains("relais_snapshot_agents 3"), "{text}");
+        assert!(
+            text.contains("route=\"(other)\",method=\"OTHER\",status=\"404\""),
+            "{text}"
+        );
         assert!(
             text.contains("relais_failover_events_ingested_total 1"),
             "{text}"

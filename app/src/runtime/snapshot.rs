@@ -24,7 +24,7 @@ pub struct DocEntry {
     pub seq: i64,
     pub body: Bytes,
     /// Strong, quoted: `"…"`.
-    pub etag: String,
+    pub etag: axum::http::HeaderValue,
 }
 
 /// A runtime token as the API checks it.
@@ -47,15 +47,19 @@ impl TokenEntry {
     }
 }
 
+/// A fast hasher for the in-memory maps (their keys are not chosen by clients
+/// in a way that could collide on purpose: ids and token hashes).
+pub type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// What the API serves, as of sequence number `seq`.
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     pub seq: i64,
-    pub docs: HashMap<Arc<str>, Arc<DocEntry>>,
+    pub docs: Map<Arc<str>, Arc<DocEntry>>,
     /// The same documents ordered by (sequence number, agent id): the changes feed.
     pub feed: BTreeMap<(i64, Arc<str>), Arc<DocEntry>>,
     /// By the hash of the secret.
-    pub tokens: HashMap<String, Arc<TokenEntry>>,
+    pub tokens: Map<String, Arc<TokenEntry>>,
     /// Sum of the document sizes.
     pub bytes: usize,
 }
@@ -200,7 +204,8 @@ fn entry(s: &AgentState) -> DocEntry {
     let etag = {
         use blake2::Digest;
         let digest = blake2::Blake2s256::digest(&body);
-        format!("\"{}\"", tokens::hex(&digest[..16]))
+        axum::http::HeaderValue::from_str(&format!("\"{}\"", tokens::hex(&digest[..16])))
+            .expect("hex is a valid header value")
     };
     DocEntry {
         agent_id: Arc::from(s.agent_id.as_str()),

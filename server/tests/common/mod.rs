@@ -354,7 +354,9 @@ impl TestApp {
 
     /// GET on the runtime API with a bearer token.
     pub async fn runtime_get(&self, token: Option<&str>, path: &str) -> reqwest::Response {
-        let mut req = reqwest::Client::new().get(self.url(&format!("/api/runtime/v1{path}")));
+        let mut req = reqwest::Client::new()
+            .get(self.url(&format!("/api/runtime/v1{path}")))
+            .timeout(std::time::Duration::from_secs(30));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -366,6 +368,8 @@ impl TestApp {
         reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            // A server that stops answering fails the test instead of hanging it.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("client")
     }

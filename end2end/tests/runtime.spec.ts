@@ -1,0 +1,98 @@
+import { test, expect, signIn } from './fixtures';
+
+test('an admin creates a runtime token, sees it once, and revokes it', async ({ page, relais, request }) => {
+  await signIn(page, 'admin@relais.example');
+  await page.getByRole('link', { name: 'Runtime tokens' }).click();
+  await expect(page.getByRole('heading', { name: 'Runtime tokens' })).toBeVisible();
+  await page.getByLabel('Name').fill('Call runtime EU');
+  await page.getByLabel('runtime:events').check();
+  await page.getByLabel('Account').selectOption('acme');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  const secret = (await page.getByTestId('token-secret').textContent())!.trim();
+  expect(secret).toMatch(/^relais_rt_[A-Za-z0-9]{40}$/);
+  const row = page.locator('tr[data-token="Call runtime EU"]');
+  await expect(row).toContainText('runtime:read,runtime:events');
+  await expect(row).toContainText('acme');
+  await expect(row).toContainText(secret.slice(0, 16));
+
+  // The token works at once, for its account only.
+  const agentId = relais
+    .cli('agent', 'create', '--account', 'acme', '--name', 'E2E', '--direction', 'inbound', '--language', 'fr-FR')
+    .trim();
+  await expect
+    .poll(async () => (await request.get(`/api/runtime/v1/agents/${agentId}/failover`, { headers: { authorization: `Bearer ${secret}` } })).status())
+    .toBe(200);
+
+  // Shown once: a reload doesn't show it again.
+  await page.reload();
+  await expect(page.getByTestId('token-secret')).toHaveCount(0);
+  await expect(row).toContainText('Active');
+
+  await row.getByRole('button', { name: 'Revoke' }).click();
+  await expect(page.locator('tr[data-token="Call runtime EU"]')).toContainText('Revoked');
+  const res = await request.get(`/api/runtime/v1/agents/${agentId}/failover`, { headers: { authorization: `Bearer ${secret}` } });
+  expect(res.status()).toBe(401);
+  expect((await res.json()).error.code).toBe('revoked_token');
+});
+
+test('a token needs a scope: the error shows next to the field', async ({ page }) => {
+  await signIn(page, 'admin@relais.example');
+  await page.goto('/tokens');
+  await page.getByLabel('Name').fill('No scope');
+  await page.getByLabel('runtime:read').uncheck();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await expect(page.getByRole('alert')).toContainText('This field is required');
+  await expect(page.locator('tr[data-token="No scope"]')).toHaveCount(0);
+});
+
+test('a CSM has no token page', async ({ page }) => {
+  await signIn(page, 'csm@relais.example');
+  await expect(page.getByRole('link', { name: 'Accounts' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Runtime tokens' })).toHaveCount(0);
+  await page.goto('/tokens');
+  await expect(page.getByRole('button', { name: 'Create token' })).toHaveCount(0);
+});
+
+test('failover events reported by a runtime are charted for the account', async ({ page, relais, request }) => {
+  const ids = (slug: string) =>
+    relais.cli('agent', 'create', '--account', slug, '--name', `Charted ${slug}`, '--direction', 'inbound', '--language', 'fr-FR').trim();
+  const acmeAgent = ids('acme');
+  const globexAgent = ids('globex');
+  const today = new Date();
+  const at = (h: number) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - 1, h)).toISOString();
+  const events = [
+    { agent_id: acmeAgent, call_id: 'c1', cause: 'precall_timeout', action_type: 'say_message', outcome: 'succeeded', occurred_at: at(9) },
+    { agent_id: acmeAgent, call_id: 'c2', cause: 'precall_timeout', action_type: 'transfer', outcome: 'action_failed', occurred_at: at(10) },
+    { agent_id: acmeAgent, call_id: 'c3', cause: 'prompt_render_failed', action_type: 'default_error_message', outcome: 'succeeded', occurred_at: at(11) },
+    { agent_id: globexAgent, call_id: 'g1', cause: 'config_other', action_type: 'workflow', outcome: 'succeeded', occurred_at: at(11) },
+  ];
+  for (const e of events) {
+    await expect
+      .poll(async () => (await request.post('/api/runtime/v1/failover-events', { data: e, headers: { authorization: `Bearer ${relais.demoToken}` } })).status())
+      .toBe(202);
+  }
+
+  await signIn(page, 'owner@acme.example');
+  await page.getByRole('link', { name: 'Failover events' }).click();
+  await expect(page.getByTestId('events-total')).toHaveText('Events in this period: 3');
+  const byCause = page.locator('#chart-cause');
+  await expect(byCause.locator('rect[data-series="precall_timeout"]')).toHaveCount(2);
+  await expect(byCause.locator('rect[data-series="config_other"]')).toHaveCount(0);
+  await expect(byCause.locator('.legend')).toContainText('precall_timeout 2');
+  await expect(page.locator('#chart-action .legend')).toContainText('transfer 1');
+  await expect(page.locator('table')).toContainText('c3');
+
+  // Filter on the account, then on an agent.
+  await page.getByLabel('Account').selectOption('acme');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await page.getByLabel('Agent').selectOption({ label: 'Charted acme' });
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByTestId('events-total')).toHaveText('Events in this period: 3');
+  await expect(page).toHaveURL(/agent=/);
+
+  // Another customer sees its own events only.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, 'owner@globex.example');
+  await page.goto('/events');
+  await expect(page.getByTestId('events-total')).toHaveText('Events in this period: 1');
+});
