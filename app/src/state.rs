@@ -35,9 +35,21 @@ impl Default for AuthSettings {
     }
 }
 
-/// Shared by every request.
+/// Shared by every request: one pointer, cheap to clone (handlers and
+/// middleware take a copy per request).
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+#[derive(Debug)]
+pub struct Shared {
     pub db: Db,
     /// Local webhook endpoints allowed for development and tests.
     pub webhook_allow_list: Arc<crate::domain::failover::WebhookAllowList>,
@@ -59,7 +71,7 @@ impl AppState {
     ) -> Self {
         let throttle = Arc::new(SignInThrottle::new(auth.throttle));
         let webhook_allow_list = Arc::new(webhook_allow_list);
-        Self {
+        Self(Arc::new(Shared {
             db,
             webhooks: crate::webhook::WebhookClient::new(webhook_allow_list.clone()),
             webhook_allow_list,
@@ -67,7 +79,7 @@ impl AppState {
             throttle,
             runtime: Arc::new(crate::runtime::Runtime::new()),
             leptos_options,
-        }
+        }))
     }
 }
 

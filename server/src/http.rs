@@ -107,7 +107,18 @@ async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> 
     let route = req.extensions().get::<MatchedPath>().cloned();
     let method = req.method().clone();
     let mut res = next.run(req).await;
-    add_security_headers(&mut res);
+    let api = route
+        .as_ref()
+        .is_some_and(|r| r.as_str().starts_with("/api/runtime/"));
+    if api {
+        // JSON for programs: nothing to frame or run, no page policy to send.
+        res.headers_mut().insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+    } else {
+        add_security_headers(&mut res);
+    }
     state.runtime.metrics.observe(
         route.as_ref().map(MatchedPath::as_str),
         &method,

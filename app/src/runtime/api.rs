@@ -24,7 +24,7 @@ use super::snapshot::{Snapshot, TokenEntry};
 use crate::state::AppState;
 use crate::store::events::{self, NewEvent};
 use crate::store::now_ms;
-use crate::store::tokens::{Scope, TOKEN_PREFIX, hash_secret};
+use crate::store::tokens::{Scope, TOKEN_PREFIX, hash_bytes};
 
 /// The largest event body accepted.
 pub const EVENT_BODY_LIMIT: usize = 8 * 1024;
@@ -135,7 +135,7 @@ fn authenticate(
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
     let entry = snapshot
         .tokens
-        .get(&hash_secret(token))
+        .get(&hash_bytes(token))
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
     if entry.revoked {
         return Err(ApiError::unauthorized(

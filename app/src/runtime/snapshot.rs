@@ -59,7 +59,7 @@ pub struct Snapshot {
     /// The same documents ordered by (sequence number, agent id): the changes feed.
     pub feed: BTreeMap<(i64, Arc<str>), Arc<DocEntry>>,
     /// By the hash of the secret.
-    pub tokens: Map<String, Arc<TokenEntry>>,
+    pub tokens: Map<[u8; 32], Arc<TokenEntry>>,
     /// Sum of the document sizes.
     pub bytes: usize,
 }
@@ -176,8 +176,11 @@ impl Runtime {
                 .insert((entry.seq, entry.agent_id.clone()), entry.clone());
         }
         for t in token_rows {
+            let Some(hash) = tokens::unhex(&t.secret_hash) else {
+                continue;
+            };
             next.tokens.insert(
-                t.secret_hash.clone(),
+                hash,
                 Arc::new(TokenEntry {
                     read: t.scopes.contains(&Scope::RuntimeRead),
                     events: t.scopes.contains(&Scope::RuntimeEvents),

@@ -62,9 +62,27 @@ pub fn scopes_to_string(scopes: &[Scope]) -> String {
 /// The hash kept for a token (BLAKE2s-256, hex). Tokens are long random
 /// strings, so a fast hash is enough: there is nothing to brute-force.
 pub fn hash_secret(token: &str) -> String {
+    hex(&hash_bytes(token))
+}
+
+/// The same hash, as bytes (how the runtime API looks tokens up).
+pub fn hash_bytes(token: &str) -> [u8; 32] {
     use blake2::Digest;
-    let digest = blake2::Blake2s256::digest(token.as_bytes());
-    hex(&digest)
+    blake2::Blake2s256::digest(token.as_bytes()).into()
+}
+
+/// Bytes from the hex of [`hash_secret`].
+pub fn unhex(s: &str) -> Option<[u8; 32]> {
+    let b = s.as_bytes();
+    if b.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, pair) in b.chunks(2).enumerate() {
+        let digit = |c: u8| (c as char).to_digit(16);
+        out[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
+    }
+    Some(out)
 }
 
 pub fn hex(bytes: &[u8]) -> String {
@@ -216,6 +234,8 @@ mod tests {
         assert_ne!(generate(), t);
         assert_eq!(hash_secret(&t).len(), 64);
         assert_eq!(hash_secret(&t), hash_secret(&t.clone()));
+        assert_eq!(unhex(&hash_secret(&t)), Some(hash_bytes(&t)));
+        assert_eq!(unhex("zz"), None);
     }
 
     #[test]
