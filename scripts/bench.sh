@@ -82,19 +82,20 @@ read -r r_rps r_p50 r_p99 < <(drive "http://127.0.0.1:$PORT" "$CONNECTIONS")
 rss_kb=$(awk '/VmRSS/{print $2}' "/proc/$RELAIS_PID/status")
 hwm_kb=$(awk '/VmHWM/{print $2}' "/proc/$RELAIS_PID/status")
 
-# Half the maximum rate: connections that each wait 2 ms between requests;
+# Half the maximum rate: connections that each wait PACE ms between requests;
 # short calibration runs adjust the number of connections to hit the rate.
+PACE=${BENCH_PACE_MS:-1}
 half=$(( r_rps / 2 ))
-half_conn=$(( half * 5 / 2000 + 1 ))
+half_conn=$(( half * (PACE * 1000 + 500) / 1000000 + 1 ))
 for _ in 1 2 3; do
-  got=$(RELAIS_BENCH_DELAY_MS=2 wrk -t2 -c"$half_conn" -d4s -s scripts/bench/random_agent.lua "http://127.0.0.1:$PORT" | awk '/^Requests\/sec:/{printf "%.0f", $2}')
+  got=$(RELAIS_BENCH_DELAY_MS=$PACE wrk -t2 -c"$half_conn" -d4s -s scripts/bench/random_agent.lua "http://127.0.0.1:$PORT" | awk '/^Requests\/sec:/{printf "%.0f", $2}')
   [ "$got" -gt 0 ] || break
   off=$(( (got - half) * 100 / half ))
   [ "${off#-}" -le 5 ] && break
   half_conn=$(( half_conn * half / got + 1 ))
 done
-step "relais: paced at about $half req/s ($half_conn connections, 2 ms apart)"
-read -r h_rps h_p50 h_p99 < <(drive "http://127.0.0.1:$PORT" "$half_conn" 2)
+step "relais: paced at about $half req/s ($half_conn connections, $PACE ms apart)"
+read -r h_rps h_p50 h_p99 < <(drive "http://127.0.0.1:$PORT" "$half_conn" "$PACE")
 kill "$RELAIS_PID"; wait "$RELAIS_PID" 2>/dev/null || true
 
 SPORT=$(free_port)
@@ -104,6 +105,8 @@ PIDS+=("$!")
 until curl -s -o /dev/null "http://127.0.0.1:$SPORT/"; do sleep 0.01; done
 RELAIS_BENCH_DELAY_MS=0 wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/random_agent.lua "http://127.0.0.1:$SPORT" >/dev/null
 read -r s_rps s_p50 s_p99 < <(drive "http://127.0.0.1:$SPORT" "$CONNECTIONS")
+step "bare axum: paced the same way ($half_conn connections, $PACE ms apart)"
+read -r sh_rps sh_p50 sh_p99 < <(drive "http://127.0.0.1:$SPORT" "$half_conn" "$PACE")
 
 ratio=$(awk -v a="$r_rps" -v b="$s_rps" 'BEGIN { printf "%.2f", a / b }')
 cat <<REPORT
@@ -116,6 +119,7 @@ agents: $((ACCOUNTS * PER_ACCOUNT)) in $ACCOUNTS accounts; document: $DOC_BYTES 
 | relais GET .../failover         | $(printf '%7s | %7s | %7s' "$r_rps" "$r_p50" "$r_p99") |
 | bare axum, same-size static body | $(printf '%7s | %7s | %7s' "$s_rps" "$s_p50" "$s_p99") |
 | relais at half rate ($h_rps req/s) | $(printf '%7s | %7s | %7s' "$h_rps" "$h_p50" "$h_p99") |
+| bare axum, same pacing         | $(printf '%7s | %7s | %7s' "$sh_rps" "$sh_p50" "$sh_p99") |
 
 ratio relais / bare axum: $ratio   (target >= 0.8)
 p99 at half rate: $h_p99 ms         (target <= 2 ms)

@@ -311,7 +311,10 @@ fn StackedChart(
         .map(|(i, s)| {
             view! {
                 <li>
-                    <span class="swatch" style=format!("background:{}", PALETTE[i % PALETTE.len()])></span>
+                    // An SVG swatch: the page's CSP allows no inline style.
+                    <svg class="swatch" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+                        <rect width="12" height="12" rx="2" fill=PALETTE[i % PALETTE.len()] />
+                    </svg>
                     <span class="mono">{s.key.clone()}</span>
                     " "
                     <strong>{s.total}</strong>

@@ -167,13 +167,15 @@ test('an owner adds a SIP connection, renames an agent and sets the default mess
   await signIn(page, 'owner@acme.example');
   await page.goto('/accounts/acme');
   const sip = page.locator('#sip');
-  await sip.getByLabel('Name').fill('Standard PBX');
-  await sip.getByLabel('SIP URI').fill('http://not-sip');
-  await sip.getByRole('button', { name: 'Add' }).click();
+  // The form that adds one (the demo's connection has its own edit form).
+  const add = sip.locator('form:has(#sip-name)');
+  await add.getByLabel('Name').fill('Standard PBX');
+  await add.getByLabel('SIP URI').fill('http://not-sip');
+  await add.getByRole('button', { name: 'Add' }).click();
   await expect(sip.getByText('A SIP URI starts with sip: or sips:.')).toBeVisible();
-  await sip.getByLabel('Name').fill('Standard PBX');
-  await sip.getByLabel('SIP URI').fill('sip:standard@pbx.acme.example');
-  await sip.getByRole('button', { name: 'Add' }).click();
+  await add.getByLabel('Name').fill('Standard PBX');
+  await add.getByLabel('SIP URI').fill('sip:standard@pbx.acme.example');
+  await add.getByRole('button', { name: 'Add' }).click();
   await expect(sip.getByRole('cell', { name: 'sip:standard@pbx.acme.example' })).toBeVisible();
 
   const row = page.getByRole('row', { name: /Prise de rendez-vous/ });

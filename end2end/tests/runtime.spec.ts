@@ -76,7 +76,8 @@ test('failover events reported by a runtime are charted for the account', async 
   await page.getByRole('link', { name: 'Failover events' }).click();
   await expect(page.getByTestId('events-total')).toHaveText('Events in this period: 3');
   const byCause = page.locator('#chart-cause');
-  await expect(byCause.locator('rect[data-series="precall_timeout"]')).toHaveCount(2);
+  // The last 7 days, one bar a day: yesterday's two timeouts stack in one bar.
+  await expect(byCause.locator('rect[data-series="precall_timeout"]')).toHaveCount(1);
   await expect(byCause.locator('rect[data-series="config_other"]')).toHaveCount(0);
   await expect(byCause.locator('.legend')).toContainText('precall_timeout 2');
   await expect(page.locator('#chart-action .legend')).toContainText('transfer 1');
@@ -89,6 +90,12 @@ test('failover events reported by a runtime are charted for the account', async 
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page.getByTestId('events-total')).toHaveText('Events in this period: 3');
   await expect(page).toHaveURL(/agent=/);
+  // One day: one bar an hour.
+  const day = at(0).slice(0, 10);
+  await page.getByLabel('From').fill(day);
+  await page.getByLabel('To').fill(day);
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.locator('#chart-cause rect[data-series="precall_timeout"]')).toHaveCount(2);
 
   // Another customer sees its own events only.
   await page.getByRole('button', { name: 'Sign out' }).click();
