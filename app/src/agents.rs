@@ -82,7 +82,7 @@ pub(crate) mod ssr {
         let state = app_state()?;
         let (actor, ip) = actor(&p).await;
         let mut tx = state.db.begin_write().await?;
-        let a = agents::create(&mut *tx, &account.id, &name, direction, &language).await?;
+        let a = agents::create(&mut tx, &account.id, &name, direction, &language).await?;
         audit::record(
             &mut *tx,
             Entry {
@@ -118,7 +118,7 @@ pub(crate) mod ssr {
         let state = app_state()?;
         let (actor, ip) = actor(&p).await;
         let mut tx = state.db.begin_write().await?;
-        agents::update(&mut *tx, &id, &name, direction, &language).await?;
+        agents::update(&mut tx, &id, &name, direction, &language).await?;
         audit::record(
             &mut *tx,
             Entry {

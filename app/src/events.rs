@@ -80,7 +80,6 @@ pub async fn list_events(
 }
 
 const DAY: i64 = 86_400_000;
-const HOUR: i64 = 3_600_000;
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -91,6 +90,8 @@ mod ssr {
     use crate::store::events::{self, CountBy, Filter};
     use crate::store::{accounts, agents, now_ms};
     use crate::time_fmt::{date_string, parse_date};
+
+    const HOUR: i64 = 3_600_000;
 
     fn series(keys: &[&str], rows: &[(i64, String, i64)], buckets: &[i64]) -> Vec<Series> {
         let mut out: Vec<Series> = keys

@@ -140,7 +140,7 @@ pub async fn create_agent(
         .ok_or_else(|| AppError::Invalid(FieldErrors::single("account", "unknown_account")))?;
     let mut tx = db.begin_write().await?;
     let agent = agents::create(
-        &mut *tx,
+        &mut tx,
         &account.id,
         &name.expect("checked"),
         direction.expect("checked"),

@@ -126,7 +126,7 @@ pub(crate) mod ssr {
         let state = app_state()?;
         let (actor, ip) = actor(&p).await;
         let mut tx = state.db.begin_write().await?;
-        sip::update(&mut *tx, &id, &name, &uri)
+        sip::update(&mut tx, &id, &name, &uri)
             .await
             .map_err(|e| taken(e.into()))?;
         audit::record(

@@ -167,7 +167,7 @@ pub(crate) mod ssr {
         let state = app_state()?;
         let (actor, ip) = actor(&p).await;
         let mut tx = state.db.begin_write().await?;
-        accounts::set_failover_enabled(&mut *tx, &account.id, enabled).await?;
+        accounts::set_failover_enabled(&mut tx, &account.id, enabled).await?;
         audit::record(
             &mut *tx,
             Entry {
@@ -209,7 +209,7 @@ pub(crate) mod ssr {
         let (actor, ip) = actor(&p).await;
         let mut tx = state.db.begin_write().await?;
         accounts::set_default_message(
-            &mut *tx,
+            &mut tx,
             &account.id,
             message.as_ref().map(|(t, l)| (t.as_str(), l.as_str())),
         )
