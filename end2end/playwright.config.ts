@@ -7,7 +7,9 @@ export default defineConfig({
   expect: { timeout: 10_000 },
   fullyParallel: true,
   workers: process.env.CI ? 2 : undefined,
-  retries: 0,
+  // One retry on CI: a journey that fails twice fails the run; a failure that
+  // passes on retry is reported as flaky (with the server log printed).
+  retries: process.env.CI ? 1 : 0,
   forbidOnly: !!process.env.CI,
   use: {
     trace: 'retain-on-failure',

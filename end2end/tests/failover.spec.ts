@@ -101,6 +101,9 @@ test('switching the type without saving changes nothing on the server, and leavi
   );
   await page.getByRole('link', { name: 'Acme Santé' }).click();
   expect(await dialog).toBe('beforeunload');
+  // Let that navigation finish before starting another.
+  await expect(page).toHaveURL(/\/accounts\/acme$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Acme');
   await openEditor(page);
   await expect(page.getByLabel('Say a message')).toBeChecked();
 });
