@@ -602,6 +602,13 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
     assert_eq!(post_event(&app, &globex, &other).await.status(), 403);
     other["agent_id"] = json!("nope");
     assert_eq!(post_event(&app, &token, &other).await.status(), 404);
+    other["agent_id"] = json!(agent_id(&app, "acme", "Relance impayés").await);
+    let res = post_event(&app, &token, &other).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["fields"]["agent_id"],
+        "outbound_agent"
+    );
 
     // More events, then the page's counts: customers see their accounts only.
     for (i, (cause, action)) in [

@@ -504,6 +504,10 @@ pub async fn failover_event(
     if let Err(e) = check_account(&token, &doc.account_id) {
         return e.into_response();
     }
+    if !doc.inbound {
+        let fields = BTreeMap::from([("agent_id".to_owned(), "outbound_agent".to_owned())]);
+        return ApiError::invalid("invalid_body", fields).into_response();
+    }
     let account_id = doc.account_id.clone();
     drop(snapshot);
     let occurred_at = parse_rfc3339(&event.occurred_at).unwrap_or_default();

@@ -21,6 +21,8 @@ use crate::store::{Db, StoreError, changes, now_ms};
 pub struct DocEntry {
     pub agent_id: Arc<str>,
     pub account_id: Arc<str>,
+    /// Outbound agents have no failover (and no events).
+    pub inbound: bool,
     pub seq: i64,
     pub body: Bytes,
     /// Strong, quoted: `"…"`.
@@ -213,6 +215,7 @@ fn entry(s: &AgentState) -> DocEntry {
     DocEntry {
         agent_id: Arc::from(s.agent_id.as_str()),
         account_id: Arc::from(s.account_id.as_str()),
+        inbound: s.direction == Direction::Inbound,
         seq: s.change_seq,
         body: Bytes::from(body),
         etag,

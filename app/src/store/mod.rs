@@ -120,7 +120,9 @@ impl Db {
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(5))
+            // Short: while the database is down, a write is refused (and the
+            // runtime snapshot marked stale) within seconds, not half a minute.
+            .acquire_timeout(Duration::from_secs(3))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
