@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
+        .layer(tower::layer::layer_fn(|inner| RetryStalledPage { inner }))
         .layer(sessions)
         .layer(middleware::from_fn(csrf_guard));
 
@@ -66,6 +67,78 @@ pub fn router(state: AppState) -> Router {
         .merge(pages)
         .layer(middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state)
+}
+
+/// How long a page may take to render before it is rendered again.
+const PAGE_STALL: std::time::Duration = std::time::Duration::from_secs(4);
+
+/// Renders a page (a GET outside `/api/`) a second time when the first
+/// rendering stalls. Leptos 0.8's server rendering can, rarely, lose the
+/// wake-up of a resolved resource and never finish (leptos-rs/leptos#4578,
+/// #4647, #4673: the page's data is loaded, every thread is idle, the response
+/// never comes); seen here about once in a few hundred page renders on
+/// PostgreSQL. A GET has no body, so it can be replayed as it came.
+#[derive(Clone)]
+struct RetryStalledPage<S> {
+    inner: S,
+}
+
+impl<S> tower::Service<Request<Body>> for RetryStalledPage<S>
+where
+    S: tower::Service<Request<Body>, Response = Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = std::convert::Infallible;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Response, std::convert::Infallible>> + Send>,
+    >;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        let replayable = req.method() == Method::GET && !req.uri().path().starts_with("/api/");
+        if !replayable {
+            return Box::pin(inner.call(req));
+        }
+        let mut again = inner.clone();
+        let (parts, body) = req.into_parts();
+        let copy = (
+            parts.method.clone(),
+            parts.uri.clone(),
+            parts.version,
+            parts.headers.clone(),
+            parts.extensions.clone(),
+        );
+        Box::pin(async move {
+            let first = inner.call(Request::from_parts(parts, body));
+            match tokio::time::timeout(PAGE_STALL, first).await {
+                Ok(res) => res,
+                Err(_) => {
+                    let (method, uri, version, headers, extensions) = copy;
+                    tracing::warn!(path = %uri.path(), "page rendering stalled; rendering it again");
+                    let mut req = Request::new(Body::empty());
+                    *req.method_mut() = method;
+                    *req.uri_mut() = uri;
+                    *req.version_mut() = version;
+                    *req.headers_mut() = headers;
+                    *req.extensions_mut() = extensions;
+                    std::future::poll_fn(|cx| again.poll_ready(cx)).await?;
+                    again.call(req).await
+                }
+            }
+        })
+    }
 }
 
 async fn healthz() -> &'static str {

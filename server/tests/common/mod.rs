@@ -277,7 +277,7 @@ impl TestApp {
         // Server warnings and errors, shown with the output of a failing test.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
-            .with_env_filter("warn")
+            .with_env_filter(std::env::var("RELAIS_TEST_LOG").unwrap_or_else(|_| "warn".into()))
             .try_init();
         let mut config = ServeConfig::for_database(&test_db.url);
         tweak(&mut config);
