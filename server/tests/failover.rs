@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Backend, TestApp};
+use common::{Backend, TestApp, say};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
@@ -20,28 +20,6 @@ async fn agent_id(app: &TestApp, c: &reqwest::Client, slug: &str, name: &str) ->
         .as_str()
         .unwrap()
         .to_owned()
-}
-
-async fn say(
-    app: &TestApp,
-    c: &reqwest::Client,
-    agent: &str,
-    base: i64,
-    text: &str,
-) -> reqwest::Response {
-    let base = base.to_string();
-    app.call(
-        c,
-        "failover/save",
-        &[
-            ("agent_id", agent),
-            ("base_revision", &base),
-            ("draft[action_type]", "say_message"),
-            ("draft[text]", text),
-            ("draft[language]", "fr-FR"),
-        ],
-    )
-    .await
 }
 
 async fn audit_count(app: &TestApp, action: &str) -> i64 {

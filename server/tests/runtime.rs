@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Backend, PgCluster, TestApp, TestDb};
+use common::{Backend, PgCluster, TestApp, TestDb, say};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -21,28 +21,6 @@ async fn agent_id(app: &TestApp, slug: &str, name: &str) -> String {
     .await
     .expect("agent");
     id
-}
-
-async fn say(
-    app: &TestApp,
-    c: &reqwest::Client,
-    agent: &str,
-    base: i64,
-    text: &str,
-) -> reqwest::Response {
-    let base = base.to_string();
-    app.call(
-        c,
-        "failover/save",
-        &[
-            ("agent_id", agent),
-            ("base_revision", &base),
-            ("draft[action_type]", "say_message"),
-            ("draft[text]", text),
-            ("draft[language]", "fr-FR"),
-        ],
-    )
-    .await
 }
 
 async fn switch(app: &TestApp, c: &reqwest::Client, slug: &str, on: bool) {

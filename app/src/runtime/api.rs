@@ -176,6 +176,16 @@ fn stale_marker(state: &AppState, res: &mut Response) {
     }
 }
 
+/// JSON already serialized (documents from the snapshot, the feed, the spec).
+fn json_response(body: Bytes) -> Response {
+    let mut res = body.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    res
+}
+
 /// Whether `If-None-Match` names `etag` (or `*`).
 fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     let etag = etag.as_bytes();
@@ -228,12 +238,7 @@ pub async fn agent_failover(
     let mut res = if none_match(headers, &doc.etag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        let mut res = doc.body.clone().into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        res
+        json_response(doc.body.clone())
     };
     let h = res.headers_mut();
     h.insert(header::ETAG, doc.etag.clone());
@@ -343,11 +348,7 @@ pub async fn failover_configs(
     } else {
         b",\"has_more\":false}"
     });
-    let mut res = Bytes::from(body).into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    let mut res = json_response(Bytes::from(body));
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     stale_marker(&state, &mut res);
@@ -604,12 +605,7 @@ async fn openapi_json() -> Response {
     let body = JSON
         .get_or_init(|| Bytes::from(openapi().to_pretty_json().unwrap_or_default()))
         .clone();
-    let mut res = body.into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    res
+    json_response(body)
 }
 
 /// Used by `/readyz`: whether runtime reads can be answered, and how fresh they are.

@@ -443,3 +443,26 @@ impl Drop for TestApp {
         }
     }
 }
+
+/// Saves a say-message action for `agent` as the revision after `base`.
+pub async fn say(
+    app: &TestApp,
+    c: &reqwest::Client,
+    agent: &str,
+    base: i64,
+    text: &str,
+) -> reqwest::Response {
+    let base = base.to_string();
+    app.call(
+        c,
+        "failover/save",
+        &[
+            ("agent_id", agent),
+            ("base_revision", &base),
+            ("draft[action_type]", "say_message"),
+            ("draft[text]", text),
+            ("draft[language]", "fr-FR"),
+        ],
+    )
+    .await
+}
