@@ -159,13 +159,21 @@ pub enum TokenCommand {
     },
 }
 
+/// Logs go to stderr, filtered by `RELAIS_LOG` (default `info`); with
+/// `RELAIS_LOG_FORMAT=json`, one JSON object per line.
 pub fn init_logging() {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("RELAIS_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let json = std::env::var("RELAIS_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let _ = if json {
+        // One JSON object per line, the event's fields at the top level.
+        logs.json().flatten_event(true).try_init()
+    } else {
+        logs.try_init()
+    };
 }
 
 const CLI_ACTOR: Actor = Actor::System("cli");

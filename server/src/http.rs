@@ -192,12 +192,22 @@ async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> 
     } else {
         add_security_headers(&mut res);
     }
-    state.runtime.metrics.observe(
-        route.as_ref().map(MatchedPath::as_str),
-        &method,
-        res.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let elapsed = started.elapsed().as_secs_f64();
+    let route = route.as_ref().map(MatchedPath::as_str);
+    let status = res.status().as_u16();
+    state
+        .runtime
+        .metrics
+        .observe(route, &method, status, elapsed);
+    // The access log names the route template, never the raw URI or a header.
+    let route = route.unwrap_or("unmatched");
+    let ms = (elapsed * 1e6).round() / 1e3;
+    // 503 is a state already logged once where it arises (database down, still loading).
+    if status >= 500 && status != 503 {
+        tracing::warn!(target: "relais::access", %method, route, status, ms, "request failed");
+    } else {
+        tracing::debug!(target: "relais::access", %method, route, status, ms, "request");
+    }
     res
 }
 

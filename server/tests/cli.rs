@@ -417,10 +417,199 @@ async fn runtime_tokens_from_the_command_line(backend: Backend) {
     );
 }
 
+/// `relais serve` with every log on (`RELAIS_LOG=trace`, JSON lines): signing
+/// in, a wrong password, runtime reads with good and bad tokens, an event, a
+/// token created in the UI and one on the command line — and no log line holds
+/// a password, a token or a session id.
+async fn logs_never_hold_a_secret(backend: Backend) {
+    use std::io::{BufRead, BufReader, Read};
+    let t = fresh_db(backend).await;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .args([
+            "--database-url",
+            &t.url,
+            "serve",
+            "--demo",
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .env("RELAIS_LOG", "trace")
+        .env("RELAIS_LOG_FORMAT", "json")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("relais serves");
+    // Drained on threads: a full pipe would stall the server.
+    let mut err_pipe = child.stderr.take().unwrap();
+    let logs = std::thread::spawn(move || {
+        let mut s = String::new();
+        err_pipe.read_to_string(&mut s).unwrap();
+        s
+    });
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let out_pipe = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out_pipe).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut base, mut token) = (None, None);
+    while base.is_none() || token.is_none() {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the server prints its address and the demo token");
+        if let Some(rest) = line.strip_prefix("Open ") {
+            base = rest.split('/').take(3).collect::<Vec<_>>().join("/").into();
+        }
+        if let Some((_, t)) = line.split_once("shown once): ") {
+            token = Some(t.trim().to_owned());
+        }
+    }
+    let (base, token) = (base.unwrap(), token.unwrap());
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let call = |endpoint: &str, form: &[(&str, &str)]| {
+        http.post(format!("{base}/api/{endpoint}"))
+            .header("accept", "application/json")
+            .header("origin", &base)
+            .header("sec-fetch-site", "same-origin")
+            .form(form)
+            .send()
+    };
+    let wrong = "wrong-Horse-battery-9931";
+    let res = call(
+        "sign_in",
+        &[("email", "admin@relais.example"), ("password", wrong)],
+    )
+    .await
+    .unwrap();
+    assert_ne!(res.status(), 200);
+    let res = call(
+        "sign_in",
+        &[
+            ("email", "admin@relais.example"),
+            ("password", relais_server::demo::DEMO_PASSWORD),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.split(';')
+                .next()?
+                .split_once('=')
+                .map(|(_, v)| v.to_owned())
+        })
+        .expect("a session cookie");
+    let res = call(
+        "tokens/create",
+        &[("name", "From the UI"), ("read", "on"), ("account", "")],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let ui_token = res.json::<serde_json::Value>().await.unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let bogus = format!("relais_rt_{}", "Zq".repeat(20));
+    for t in [&token, &ui_token, &bogus] {
+        // Retried while the snapshot still loads or catches up.
+        for _ in 0..50 {
+            let res = http
+                .get(format!("{base}/api/runtime/v1/failover-configs"))
+                .bearer_auth(t)
+                .send()
+                .await
+                .unwrap();
+            if res.status() != 503 && (t == &bogus || res.status() == 200) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+    let res = http
+        .post(format!("{base}/api/runtime/v1/failover-events"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"agent_id": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let (cli_out, cli_logs) = relais_logged(
+        &t.url,
+        &[
+            "token",
+            "create",
+            "--name",
+            "CLI",
+            "--scope",
+            "runtime:read",
+        ],
+    );
+    let cli_token = cli_out
+        .split_whitespace()
+        .find(|w| w.starts_with("relais_rt_"))
+        .expect("the CLI prints the token")
+        .to_owned();
+
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    child.wait().unwrap();
+    let logs = logs.join().unwrap();
+    let mut lines = 0;
+    for line in logs.lines().filter(|l| !l.trim().is_empty()) {
+        lines += 1;
+        let parsed: Result<serde_json::Value, _> = serde_json::from_str(line);
+        assert!(parsed.is_ok(), "not a JSON line: {line}");
+    }
+    assert!(lines > 20, "trace logs were written: {lines} lines");
+    // The command line writes its messages to stderr too, among its logs.
+    let logs = logs + &cli_logs;
+    for (what, secret) in [
+        ("the demo password", relais_server::demo::DEMO_PASSWORD),
+        ("a wrong password", wrong),
+        ("the demo token", token.as_str()),
+        ("the token's secret part", &token["relais_rt_".len()..]),
+        ("a UI-made token", ui_token.as_str()),
+        ("a CLI-made token", cli_token.as_str()),
+        ("an unknown token", bogus.as_str()),
+        ("the session id", session.as_str()),
+    ] {
+        assert!(!logs.contains(secret), "{what} is in the logs");
+    }
+}
+
+/// Runs a command with trace JSON logs; returns what it printed and logged.
+fn relais_logged(url: &str, args: &[&str]) -> (String, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .env("RELAIS_LOG", "trace")
+        .env("RELAIS_LOG_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    (stdout(&o), stderr(&o))
+}
+
 on_both_backends!(
     accounts_users_and_agents_from_the_command_line,
     demo_seeds_once,
-    runtime_tokens_from_the_command_line
+    runtime_tokens_from_the_command_line,
+    logs_never_hold_a_secret
 );
 
 #[test]

@@ -1093,3 +1093,92 @@ async fn reads_survive_a_database_outage() {
     app.stop().await;
     drop(cluster);
 }
+
+/// Started while its database is down: `/readyz` says 503 "loading" and the
+/// runtime API 503 with `Retry-After` (not 401: the token can't be checked
+/// yet), until the database is back and the snapshot loads — no restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_started_without_its_database_waits_for_it() {
+    if !common::postgres_available() {
+        return;
+    }
+    let cluster = std::sync::Arc::new(
+        tokio::task::spawn_blocking(PgCluster::create)
+            .await
+            .unwrap(),
+    );
+    let demo_token = std::sync::OnceLock::new();
+    let app = TestApp::spawn_prepared(
+        Backend::Postgres,
+        TestDb::external(cluster.url()),
+        |_| {},
+        async |db| {
+            demo_token
+                .set(relais_server::demo::seed(db).await.unwrap())
+                .unwrap();
+            let c = cluster.clone();
+            tokio::task::spawn_blocking(move || c.stop()).await.unwrap();
+        },
+    )
+    .await;
+    let res = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let r: Value = res.json().await.unwrap();
+    assert_eq!(r["status"], "loading");
+    assert_eq!(
+        reqwest::get(app.url("/healthz")).await.unwrap().status(),
+        200
+    );
+    let client = reqwest::Client::new();
+    let read = |path: &str| {
+        client
+            .get(app.url(&format!("/api/runtime/v1{path}")))
+            .bearer_auth(demo_token.get().unwrap())
+            .send()
+    };
+    for path in ["/agents/unknown/failover", "/failover-configs"] {
+        let res = read(path).await.unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE, "{path}");
+        assert_eq!(res.headers()["retry-after"], "1");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "unavailable");
+    }
+    let res = client
+        .post(app.url("/api/runtime/v1/failover-events"))
+        .bearer_auth(demo_token.get().unwrap())
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    tokio::task::spawn_blocking({
+        let c = cluster.clone();
+        move || c.start()
+    })
+    .await
+    .unwrap();
+    let up = Instant::now();
+    loop {
+        let res = reqwest::get(app.url("/readyz")).await.unwrap();
+        if res.status() == 200 {
+            break;
+        }
+        assert!(up.elapsed() < Duration::from_secs(20), "never loaded");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    eprintln!("loaded {:?} after the database came back", up.elapsed());
+    let r = readyz(&app).await;
+    assert_eq!(r["database"], "ok");
+    assert_eq!(r["snapshot"]["agents"], 5);
+    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let res = app
+        .runtime_get(
+            Some(demo_token.get().unwrap()),
+            &format!("/agents/{accueil}/failover"),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    app.stop().await;
+    drop(cluster);
+}

@@ -56,6 +56,8 @@ pub struct ApiError {
     message: String,
     fields: Option<BTreeMap<String, String>>,
     challenge: Option<String>,
+    /// Whether to send `Retry-After: 1`.
+    retry_soon: bool,
 }
 
 impl ApiError {
@@ -66,7 +68,19 @@ impl ApiError {
             message: message.into(),
             fields: None,
             challenge: None,
+            retry_soon: false,
         }
+    }
+
+    /// Not answerable yet (the snapshot is still loading): retry in a second.
+    fn loading() -> ApiError {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Relais is starting and has not loaded the configs yet; retry in a second.",
+        );
+        e.retry_soon = true;
+        e
     }
 
     fn unauthorized(code: &'static str, message: &str) -> ApiError {
@@ -107,7 +121,21 @@ impl IntoResponse for ApiError {
         {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
+        if self.retry_soon {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         res
+    }
+}
+
+/// The snapshot once its first load is done: before that no token can be
+/// checked, and answering 401 would tell a runtime its good token is bad.
+fn loaded(state: &AppState) -> Result<arc_swap::Guard<Arc<Snapshot>>, ApiError> {
+    if state.runtime.is_loaded() {
+        Ok(state.runtime.snapshot())
+    } else {
+        Err(ApiError::loading())
     }
 }
 
@@ -214,6 +242,7 @@ fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Scope missing, or the token is bound to another account", body = ErrorBody),
         (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 503, description = "Starting: the configs are not loaded yet; retry after `Retry-After` seconds", body = ErrorBody),
     ),
     security(("bearer" = ["runtime:read"]))
 )]
@@ -223,7 +252,10 @@ pub async fn agent_failover(
     req: axum::extract::Request,
 ) -> Response {
     let headers = req.headers();
-    let snapshot = state.runtime.snapshot();
+    let snapshot = match loaded(&state) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
     let token = match authenticate(&snapshot, headers, Scope::RuntimeRead) {
         Ok(t) => t,
         Err(e) => return e.into_response(),
@@ -275,6 +307,7 @@ fn parse_cursor(raw: &str) -> Option<(i64, String)> {
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Scope missing", body = ErrorBody),
         (status = 422, description = "Invalid cursor or limit", body = ErrorBody),
+        (status = 503, description = "Starting: the configs are not loaded yet; retry after `Retry-After` seconds", body = ErrorBody),
     ),
     security(("bearer" = ["runtime:read"]))
 )]
@@ -283,7 +316,10 @@ pub async fn failover_configs(
     Query(q): Query<ChangesQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let snapshot = state.runtime.snapshot();
+    let snapshot = match loaded(&state) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
     let token = match authenticate(&snapshot, &headers, Scope::RuntimeRead) {
         Ok(t) => t,
         Err(e) => return e.into_response(),
@@ -457,7 +493,7 @@ fn as_str<T: serde::Serialize>(v: &T) -> String {
         (status = 404, description = "Unknown agent", body = ErrorBody),
         (status = 413, description = "Body larger than 8 KiB", body = ErrorBody),
         (status = 422, description = "Invalid body, with field errors", body = ErrorBody),
-        (status = 503, description = "The database is unreachable: retry later", body = ErrorBody),
+        (status = 503, description = "Starting, or the database is unreachable: retry later", body = ErrorBody),
     ),
     security(("bearer" = ["runtime:events"]))
 )]
@@ -466,7 +502,10 @@ pub async fn failover_event(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let snapshot = state.runtime.snapshot();
+    let snapshot = match loaded(&state) {
+        Ok(s) => s,
+        Err(e) => return e.into_response(),
+    };
     let token = match authenticate(&snapshot, &headers, Scope::RuntimeEvents) {
         Ok(t) => t,
         Err(e) => return e.into_response(),

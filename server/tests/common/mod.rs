@@ -274,6 +274,17 @@ impl TestApp {
         test_db: TestDb,
         tweak: impl FnOnce(&mut ServeConfig),
     ) -> TestApp {
+        Self::spawn_prepared(backend, test_db, tweak, async |_| {}).await
+    }
+
+    /// Like `spawn_on`, running `before_run` on the migrated database after
+    /// the address is bound and before the server starts.
+    pub async fn spawn_prepared(
+        backend: Backend,
+        test_db: TestDb,
+        tweak: impl FnOnce(&mut ServeConfig),
+        before_run: impl AsyncFnOnce(&Db),
+    ) -> TestApp {
         // Server warnings and errors, shown with the output of a failing test.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -284,6 +295,7 @@ impl TestApp {
         let server = Server::bind(&config).await.expect("server starts");
         let addr = server.local_addr();
         let db = server.state.db.clone();
+        before_run(&db).await;
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             server
