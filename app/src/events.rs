@@ -65,6 +65,8 @@ pub struct EventsData {
     pub agents: Vec<(String, String)>,
     pub from: String,
     pub to: String,
+    /// Events are kept this many days (0: for ever).
+    pub retention_days: u32,
 }
 
 /// Events matching the filters (empty means any); dates are `YYYY-MM-DD`,
@@ -231,6 +233,7 @@ mod ssr {
             agents: agent_list.into_iter().map(|g| (g.id, g.name)).collect(),
             from: date_string(from_ms),
             to: date_string(to_ms - DAY),
+            retention_days: state.event_retention_days,
         })
     }
 }
@@ -409,6 +412,7 @@ fn EventsBody(d: EventsData, account: String, agent: String) -> impl IntoView {
         })
         .collect_view();
     let total = d.total;
+    let retention = d.retention_days;
     view! {
         <Form method="GET" action="" attr:class="form inline-form filters">
             <div class="field">
@@ -430,6 +434,9 @@ fn EventsBody(d: EventsData, account: String, agent: String) -> impl IntoView {
             <button type="submit" class="button">{t!(i18n, search)}</button>
         </Form>
         <p class="events-total" data-testid="events-total">{t!(i18n, events_total, count = move || total)}</p>
+        {(retention > 0).then(|| view! {
+            <p class="hint">{t!(i18n, events_retention, days = move || retention)}</p>
+        })}
         <StackedChart
             title=t_string!(i18n, events_by_cause).to_owned()
             id="chart-cause"

@@ -59,7 +59,14 @@ pub struct Shared {
     pub throttle: Arc<SignInThrottle>,
     /// What the runtime API serves, in memory.
     pub runtime: Arc<crate::runtime::Runtime>,
+    /// Failover events are kept this many days (0: for ever).
+    pub event_retention_days: u32,
     pub leptos_options: LeptosOptions,
+}
+
+/// The oldest failover event kept (epoch ms) under a retention of `days` (0: none).
+pub fn event_cutoff(days: u32, now_ms: i64) -> Option<i64> {
+    (days > 0).then(|| now_ms - i64::from(days) * 86_400_000)
 }
 
 impl AppState {
@@ -67,6 +74,7 @@ impl AppState {
         db: Db,
         auth: AuthSettings,
         webhook_allow_list: crate::domain::failover::WebhookAllowList,
+        event_retention_days: u32,
         leptos_options: LeptosOptions,
     ) -> Self {
         let throttle = Arc::new(SignInThrottle::new(auth.throttle));
@@ -78,6 +86,7 @@ impl AppState {
             auth: Arc::new(auth),
             throttle,
             runtime: Arc::new(crate::runtime::Runtime::new()),
+            event_retention_days,
             leptos_options,
         }))
     }

@@ -56,7 +56,7 @@ pub enum Command {
     Demo,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on (port 0 picks a free port).
     #[arg(long, env = "RELAIS_ADDR", default_value = "127.0.0.1:3000")]
@@ -86,6 +86,9 @@ pub struct ServeArgs {
     /// host:port entries, comma-separated. Plain http is accepted for them.
     #[arg(long, env = "RELAIS_WEBHOOK_ALLOW", value_delimiter = ',')]
     pub webhook_allow: Vec<String>,
+    /// Days failover events are kept (0: for ever); older reports are refused.
+    #[arg(long, env = "RELAIS_EVENT_RETENTION_DAYS", default_value_t = crate::DEFAULT_EVENT_RETENTION_DAYS)]
+    pub event_retention_days: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -207,14 +210,18 @@ pub fn redact(url: &str) -> String {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url.clone();
-    match cli.command.unwrap_or(Command::Serve(ServeArgs {
-        addr: std::env::var("RELAIS_ADDR").unwrap_or_else(|_| "127.0.0.1:3000".into()),
-        session_idle_minutes: 120,
-        session_lifetime_minutes: 720,
-        signin_per_ip_per_minute: 30,
-        signin_per_email_per_minute: 5,
-        ..ServeArgs::default()
-    })) {
+    let command = match cli.command {
+        Some(c) => c,
+        // `relais` alone is `relais serve`, with the same defaults and environment.
+        None => {
+            use clap::FromArgMatches;
+            let matches = ServeArgs::augment_args(clap::Command::new("serve"))
+                .try_get_matches_from(["serve"])
+                .map_err(|e| anyhow!("{}", e.to_string().trim()))?;
+            Command::Serve(ServeArgs::from_arg_matches(&matches)?)
+        }
+    };
+    match command {
         Command::Serve(args) => serve(&url, args).await,
         Command::Migrate => {
             open(&url).await?;
@@ -360,6 +367,7 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             },
         },
         webhook_allow_list: app::domain::failover::WebhookAllowList(args.webhook_allow),
+        event_retention_days: args.event_retention_days,
     };
     let server = Server::bind(&config)
         .await

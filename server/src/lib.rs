@@ -23,6 +23,9 @@ pub fn default_site_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/site"))
 }
 
+/// How long failover events are kept by default.
+pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 90;
+
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -31,6 +34,8 @@ pub struct ServeConfig {
     pub site_root: PathBuf,
     pub auth: AuthSettings,
     pub webhook_allow_list: WebhookAllowList,
+    /// Failover events are kept this many days (0: for ever).
+    pub event_retention_days: u32,
 }
 
 impl ServeConfig {
@@ -45,6 +50,7 @@ impl ServeConfig {
                 ..AuthSettings::default()
             },
             webhook_allow_list: WebhookAllowList::default(),
+            event_retention_days: DEFAULT_EVENT_RETENTION_DAYS,
         }
     }
 }
@@ -76,6 +82,7 @@ impl Server {
             db,
             config.auth.clone(),
             config.webhook_allow_list.clone(),
+            config.event_retention_days,
             leptos_options(config, addr),
         );
         Ok(Server { listener, state })
@@ -107,17 +114,31 @@ impl Server {
     }
 }
 
-/// Periodic chores: expired sessions and idle throttle buckets.
+/// Periodic chores, at start and then every minute: expired sessions, idle
+/// throttle buckets, failover events past their retention.
 fn spawn_housekeeping(state: AppState) {
     use tower_sessions::session_store::ExpiredDeletion;
     tokio::spawn(async move {
         let store = app::store::sessions::DbSessionStore::new(state.db.clone());
         let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             state.throttle.prune();
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "could not delete expired sessions");
+            }
+            let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+            if let Some(cutoff) = app::state::event_cutoff(state.event_retention_days, now) {
+                match app::store::events::prune(state.db.pool(), cutoff).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        deleted = n,
+                        days = state.event_retention_days,
+                        "failover events past their retention deleted"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "could not delete old failover events"),
+                }
             }
         }
     });

@@ -516,12 +516,13 @@ async fn post_event(app: &TestApp, token: &str, body: &Value) -> reqwest::Respon
 }
 
 async fn events_are_checked_stored_and_charted(backend: Backend) {
+    let y = common::days_ago(1);
     let app = TestApp::with_demo(backend).await;
     let token = app.token("runtime:events", None).await;
     let accueil = agent_id(&app, "acme", "Accueil standard").await;
     let event = json!({
         "agent_id": accueil, "call_id": "call-1", "cause": "precall_timeout",
-        "action_type": "say_message", "outcome": "succeeded", "occurred_at": "2026-11-25T10:00:00Z"
+        "action_type": "say_message", "outcome": "succeeded", "occurred_at": format!("{y}T10:00:00Z")
     });
     let res = post_event(&app, &token, &event).await;
     assert_eq!(res.status(), 202);
@@ -598,15 +599,15 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
     .enumerate()
     {
         let e = json!({"agent_id": accueil, "call_id": format!("c{i}"), "cause": cause,
-            "action_type": action, "outcome": "action_failed", "occurred_at": "2026-11-25T11:30:00+01:00"});
+            "action_type": action, "outcome": "action_failed", "occurred_at": format!("{y}T11:30:00+01:00")});
         assert_eq!(post_event(&app, &token, &e).await.status(), 202);
     }
     let claims = agent_id(&app, "globex", "Claims hotline").await;
     let e = json!({"agent_id": claims, "call_id": "g1", "cause": "config_other",
-        "action_type": "default_error_message", "outcome": "succeeded", "occurred_at": "2026-11-25T09:00:00Z"});
+        "action_type": "default_error_message", "outcome": "succeeded", "occurred_at": format!("{y}T09:00:00Z")});
     assert_eq!(post_event(&app, &token, &e).await.status(), 202);
 
-    let form = [("from", "2026-11-25"), ("to", "2026-11-25")];
+    let form = [("from", y.as_str()), ("to", y.as_str())];
     let owner = app.signed_in("owner@acme.example").await;
     let res = app.call(&owner, "events/list", &form).await;
     assert_eq!(res.status(), 200);
@@ -659,11 +660,7 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
         .call(
             &globex_owner,
             "events/list",
-            &[
-                ("account", "acme"),
-                ("from", "2026-11-25"),
-                ("to", "2026-11-25"),
-            ],
+            &[("account", "acme"), ("from", &y), ("to", &y)],
         )
         .await;
     assert_eq!(res.status(), 404);
@@ -682,8 +679,8 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
             &[
                 ("account", "acme"),
                 ("agent", &accueil),
-                ("from", "2026-11-20"),
-                ("to", "2026-11-26"),
+                ("from", &common::days_ago(6)),
+                ("to", &common::days_ago(0)),
             ],
         )
         .await
@@ -891,7 +888,7 @@ async fn real_answers_match_the_openapi_document(backend: Backend) {
         "feed 422",
     );
     let ev_path = "/api/runtime/v1/failover-events";
-    let e = json!({"agent_id": accueil, "call_id": "c", "cause": "precall_error", "action_type": "transfer", "outcome": "succeeded", "occurred_at": "2026-11-25T10:00:00Z"});
+    let e = json!({"agent_id": accueil, "call_id": "c", "cause": "precall_error", "action_type": "transfer", "outcome": "succeeded", "occurred_at": format!("{}T10:00:00Z", common::days_ago(1))});
     let req_schema = {
         let mut s =
             spec["paths"][ev_path]["post"]["requestBody"]["content"]["application/json"]["schema"]
@@ -929,6 +926,93 @@ async fn real_answers_match_the_openapi_document(backend: Backend) {
     );
 }
 
+/// With a retention of 30 days: older events are deleted at start (then every
+/// minute), reports older than that refused, and the events page says so.
+async fn events_past_their_retention_go(backend: Backend) {
+    const DAY: i64 = 86_400_000;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let app = TestApp::spawn_prepared(
+        backend,
+        common::fresh_db(backend).await,
+        |c| c.event_retention_days = 30,
+        async |db| {
+            relais_server::demo::seed(db).await.unwrap();
+            let (agent, account): (String, String) = sqlx::query_as::<sqlx::Any, (String, String)>(
+                "SELECT id, account_id FROM agents WHERE name = 'Accueil standard'",
+            )
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            for (call, age) in [("old-1", 40), ("old-2", 31), ("recent", 10)] {
+                let event = app::store::events::NewEvent {
+                    account_id: &account,
+                    agent_id: &agent,
+                    call_id: call,
+                    cause: "precall_timeout",
+                    action_type: "say_message",
+                    outcome: "succeeded",
+                    occurred_at: now - age * DAY,
+                    token_id: None,
+                };
+                assert!(app::store::events::insert(db.pool(), event).await.unwrap());
+            }
+        },
+    )
+    .await;
+    let calls = async || {
+        sqlx::query_scalar::<sqlx::Any, String>(
+            "SELECT call_id FROM failover_events ORDER BY call_id",
+        )
+        .fetch_all(app.db.pool())
+        .await
+        .unwrap()
+    };
+    let started = Instant::now();
+    while calls().await.len() > 1 {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "old events never deleted"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(calls().await, ["recent"]);
+
+    let token = app.token("runtime:events", None).await;
+    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let at = |days: i64| {
+        (time::OffsetDateTime::now_utc() - time::Duration::days(days))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    };
+    let event = |call: &str, days: i64| {
+        json!({"agent_id": accueil, "call_id": call, "cause": "precall_error",
+            "action_type": "transfer", "outcome": "succeeded", "occurred_at": at(days)})
+    };
+    let res = post_event(&app, &token, &event("too-old", 31)).await;
+    assert_eq!(res.status(), 422);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["fields"], json!({"occurred_at": "too_old"}));
+    let res = post_event(&app, &token, &event("in-time", 29)).await;
+    assert_eq!(res.status(), 202);
+
+    let owner = app.signed_in("owner@acme.example").await;
+    let page = owner
+        .get(app.url("/events"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.replace("<!>", "")
+            .contains("Events are kept for 30 days."),
+        "{page}"
+    );
+    app.stop().await;
+}
+
 on_both_backends!(
     documents_follow_every_change_at_once,
     tokens_are_checked_on_every_request,
@@ -936,6 +1020,7 @@ on_both_backends!(
     events_are_checked_stored_and_charted,
     probes_and_metrics,
     real_answers_match_the_openapi_document,
+    events_past_their_retention_go,
 );
 
 /// Two instances on one PostgreSQL database: a save on A is served by B within 1 s.

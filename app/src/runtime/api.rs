@@ -394,6 +394,7 @@ pub async fn failover_configs(
 /// The checks of an event report, field by field.
 fn check_event(
     v: &serde_json::Map<String, serde_json::Value>,
+    oldest: Option<i64>,
 ) -> Result<FailoverEvent, BTreeMap<String, String>> {
     let mut fields = BTreeMap::new();
     let mut text = |name: &str, max: usize| -> Option<String> {
@@ -445,6 +446,11 @@ fn check_event(
     let occurred_at = occurred_at.and_then(|raw| match parse_rfc3339(&raw) {
         Some(ms) if ms > now_ms() + 5 * 60 * 1000 => {
             fields.insert("occurred_at".to_owned(), "in_future".to_owned());
+            None
+        }
+        // Older than the retention: it would be deleted at once.
+        Some(ms) if oldest.is_some_and(|o| ms < o) => {
+            fields.insert("occurred_at".to_owned(), "too_old".to_owned());
             None
         }
         Some(_) => Some(raw),
@@ -533,7 +539,10 @@ pub async fn failover_event(
             return e.into_response();
         }
     };
-    let event = match check_event(&object) {
+    let event = match check_event(
+        &object,
+        crate::state::event_cutoff(state.event_retention_days, now_ms()),
+    ) {
         Ok(e) => e,
         Err(fields) => return ApiError::invalid("invalid_body", fields).into_response(),
     };

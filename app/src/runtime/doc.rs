@@ -239,7 +239,8 @@ pub struct FailoverEvent {
     pub cause: Cause,
     pub action_type: EventActionType,
     pub outcome: Outcome,
-    /// RFC 3339; at most 5 minutes in the future.
+    /// RFC 3339; at most 5 minutes in the future, and within the event
+    /// retention (90 days by default; older: `too_old`).
     #[schema(format = DateTime)]
     pub occurred_at: String,
 }

@@ -40,6 +40,27 @@ pub async fn insert<'c>(ex: impl AnyExecutor<'c>, e: NewEvent<'_>) -> Result<boo
     Ok(done.rows_affected() > 0)
 }
 
+/// Deletes the events that occurred before `before` (epoch ms), in batches
+/// (short write locks even when a long backlog goes at once); returns how many.
+pub async fn prune(pool: &sqlx::AnyPool, before: i64) -> Result<u64, StoreError> {
+    const BATCH: i64 = 5_000;
+    let mut total = 0;
+    loop {
+        let done = sqlx::query::<Any>(
+            "DELETE FROM failover_events WHERE id IN \
+             (SELECT id FROM failover_events WHERE occurred_at < $1 LIMIT $2)",
+        )
+        .bind(before)
+        .bind(BATCH)
+        .execute(pool)
+        .await?;
+        total += done.rows_affected();
+        if done.rows_affected() < BATCH as u64 {
+            return Ok(total);
+        }
+    }
+}
+
 /// Which events to count.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

@@ -478,3 +478,10 @@ pub async fn say(
     )
     .await
 }
+
+/// The UTC date `n` days ago, `YYYY-MM-DD`.
+pub fn days_ago(n: i64) -> String {
+    (time::OffsetDateTime::now_utc() - time::Duration::days(n))
+        .date()
+        .to_string()
+}
