@@ -22,6 +22,7 @@ pub struct TokenView {
     pub created_by: String,
     pub revoked_at: Option<i64>,
     pub revoked_by: Option<String>,
+    pub last_used_at: Option<i64>,
 }
 
 /// A token just created: its secret, shown this once.
@@ -89,6 +90,7 @@ mod ssr {
             created_by: t.created_by_label,
             revoked_at: t.revoked_at,
             revoked_by: t.revoked_by_label,
+            last_used_at: t.last_used_at,
         }
     }
 
@@ -224,6 +226,12 @@ fn TokensBody(
                     <td class="mono small">{t.scopes}</td>
                     <td class="mono">{t.account.unwrap_or_else(|| "*".to_owned())}</td>
                     <td class="nowrap small">{utc(t.created_at)} <br /> {t.created_by}</td>
+                    <td class="nowrap small" data-testid="last-used">
+                        {match t.last_used_at {
+                            Some(at) => utc(at).into_any(),
+                            None => view! { <span class="muted">{t!(i18n, token_never_used)}</span> }.into_any(),
+                        }}
+                    </td>
                     <td>{status}</td>
                     <td>
                         {(!revoked).then(|| view! {
@@ -277,6 +285,7 @@ fn TokensBody(
                     <th scope="col">{t!(i18n, token_scopes)}</th>
                     <th scope="col">{t!(i18n, token_account)}</th>
                     <th scope="col">{t!(i18n, token_created_at)}</th>
+                    <th scope="col">{t!(i18n, token_last_used)}</th>
                     <th scope="col">{t!(i18n, token_status)}</th>
                     <th scope="col"></th>
                 </tr>

@@ -109,6 +109,9 @@ impl Server {
         )
         .with_graceful_shutdown(shutdown)
         .await?;
+        if let Err(e) = state.runtime.record_token_use(&state.db).await {
+            tracing::warn!(error = %e, "could not record token use at shutdown");
+        }
         state.db.close().await;
         Ok(())
     }

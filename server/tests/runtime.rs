@@ -1013,6 +1013,74 @@ async fn events_past_their_retention_go(backend: Backend) {
     app.stop().await;
 }
 
+/// When a token was last presented is kept in memory (no write per request)
+/// and written every 30 s and at shutdown; the tokens page shows it.
+async fn token_use_is_recorded(backend: Backend) {
+    let db = common::fresh_db(backend).await;
+    let a = TestApp::spawn_on(backend, db.share(), |_| {}).await;
+    relais_server::demo::seed(&a.db).await.unwrap();
+    let token = a.token("runtime:read", None).await;
+    let last_used = async |app: &TestApp| {
+        sqlx::query_scalar::<sqlx::Any, Option<i64>>(
+            "SELECT last_used_at FROM runtime_tokens WHERE name = 'test token'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap()
+    };
+    assert_eq!(last_used(&a).await, None);
+    let before = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    assert_eq!(
+        a.runtime_get(Some(&token), "/failover-configs")
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        last_used(&a).await,
+        None,
+        "nothing written on the request path"
+    );
+    let b = TestApp::spawn_on(backend, db.share(), |_| {}).await;
+    a.stop().await;
+    let at = last_used(&b).await.expect("written at shutdown");
+    assert!(
+        at >= before - 1000 && at <= before + 60_000,
+        "{at} vs {before}"
+    );
+
+    let admin = b.signed_in("admin@relais.example").await;
+    let page = admin
+        .get(b.url("/tokens"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .replace("<!>", "");
+    // The "last used" cell of a token's row.
+    let cell = |name: &str| {
+        let start = page.find(&format!("data-token=\"{name}\"")).expect(name);
+        let row = page[start..].split("</tr>").next().unwrap();
+        let start = row.find("data-testid=\"last-used\"").expect("cell");
+        row[start..].split("</td>").next().unwrap().to_owned()
+    };
+    assert!(
+        cell("test token").contains(" UTC"),
+        "{}",
+        cell("test token")
+    );
+    assert!(
+        cell("Demo runtime").contains("Never"),
+        "{}",
+        cell("Demo runtime")
+    );
+    b.stop().await;
+    drop(db);
+}
+
 on_both_backends!(
     documents_follow_every_change_at_once,
     tokens_are_checked_on_every_request,
@@ -1021,6 +1089,7 @@ on_both_backends!(
     probes_and_metrics,
     real_answers_match_the_openapi_document,
     events_past_their_retention_go,
+    token_use_is_recorded,
 );
 
 /// Two instances on one PostgreSQL database: a save on A is served by B within 1 s.

@@ -165,6 +165,8 @@ fn authenticate(
         .tokens
         .get(&hash_bytes(token))
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
+    // Shown to admins as "last used", revoked or not: someone still holds it.
+    entry.seen(now_ms() / 1000);
     if entry.revoked {
         return Err(ApiError::unauthorized(
             "revoked_token",

@@ -38,9 +38,20 @@ pub struct TokenEntry {
     pub events: bool,
     pub account_id: Option<Arc<str>>,
     pub revoked: bool,
+    /// The last request that presented it on this instance (epoch seconds,
+    /// 0: none yet), and how much of that is written to the database.
+    pub last_used: AtomicI64,
+    pub last_recorded: AtomicI64,
 }
 
 impl TokenEntry {
+    /// Notes a request that presented this token: one store per second at most.
+    pub fn seen(&self, now_s: i64) {
+        if self.last_used.load(Ordering::Relaxed) < now_s {
+            self.last_used.store(now_s, Ordering::Relaxed);
+        }
+    }
+
     pub fn has(&self, scope: Scope) -> bool {
         match scope {
             Scope::RuntimeRead => self.read,
@@ -181,9 +192,18 @@ impl Runtime {
             let Some(hash) = tokens::unhex(&t.secret_hash) else {
                 continue;
             };
+            // What this instance saw of the token carries over to its new entry.
+            let (used, recorded) = next.tokens.get(&hash).map_or((0, 0), |old| {
+                (
+                    old.last_used.load(Ordering::Relaxed),
+                    old.last_recorded.load(Ordering::Relaxed),
+                )
+            });
             next.tokens.insert(
                 hash,
                 Arc::new(TokenEntry {
+                    last_used: AtomicI64::new(used),
+                    last_recorded: AtomicI64::new(recorded),
                     read: t.scopes.contains(&Scope::RuntimeRead),
                     events: t.scopes.contains(&Scope::RuntimeEvents),
                     account_id: t.account_id.as_deref().map(Arc::from),
@@ -195,6 +215,22 @@ impl Runtime {
         }
         self.store(next);
         Ok(changed)
+    }
+
+    /// Writes when each token was last presented on this instance, for those
+    /// presented since the last call; returns how many were written.
+    pub async fn record_token_use(&self, db: &Db) -> Result<usize, StoreError> {
+        let snapshot = self.snapshot.load_full();
+        let mut written = 0;
+        for t in snapshot.tokens.values() {
+            let used = t.last_used.load(Ordering::Relaxed);
+            if used > t.last_recorded.load(Ordering::Relaxed) {
+                tokens::record_use(db.pool(), &t.id, used * 1000).await?;
+                t.last_recorded.store(used, Ordering::Relaxed);
+                written += 1;
+            }
+        }
+        Ok(written)
     }
 
     fn store(&self, next: Snapshot) {

@@ -1,7 +1,8 @@
 //! Keeping the snapshot up to date: the first load (retried until the
 //! database answers), a poll every second (which is also how a database outage
 //! and its end are noticed), and on PostgreSQL a LISTEN on the change channel
-//! so that writes on other instances arrive within milliseconds.
+//! so that writes on other instances arrive within milliseconds. Every 30
+//! seconds it also writes when each token was last presented.
 
 use std::time::Duration;
 
@@ -10,6 +11,9 @@ use crate::store::{Backend, changes};
 
 /// How often the snapshot checks the database for changes.
 pub const POLL: Duration = Duration::from_secs(1);
+
+/// Every how many polls token use is written to the database.
+const RECORD_USE_EVERY: u32 = 30;
 
 /// Loads the snapshot, then keeps it fresh until the process ends.
 pub fn spawn(state: AppState) {
@@ -37,10 +41,18 @@ pub fn spawn(state: AppState) {
         drop(snapshot);
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut polls = 0u32;
         loop {
             tick.tick().await;
             if let Err(e) = rt.refresh(&poll_state.db).await {
                 tracing::debug!(error = %e, "snapshot refresh failed");
+                continue;
+            }
+            polls += 1;
+            if polls.is_multiple_of(RECORD_USE_EVERY)
+                && let Err(e) = rt.record_token_use(&poll_state.db).await
+            {
+                tracing::debug!(error = %e, "could not record token use");
             }
         }
     });

@@ -122,6 +122,8 @@ pub struct TokenRow {
     pub revoked_at: Option<i64>,
     pub revoked_by_label: Option<String>,
     pub change_seq: i64,
+    /// The last request that presented it (epoch ms), as last recorded.
+    pub last_used_at: Option<i64>,
 }
 
 fn row(r: &AnyRow) -> Result<TokenRow, sqlx::Error> {
@@ -139,12 +141,13 @@ fn row(r: &AnyRow) -> Result<TokenRow, sqlx::Error> {
         revoked_at: r.try_get("revoked_at")?,
         revoked_by_label: r.try_get("revoked_by_label")?,
         change_seq: r.try_get("change_seq")?,
+        last_used_at: r.try_get("last_used_at")?,
     })
 }
 
 const SELECT: &str = "SELECT t.id, t.name, t.prefix, t.secret_hash, t.scopes, t.account_id, \
     a.slug AS account_slug, t.created_at, t.created_by_label, t.revoked_at, t.revoked_by_label, \
-    t.change_seq FROM runtime_tokens t LEFT JOIN accounts a ON a.id = t.account_id";
+    t.change_seq, t.last_used_at FROM runtime_tokens t LEFT JOIN accounts a ON a.id = t.account_id";
 
 /// Creates a token; returns the row and the secret (to show once).
 pub async fn create(
@@ -192,6 +195,21 @@ pub async fn revoke(conn: &mut AnyConnection, id: &str, by: &str) -> Result<bool
     }
     touch(conn, Touched::Token(id)).await?;
     Ok(true)
+}
+
+/// Records that a token was presented at `at` (epoch ms), unless a later use
+/// is already recorded (by another instance). Not a change of the runtime
+/// documents: no sequence number.
+pub async fn record_use<'c>(ex: impl AnyExecutor<'c>, id: &str, at: i64) -> Result<(), StoreError> {
+    sqlx::query::<Any>(
+        "UPDATE runtime_tokens SET last_used_at = $1 \
+         WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $1)",
+    )
+    .bind(at)
+    .bind(id)
+    .execute(ex)
+    .await?;
+    Ok(())
 }
 
 pub async fn find<'c>(ex: impl AnyExecutor<'c>, id: &str) -> Result<Option<TokenRow>, StoreError> {
