@@ -14,6 +14,7 @@ test('an admin creates a runtime token, sees it once, and revokes it', async ({ 
   await expect(row).toContainText('runtime:read,runtime:events');
   await expect(row).toContainText('acme');
   await expect(row).toContainText(secret.slice(0, 16));
+  await expect(row.getByTestId('last-used')).toHaveText('Never');
 
   // The token works at once, for its account only.
   const agentId = relais
