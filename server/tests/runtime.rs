@@ -996,20 +996,8 @@ async fn events_past_their_retention_go(backend: Backend) {
     assert_eq!(res.status(), 202);
 
     let owner = app.signed_in("owner@acme.example").await;
-    let page = owner
-        .get(app.url("/events"))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    assert!(
-        page.replace("<!>", "")
-            .contains("Events are kept for 30 days."),
-        "{page}"
-    );
+    let page = app.page(&owner, "/events").await;
+    assert!(page.contains("Events are kept for 30 days."), "{page}");
     app.stop().await;
 }
 
@@ -1050,16 +1038,7 @@ async fn token_use_is_recorded(backend: Backend) {
     );
 
     let admin = b.signed_in("admin@relais.example").await;
-    let page = admin
-        .get(b.url("/tokens"))
-        .header("accept-language", "en")
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-        .replace("<!>", "");
+    let page = b.page(&admin, "/tokens").await;
     // The "last used" cell of a token's row.
     let cell = |name: &str| {
         let start = page.find(&format!("data-token=\"{name}\"")).expect(name);

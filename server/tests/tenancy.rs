@@ -141,22 +141,13 @@ async fn search_and_pages(backend: Backend) {
 async fn pages_render_for_their_users(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let csm = app.signed_in("csm@relais.example").await;
-    let html = csm
-        .get(app.url("/accounts"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&csm, "/accounts").await;
     assert!(
         html.contains("Acme Santé") && html.contains("Globex Assurances"),
         "{html}"
     );
     let owner = app.signed_in("owner@acme.example").await;
-    let res = owner.get(app.url("/accounts/acme")).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
+    let html = app.page(&owner, "/accounts/acme").await;
     assert!(html.contains("Accueil standard"));
     assert!(html.contains("Failover enabled"));
 }

@@ -431,6 +431,13 @@ impl TestApp {
         c
     }
 
+    /// A page's HTML as `client` gets it, without Leptos' `<!>` markers.
+    pub async fn page(&self, client: &reqwest::Client, path: &str) -> String {
+        let res = client.get(self.url(path)).send().await.expect("request");
+        assert_eq!(res.status(), 200, "GET {path}");
+        res.text().await.expect("body").replace("<!>", "")
+    }
+
     /// The signed-in user as the server sees it (JSON), `null` when none.
     pub async fn whoami(&self, client: &reqwest::Client) -> serde_json::Value {
         let res = self.call(client, "whoami", &[]).await;
