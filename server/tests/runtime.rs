@@ -1137,11 +1137,7 @@ async fn reads_survive_a_database_outage() {
     if !common::postgres_available() {
         return;
     }
-    let cluster = std::sync::Arc::new(
-        tokio::task::spawn_blocking(PgCluster::create)
-            .await
-            .unwrap(),
-    );
+    let cluster = PgCluster::shared().await;
     let app = TestApp::spawn_on(Backend::Postgres, TestDb::external(cluster.url()), |_| {}).await;
     relais_server::demo::seed(&app.db).await.unwrap();
     let token = app.token("runtime:read", None).await;
@@ -1159,12 +1155,7 @@ async fn reads_survive_a_database_outage() {
     assert!(!res.headers().contains_key("relais-stale"));
     let before: Value = res.json().await.unwrap();
 
-    tokio::task::spawn_blocking({
-        let c = cluster.clone();
-        move || c.stop()
-    })
-    .await
-    .unwrap();
+    cluster.set_running(false).await;
     let down = Instant::now();
     while readyz(&app).await["database"] != "unreachable" {
         assert!(
@@ -1194,12 +1185,7 @@ async fn reads_survive_a_database_outage() {
     assert!(body.contains("Unavailable"), "{body}");
     eprintln!("write refused after {:?}", started.elapsed());
 
-    tokio::task::spawn_blocking({
-        let c = cluster.clone();
-        move || c.start()
-    })
-    .await
-    .unwrap();
+    cluster.set_running(true).await;
     let up = Instant::now();
     while readyz(&app).await["database"] != "ok" {
         assert!(
@@ -1235,11 +1221,7 @@ async fn a_server_started_without_its_database_waits_for_it() {
     if !common::postgres_available() {
         return;
     }
-    let cluster = std::sync::Arc::new(
-        tokio::task::spawn_blocking(PgCluster::create)
-            .await
-            .unwrap(),
-    );
+    let cluster = PgCluster::shared().await;
     let demo_token = std::sync::OnceLock::new();
     let app = TestApp::spawn_prepared(
         Backend::Postgres,
@@ -1249,8 +1231,7 @@ async fn a_server_started_without_its_database_waits_for_it() {
             demo_token
                 .set(relais_server::demo::seed(db).await.unwrap())
                 .unwrap();
-            let c = cluster.clone();
-            tokio::task::spawn_blocking(move || c.stop()).await.unwrap();
+            cluster.set_running(false).await;
         },
     )
     .await;
@@ -1285,12 +1266,7 @@ async fn a_server_started_without_its_database_waits_for_it() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
 
-    tokio::task::spawn_blocking({
-        let c = cluster.clone();
-        move || c.start()
-    })
-    .await
-    .unwrap();
+    cluster.set_running(true).await;
     let up = Instant::now();
     loop {
         let res = reqwest::get(app.url("/readyz")).await.unwrap();

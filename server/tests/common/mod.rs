@@ -181,6 +181,23 @@ impl PgCluster {
         );
     }
 
+    /// A new cluster, shared, made off the async threads.
+    pub async fn shared() -> std::sync::Arc<PgCluster> {
+        std::sync::Arc::new(
+            tokio::task::spawn_blocking(PgCluster::create)
+                .await
+                .expect("cluster"),
+        )
+    }
+
+    /// Stops (`up` false) or starts the server, off the async threads.
+    pub async fn set_running(self: &std::sync::Arc<Self>, up: bool) {
+        let c = self.clone();
+        tokio::task::spawn_blocking(move || if up { c.start() } else { c.stop() })
+            .await
+            .expect("pg_ctl");
+    }
+
     pub fn stop(&self) {
         let out = self
             .as_postgres("pg_ctl")
