@@ -215,9 +215,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         // `relais` alone is `relais serve`, with the same defaults and environment.
         None => {
             use clap::FromArgMatches;
-            let matches = ServeArgs::augment_args(clap::Command::new("serve"))
-                .try_get_matches_from(["serve"])
-                .map_err(|e| anyhow!("{}", e.to_string().trim()))?;
+            // A bad value in the environment exits as `relais serve` would.
+            let matches =
+                ServeArgs::augment_args(clap::Command::new("relais")).get_matches_from(["relais"]);
             Command::Serve(ServeArgs::from_arg_matches(&matches)?)
         }
     };

@@ -612,6 +612,50 @@ on_both_backends!(
     logs_never_hold_a_secret
 );
 
+/// `relais` alone is `relais serve`: it reads serve's settings from the
+/// environment, and refuses a bad one the same way.
+#[test]
+fn bare_relais_serves_with_the_environment() {
+    let t = std::env::temp_dir().join(format!("relais-bare-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&t).unwrap();
+    let url = format!("sqlite:{}", t.join("relais.db").display());
+    let run = |retention: &str| {
+        Command::new(env!("CARGO_BIN_EXE_relais"))
+            .args(["--database-url", &url])
+            .env("RELAIS_ADDR", "127.0.0.1:0")
+            .env("RELAIS_EVENT_RETENTION_DAYS", retention)
+            .env("RELAIS_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let bad = run("soon").wait_with_output().unwrap();
+    assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("--event-retention-days"),
+        "{}",
+        stderr(&bad)
+    );
+
+    let mut good = run("7");
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(good.stdout.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    good.kill().unwrap();
+    good.wait().unwrap();
+    // RELAIS_ADDR was read: a free port, not 3000.
+    assert!(
+        first.starts_with("Relais is listening on http://127.0.0.1:"),
+        "{first}"
+    );
+    assert!(!first.contains(":3000"), "{first}");
+    let _ = std::fs::remove_dir_all(&t);
+}
+
 #[test]
 fn bad_database_urls_are_one_clear_line() {
     let o = relais("mysql://nope", &["migrate"], None);
