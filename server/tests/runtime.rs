@@ -1060,6 +1060,52 @@ async fn token_use_is_recorded(backend: Backend) {
     drop(db);
 }
 
+/// Pages of the feed, the OpenAPI document and the UI's pages are gzipped
+/// when asked; a single document is not (too small to gain).
+async fn large_answers_are_compressed(backend: Backend) {
+    let app = TestApp::with_demo(backend).await;
+    let token = app.token("runtime:read", None).await;
+    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let get = async |path: &str, gzip: bool| {
+        let mut req = reqwest::Client::new()
+            .get(app.url(path))
+            .bearer_auth(&token);
+        if gzip {
+            req = req.header("accept-encoding", "gzip");
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let encoding = res
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned());
+        (encoding, res.bytes().await.unwrap())
+    };
+    for path in [
+        "/api/runtime/v1/failover-configs?limit=1000",
+        "/api/runtime/v1/openapi.json",
+        "/signin",
+    ] {
+        let (plain_encoding, plain) = get(path, false).await;
+        assert_eq!(plain_encoding, None, "{path}");
+        let (encoding, zipped) = get(path, true).await;
+        assert_eq!(encoding.as_deref(), Some("gzip"), "{path}");
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(
+            &mut flate2::read::GzDecoder::new(&zipped[..]),
+            &mut unzipped,
+        )
+        .unwrap();
+        assert!(zipped.len() < unzipped.len(), "{path}");
+        if path != "/signin" {
+            // (A page differs from one rendering to the next: its CSP nonce.)
+            assert_eq!(unzipped, plain, "{path}");
+        }
+    }
+    let (encoding, _) = get(&format!("/api/runtime/v1/agents/{accueil}/failover"), true).await;
+    assert_eq!(encoding, None, "a single document goes as it is");
+}
+
 on_both_backends!(
     documents_follow_every_change_at_once,
     tokens_are_checked_on_every_request,
@@ -1069,6 +1115,7 @@ on_both_backends!(
     real_answers_match_the_openapi_document,
     events_past_their_retention_go,
     token_use_is_recorded,
+    large_answers_are_compressed,
 );
 
 /// Two instances on one PostgreSQL database: a save on A is served by B within 1 s.

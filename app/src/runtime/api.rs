@@ -13,6 +13,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use tower_http::compression::CompressionLayer;
 use utoipa::OpenApi;
 
 use super::doc::{
@@ -39,12 +40,20 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
             "/api/runtime/v1/agents/{agent_id}/failover",
             get(agent_failover),
         )
-        .route("/api/runtime/v1/failover-configs", get(failover_configs))
+        // Pages of up to 1000 documents: gzip when asked. Not the single
+        // document above: compressing ~600 bytes costs more than it saves.
+        .route(
+            "/api/runtime/v1/failover-configs",
+            get(failover_configs).layer(CompressionLayer::new()),
+        )
         .route(
             "/api/runtime/v1/failover-events",
             post(failover_event).layer(DefaultBodyLimit::max(EVENT_BODY_LIMIT)),
         )
-        .route("/api/runtime/v1/openapi.json", get(openapi_json))
+        .route(
+            "/api/runtime/v1/openapi.json",
+            get(openapi_json).layer(CompressionLayer::new()),
+        )
         .route("/api/runtime/v1/{*rest}", axum::routing::any(not_found))
 }
 
