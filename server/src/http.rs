@@ -10,7 +10,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list, handle_server_fns_with_context};
-use tower_http::compression::CompressionLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
@@ -58,8 +57,9 @@ pub fn router(state: AppState) -> Router {
         .layer(tower::layer::layer_fn(|inner| RetryStalledPage { inner }))
         .layer(sessions)
         .layer(middleware::from_fn(csrf_guard))
-        // HTML, JSON, JS, CSS and the WASM bundle (1 MB → about 380 KB), when asked.
-        .layer(CompressionLayer::new());
+        // HTML, JSON, JS, CSS and the WASM bundle (release: 1 MB → 432 KB in
+        // about 10 ms), when asked.
+        .layer(runtime::api::gzip_fast());
 
     // The runtime API and the probes: no sessions, no cookies, no CSRF (bearer tokens).
     Router::new()
