@@ -81,7 +81,7 @@ pub async fn list_events(
     crate::error::respond(ssr::list(account, agent, from, to).await)
 }
 
-const DAY: i64 = 86_400_000;
+const DAY: i64 = crate::time_fmt::DAY_MS;
 
 #[cfg(feature = "ssr")]
 mod ssr {

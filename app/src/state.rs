@@ -66,7 +66,7 @@ pub struct Shared {
 
 /// The oldest failover event kept (epoch ms) under a retention of `days` (0: none).
 pub fn event_cutoff(days: u32, now_ms: i64) -> Option<i64> {
-    (days > 0).then(|| now_ms - i64::from(days) * 86_400_000)
+    (days > 0).then(|| now_ms - i64::from(days) * crate::time_fmt::DAY_MS)
 }
 
 impl AppState {

@@ -1,6 +1,9 @@
 //! Timestamps (epoch milliseconds) shown as UTC dates, the same on the server
 //! and in the browser.
 
+/// A day in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
 /// `2026-11-26 10:00 UTC`.
 pub fn utc(ms: i64) -> String {
     let secs = ms.div_euclid(1000);
@@ -40,7 +43,7 @@ pub fn parse_date(s: &str) -> Option<i64> {
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400_000)
+    Some(days * DAY_MS)
 }
 
 /// `2026-11-26` (UTC) from epoch milliseconds.

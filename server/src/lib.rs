@@ -131,7 +131,7 @@ fn spawn_housekeeping(state: AppState) {
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "could not delete expired sessions");
             }
-            let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+            let now = app::store::now_ms();
             if let Some(cutoff) = app::state::event_cutoff(state.event_retention_days, now) {
                 match app::store::events::prune(state.db.pool(), cutoff).await {
                     Ok(0) => {}

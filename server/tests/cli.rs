@@ -9,11 +9,15 @@ use common::{Backend, fresh_db};
 use sqlx::Row;
 
 fn relais(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    relais_env(url, args, stdin, &[("RELAIS_LOG", "warn")])
+}
+
+fn relais_env(url: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
         .arg("--database-url")
         .arg(url)
         .args(args)
-        .env("RELAIS_LOG", "warn")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -593,14 +597,12 @@ async fn logs_never_hold_a_secret(backend: Backend) {
 
 /// Runs a command with trace JSON logs; returns what it printed and logged.
 fn relais_logged(url: &str, args: &[&str]) -> (String, String) {
-    let o = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .arg("--database-url")
-        .arg(url)
-        .args(args)
-        .env("RELAIS_LOG", "trace")
-        .env("RELAIS_LOG_FORMAT", "json")
-        .output()
-        .unwrap();
+    let o = relais_env(
+        url,
+        args,
+        None,
+        &[("RELAIS_LOG", "trace"), ("RELAIS_LOG_FORMAT", "json")],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     (stdout(&o), stderr(&o))
 }

@@ -144,23 +144,19 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The snapshot once its first load is done: before that no token can be
-/// checked, and answering 401 would tell a runtime its good token is bad.
-fn loaded(state: &AppState) -> Result<arc_swap::Guard<Arc<Snapshot>>, ApiError> {
-    if state.runtime.is_loaded() {
-        Ok(state.runtime.snapshot())
-    } else {
-        Err(ApiError::loading())
-    }
-}
-
-/// The token of a request, checked against the snapshot: present, known, not
-/// revoked, and carrying `scope`.
+/// The current snapshot and the token of a request checked against it:
+/// present, known, not revoked, and carrying `scope`. Until the first load is
+/// done no token can be checked: 503, as 401 would tell a runtime its good
+/// token is bad.
 fn authenticate(
-    snapshot: &Snapshot,
+    state: &AppState,
     headers: &HeaderMap,
     scope: Scope,
-) -> Result<Arc<TokenEntry>, ApiError> {
+) -> Result<(arc_swap::Guard<Arc<Snapshot>>, Arc<TokenEntry>), ApiError> {
+    if !state.runtime.is_loaded() {
+        return Err(ApiError::loading());
+    }
+    let snapshot = state.runtime.snapshot();
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Err(ApiError::unauthorized(
             "missing_token",
@@ -200,7 +196,8 @@ fn authenticate(
         ));
         return Err(e);
     }
-    Ok(entry.clone())
+    let entry = entry.clone();
+    Ok((snapshot, entry))
 }
 
 fn check_account(token: &TokenEntry, account_id: &str) -> Result<(), ApiError> {
@@ -269,12 +266,8 @@ pub async fn agent_failover(
     req: axum::extract::Request,
 ) -> Response {
     let headers = req.headers();
-    let snapshot = match loaded(&state) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let token = match authenticate(&snapshot, headers, Scope::RuntimeRead) {
-        Ok(t) => t,
+    let (snapshot, token) = match authenticate(&state, headers, Scope::RuntimeRead) {
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
     let Some(doc) = snapshot.docs.get(agent_id.as_str()) else {
@@ -333,12 +326,8 @@ pub async fn failover_configs(
     Query(q): Query<ChangesQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let snapshot = match loaded(&state) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let token = match authenticate(&snapshot, &headers, Scope::RuntimeRead) {
-        Ok(t) => t,
+    let (snapshot, token) = match authenticate(&state, &headers, Scope::RuntimeRead) {
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
     let mut fields = BTreeMap::new();
@@ -525,12 +514,8 @@ pub async fn failover_event(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
-    let snapshot = match loaded(&state) {
-        Ok(s) => s,
-        Err(e) => return e.into_response(),
-    };
-    let token = match authenticate(&snapshot, &headers, Scope::RuntimeEvents) {
-        Ok(t) => t,
+    let (snapshot, token) = match authenticate(&state, &headers, Scope::RuntimeEvents) {
+        Ok(found) => found,
         Err(e) => return e.into_response(),
     };
     let body = match body {
