@@ -4,52 +4,14 @@
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
+use strum::IntoEnumIterator;
 
+use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::shell::{Loading, error_view, urlencode};
 use crate::time_fmt::utc;
-
-pub const PAGE_SIZE: i64 = 50;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditEntry {
-    pub at: i64,
-    pub actor: String,
-    pub actor_kind: String,
-    pub account: Option<String>,
-    pub action: String,
-    pub subject: Option<String>,
-    pub before: Option<String>,
-    pub after: Option<String>,
-    pub client_ip: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AuditPage {
-    pub entries: Vec<AuditEntry>,
-    pub total: i64,
-    pub page: i64,
-}
-
-/// The actions the log records, for the filter.
-pub const ACTIONS: &[&str] = &[
-    "account.create",
-    "account.failover",
-    "account.default_message",
-    "agent.create",
-    "agent.update",
-    "failover.save",
-    "failover.restore",
-    "membership.create",
-    "sip_connection.create",
-    "sip_connection.update",
-    "sip_connection.delete",
-    "token.create",
-    "token.revoke",
-    "user.create",
-];
+use crate::ui::{Loading, error_view, urlencode};
+use crate::views::{AUDIT_PAGE_SIZE, AuditPage};
 
 /// Entries matching the filters (empty means any); dates are `YYYY-MM-DD`, UTC,
 /// `to` included.
@@ -68,22 +30,8 @@ pub async fn list_audit(
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
-    use crate::auth::ssr::principal;
-    use crate::domain::{FieldErrors, Permission};
-    use crate::state::app_state;
-    use crate::store::{accounts, audit};
-    use crate::time_fmt::parse_date;
-
-    fn date(field: &str, raw: &str, e: &mut FieldErrors) -> Option<i64> {
-        if raw.trim().is_empty() {
-            return None;
-        }
-        let d = parse_date(raw);
-        if d.is_none() {
-            e.push(field, "invalid_date");
-        }
-        d
-    }
+    use crate::auth::ssr::context;
+    use crate::service::audit::{self, AuditQuery};
 
     pub async fn list(
         account: String,
@@ -93,75 +41,15 @@ mod ssr {
         to: String,
         page: i64,
     ) -> Result<AuditPage, AppError> {
-        let p = principal().await?;
-        let state = app_state()?;
-        let mut e = FieldErrors::new();
-        let from_ms = date("from", &from, &mut e);
-        let to_ms = date("to", &to, &mut e).map(|d| d + 86_400_000);
-        e.into_result()?;
-        let account_id = if account.trim().is_empty() {
-            None
-        } else {
-            let a = accounts::find_by_slug(state.db.pool(), account.trim())
-                .await?
-                .ok_or(AppError::NotFound)?;
-            if !p.can(Permission::ViewAccount, Some(&a.id)) {
-                return Err(AppError::NotFound);
-            }
-            p.require(Permission::ReadAudit, Some(&a.id))?;
-            Some(a.id)
-        };
-        let within = if p.can(Permission::ReadAudit, None) {
-            None
-        } else {
-            let owned: Vec<String> = p
-                .memberships
-                .iter()
-                .filter(|m| p.can(Permission::ReadAudit, Some(&m.account_id)))
-                .map(|m| m.account_id.clone())
-                .collect();
-            if owned.is_empty() {
-                return Err(AppError::Forbidden);
-            }
-            Some(owned)
-        };
-        let page = page.max(1);
-        let filter = audit::Filter {
-            within,
-            account_id,
-            actor: Some(actor.trim().to_owned()).filter(|a| !a.is_empty()),
-            action: Some(action.trim().to_owned()).filter(|a| !a.is_empty()),
-            from_ms,
-            to_ms,
-            limit: PAGE_SIZE,
-            offset: (page - 1) * PAGE_SIZE,
-        };
-        let (rows, total) = audit::list(state.db.pool(), &filter).await?;
-        Ok(AuditPage {
-            entries: rows
-                .into_iter()
-                .map(|r| AuditEntry {
-                    at: r.at,
-                    actor: r.actor_label,
-                    actor_kind: r.actor_kind,
-                    account: r.account_slug,
-                    action: r.action,
-                    subject: r.subject,
-                    before: r.before_json.map(pretty),
-                    after: r.after_json.map(pretty),
-                    client_ip: r.client_ip,
-                })
-                .collect(),
-            total,
+        let q = AuditQuery {
+            account,
+            actor,
+            action,
+            from,
+            to,
             page,
-        })
-    }
-
-    fn pretty(json: String) -> String {
-        serde_json::from_str::<serde_json::Value>(&json)
-            .ok()
-            .and_then(|v| serde_json::to_string_pretty(&v).ok())
-            .unwrap_or(json)
+        };
+        audit::list(&context().await?, &q).await
     }
 }
 
@@ -204,7 +92,7 @@ pub fn AuditLogPage() -> impl IntoView {
                     <label for="f-action">{t!(i18n, filter_action)}</label>
                     <select id="f-action" name="action">
                         <option value="">{t!(i18n, any)}</option>
-                        {ACTIONS.iter().map(|a| view! { <option value=*a selected=move || action() == *a>{*a}</option> }).collect_view()}
+                        {AuditAction::iter().map(|a| a.as_str()).map(|a| view! { <option value=a selected=move || action() == a>{a}</option> }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
@@ -223,7 +111,7 @@ pub fn AuditLogPage() -> impl IntoView {
                         Err(e) => error_view(e),
                         Ok(p) if p.entries.is_empty() => view! { <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
                         Ok(p) => {
-                            let pages = ((p.total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
+                            let pages = ((p.total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1);
                             let current = p.page;
                             let base = format!(
                                 "/audit?account={}&actor={}&action={}&from={}&to={}",

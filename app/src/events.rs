@@ -2,72 +2,14 @@
 //! action over time (SVG charts drawn on the server), with filters by account,
 //! agent and period. Staff see every account; customers their own.
 
+use crate::error::AppError;
+use crate::i18n::*;
+use crate::time_fmt::utc;
+use crate::ui::{Loading, error_view};
+use crate::views::{EventsData, Series};
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
-use serde::{Deserialize, Serialize};
-
-use crate::error::AppError;
-use crate::i18n::*;
-use crate::shell::{Loading, error_view};
-use crate::time_fmt::utc;
-
-pub const CAUSES: &[&str] = &[
-    "precall_timeout",
-    "precall_error",
-    "precall_invalid_data",
-    "precall_explicit",
-    "config_missing_voice",
-    "config_kb_unavailable",
-    "config_language_conflict",
-    "config_other",
-    "prompt_render_failed",
-];
-
-pub const ACTION_TYPES: &[&str] = &[
-    "workflow",
-    "say_message",
-    "transfer",
-    "default_error_message",
-];
-
-/// Counts of one value (a cause or an action type) per time bucket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Series {
-    pub key: String,
-    pub counts: Vec<i64>,
-    pub total: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventView {
-    pub occurred_at: i64,
-    pub account: String,
-    pub agent: String,
-    pub call_id: String,
-    pub cause: String,
-    pub action_type: String,
-    pub outcome: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EventsData {
-    /// Start of each bucket (epoch ms).
-    pub buckets: Vec<i64>,
-    pub bucket_ms: i64,
-    pub by_cause: Vec<Series>,
-    pub by_action: Vec<Series>,
-    pub total: i64,
-    pub latest: Vec<EventView>,
-    /// Accounts the user may filter on: slug, name.
-    pub accounts: Vec<(String, String)>,
-    /// Agents of the chosen account: id, name.
-    pub agents: Vec<(String, String)>,
-    pub from: String,
-    pub to: String,
-    /// Events are kept this many days (0: for ever).
-    pub retention_days: u32,
-}
 
 /// Events matching the filters (empty means any); dates are `YYYY-MM-DD`,
 /// UTC, `to` included; the default period is the last 7 days.
@@ -86,44 +28,8 @@ const DAY: i64 = crate::time_fmt::DAY_MS;
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
-    use crate::auth::ssr::principal;
-    use crate::domain::{FieldErrors, Permission};
-    use crate::state::app_state;
-    use crate::store::events::{self, CountBy, Filter};
-    use crate::store::{accounts, agents, now_ms};
-    use crate::time_fmt::{date_string, parse_date};
-
-    const HOUR: i64 = 3_600_000;
-
-    fn series(keys: &[&str], rows: &[(i64, String, i64)], buckets: &[i64]) -> Vec<Series> {
-        let mut out: Vec<Series> = keys
-            .iter()
-            .map(|k| Series {
-                key: (*k).to_owned(),
-                counts: vec![0; buckets.len()],
-                total: 0,
-            })
-            .collect();
-        for (bucket, key, n) in rows {
-            let Some(i) = buckets.iter().position(|b| b == bucket) else {
-                continue;
-            };
-            let s = match out.iter_mut().position(|s| &s.key == key) {
-                Some(p) => &mut out[p],
-                None => {
-                    out.push(Series {
-                        key: key.clone(),
-                        counts: vec![0; buckets.len()],
-                        total: 0,
-                    });
-                    out.last_mut().expect("just pushed")
-                }
-            };
-            s.counts[i] += n;
-            s.total += n;
-        }
-        out
-    }
+    use crate::auth::ssr::context;
+    use crate::service::events::{self, EventsQuery};
 
     pub async fn list(
         account: String,
@@ -131,110 +37,14 @@ mod ssr {
         from: String,
         to: String,
     ) -> Result<EventsData, AppError> {
-        let p = principal().await?;
-        let state = app_state()?;
-        let mut e = FieldErrors::new();
-        let today = now_ms().div_euclid(DAY) * DAY;
-        let from_ms = if from.trim().is_empty() {
-            Some(today - 6 * DAY)
-        } else {
-            parse_date(&from).or_else(|| {
-                e.push("from", "invalid_date");
-                None
-            })
+        let state = crate::state::app_state()?;
+        let q = EventsQuery {
+            account,
+            agent,
+            from,
+            to,
         };
-        let to_ms = if to.trim().is_empty() {
-            Some(today)
-        } else {
-            parse_date(&to).or_else(|| {
-                e.push("to", "invalid_date");
-                None
-            })
-        };
-        if let (Some(f), Some(t)) = (from_ms, to_ms)
-            && (t < f || t - f > 366 * DAY)
-        {
-            e.push("to", "out_of_range");
-        }
-        e.into_result()?;
-        let (from_ms, to_ms) = (from_ms.expect("checked"), to_ms.expect("checked") + DAY);
-
-        let staff = p.can(Permission::ListAllAccounts, None);
-        let within = (!staff).then(|| {
-            p.memberships
-                .iter()
-                .map(|m| m.account_id.clone())
-                .collect::<Vec<_>>()
-        });
-        let (all, _) = accounts::search(state.db.pool(), "", within.as_deref(), 1000, 0).await?;
-        let account_row = if account.trim().is_empty() {
-            None
-        } else {
-            let a = accounts::find_by_slug(state.db.pool(), account.trim())
-                .await?
-                .filter(|a| p.can(Permission::ViewAccount, Some(&a.id)))
-                .ok_or(AppError::NotFound)?;
-            Some(a)
-        };
-        let agent_list = match &account_row {
-            Some(a) => agents::list_by_account(state.db.pool(), &a.id).await?,
-            None => Vec::new(),
-        };
-        let agent_id = if agent.trim().is_empty() {
-            None
-        } else {
-            let found = agents::find(state.db.pool(), agent.trim())
-                .await?
-                .filter(|g| p.can(Permission::ViewAccount, Some(&g.account_id)))
-                .ok_or(AppError::NotFound)?;
-            Some(found.id)
-        };
-        let filter = Filter {
-            within,
-            account_id: account_row.as_ref().map(|a| a.id.clone()),
-            agent_id,
-            from_ms,
-            to_ms,
-        };
-        let bucket_ms = if to_ms - from_ms <= 2 * DAY {
-            HOUR
-        } else {
-            DAY
-        };
-        let buckets: Vec<i64> = (0..)
-            .map(|i| from_ms + i * bucket_ms)
-            .take_while(|b| *b < to_ms)
-            .collect();
-        let causes = events::counts(state.db.pool(), &filter, CountBy::Cause, bucket_ms).await?;
-        let actions =
-            events::counts(state.db.pool(), &filter, CountBy::ActionType, bucket_ms).await?;
-        let latest = events::latest(state.db.pool(), &filter, 50).await?;
-        let by_cause = series(CAUSES, &causes, &buckets);
-        let total = by_cause.iter().map(|s| s.total).sum();
-        Ok(EventsData {
-            by_action: series(ACTION_TYPES, &actions, &buckets),
-            by_cause,
-            total,
-            buckets,
-            bucket_ms,
-            latest: latest
-                .into_iter()
-                .map(|r| EventView {
-                    occurred_at: r.occurred_at,
-                    account: r.account_slug,
-                    agent: r.agent_name,
-                    call_id: r.call_id,
-                    cause: r.cause,
-                    action_type: r.action_type,
-                    outcome: r.outcome,
-                })
-                .collect(),
-            accounts: all.into_iter().map(|a| (a.slug, a.name)).collect(),
-            agents: agent_list.into_iter().map(|g| (g.id, g.name)).collect(),
-            from: date_string(from_ms),
-            to: date_string(to_ms - DAY),
-            retention_days: state.event_retention_days,
-        })
+        events::list(&context().await?, &q, state.event_retention_days).await
     }
 }
 

@@ -1,5 +1,6 @@
 //! Relais UI and server functions: the pages, their server functions and the
-//! domain rules they share with the browser; the store and sessions under `ssr`.
+//! domain rules they share with the browser; the services, the store and the
+//! runtime API under `ssr`. `ARCHITECTURE.md` maps the layers.
 
 #![recursion_limit = "256"]
 
@@ -17,17 +18,22 @@ pub mod shell;
 pub mod sip;
 pub mod time_fmt;
 pub mod tokens;
+pub mod ui;
+pub mod views;
+pub mod webhook;
 
 #[cfg(feature = "ssr")]
-pub mod provisioning;
-#[cfg(feature = "ssr")]
 pub mod runtime;
+#[cfg(feature = "ssr")]
+pub mod runtime_api;
+#[cfg(feature = "ssr")]
+pub mod security;
+#[cfg(feature = "ssr")]
+pub mod service;
 #[cfg(feature = "ssr")]
 pub mod state;
 #[cfg(feature = "ssr")]
 pub mod store;
-#[cfg(feature = "ssr")]
-pub mod webhook;
 
 /// Translations (English and French), generated from `locales/*.json`.
 #[allow(deprecated)]

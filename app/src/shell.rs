@@ -1,5 +1,4 @@
-//! The HTML document, the application's routes, the header and the pieces
-//! every page uses (loading, not found, error display).
+//! The HTML document, the application's routes and the header.
 //!
 //! Pages are rendered on the server and are plain HTML whose forms post to
 //! server functions, so everything works without JavaScript; only the parts
@@ -10,17 +9,18 @@ use leptos::prelude::*;
 use leptos_i18n::context::CookieOptions;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Redirect, Route, Router, Routes};
-use leptos_router::hooks::use_location;
 use leptos_router::{SsrMode, path};
 
 use crate::accounts::pages::{AccountPage, AccountsPage};
 use crate::audit::AuditLogPage;
 use crate::auth::pages::SignInPage;
-use crate::auth::{Principal, SignOut, current_user};
+use crate::auth::{SignOut, current_user};
+use crate::domain::Principal;
 use crate::error::AppError;
 use crate::failover::pages::{EditorPage, HistoryPage};
 use crate::i18n::*;
 use crate::i18n_cookie::SetLocale;
+use crate::ui::{Loading, NotFound};
 
 /// The whole HTML document, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -233,69 +233,4 @@ fn LanguageSwitch() -> impl IntoView {
             </button>
         </ActionForm>
     }
-}
-
-#[component]
-pub fn Loading() -> impl IntoView {
-    let i18n = use_i18n();
-    view! { <p class="muted" aria-busy="true">{t!(i18n, loading)}</p> }
-}
-
-#[component]
-pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
-    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-        res.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
-    let i18n = use_i18n();
-    view! {
-        <section class="card narrow">
-            <h1>{t!(i18n, not_found_title)}</h1>
-            <p>{t!(i18n, not_found_body)}</p>
-            <p>
-                <a href="/">{t!(i18n, back_home)}</a>
-            </p>
-        </section>
-    }
-}
-
-/// What a page shows for a failed load: sign-in for a lost session, "not
-/// found" for what the user may not see, a message otherwise.
-pub fn error_view(e: AppError) -> AnyView {
-    match e {
-        AppError::Unauthenticated => {
-            let here = use_location();
-            let next = format!(
-                "{}{}",
-                here.pathname.get_untracked(),
-                here.search.get_untracked()
-            );
-            let path = format!("/signin?next={}", urlencode(&next));
-            view! { <Redirect path /> }.into_any()
-        }
-        AppError::NotFound | AppError::Forbidden => view! { <NotFound /> }.into_any(),
-        other => {
-            let i18n = use_i18n();
-            view! {
-                <p class="form-error" role="alert">
-                    {move || crate::messages::error_message(i18n.get_locale(), &other)}
-                </p>
-            }
-            .into_any()
-        }
-    }
-}
-
-/// Percent-encodes a query value.
-pub fn urlencode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }

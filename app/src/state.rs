@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
-use crate::auth::throttle::{SignInThrottle, ThrottleLimits};
+use crate::security::throttle::{SignInThrottle, ThrottleLimits};
 use crate::store::Db;
 
 /// Session and sign-in settings.

@@ -3,43 +3,12 @@
 //! shows the new token once, taken from the session and removed from it.
 
 use leptos::prelude::*;
-use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::shell::{Loading, error_view};
 use crate::time_fmt::utc;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenView {
-    pub id: String,
-    pub name: String,
-    /// The first characters of the token.
-    pub prefix: String,
-    pub scopes: String,
-    pub account: Option<String>,
-    pub created_at: i64,
-    pub created_by: String,
-    pub revoked_at: Option<i64>,
-    pub revoked_by: Option<String>,
-    pub last_used_at: Option<i64>,
-}
-
-/// A token just created: its secret, shown this once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreatedToken {
-    pub id: String,
-    pub name: String,
-    pub secret: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokensPageData {
-    pub tokens: Vec<TokenView>,
-    /// Slug and name of every account, to bind a token to one.
-    pub accounts: Vec<(String, String)>,
-    pub created: Option<CreatedToken>,
-}
+use crate::ui::{Loading, error_view};
+use crate::views::{CreatedToken, TokensPageData};
 
 #[server(prefix = "/api", endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<TokensPageData, AppError> {
@@ -65,10 +34,8 @@ pub async fn revoke_token(id: String) -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
-    use crate::auth::ssr::{actor, require};
-    use crate::domain::Permission;
-    use crate::state::app_state;
-    use crate::store::{accounts, tokens};
+    use crate::auth::ssr::context;
+    use crate::service::{accounts, tokens};
 
     /// The session key of a token created and not yet shown.
     const FLASH: &str = "created_token";
@@ -79,34 +46,18 @@ mod ssr {
             .map_err(|_| AppError::Internal)
     }
 
-    fn view(t: tokens::TokenRow) -> TokenView {
-        TokenView {
-            id: t.id,
-            name: t.name,
-            prefix: t.prefix,
-            scopes: tokens::scopes_to_string(&t.scopes),
-            account: t.account_slug,
-            created_at: t.created_at,
-            created_by: t.created_by_label,
-            revoked_at: t.revoked_at,
-            revoked_by: t.revoked_by_label,
-            last_used_at: t.last_used_at,
-        }
-    }
-
     pub async fn list() -> Result<TokensPageData, AppError> {
-        require(Permission::Administer, None).await?;
-        let state = app_state()?;
-        let list = tokens::list(state.db.pool()).await?;
-        let (all, _) = accounts::search(state.db.pool(), "", None, 1000, 0).await?;
+        let ctx = context().await?;
+        let tokens = tokens::list(&ctx).await?;
+        let accounts = accounts::choices(&ctx).await?;
         // Shown once: taken out of the session as it is read.
         let created: Option<CreatedToken> = match session().await {
             Ok(s) => s.remove(FLASH).await.ok().flatten(),
             Err(_) => None,
         };
         Ok(TokensPageData {
-            tokens: list.into_iter().map(view).collect(),
-            accounts: all.into_iter().map(|a| (a.slug, a.name)).collect(),
+            tokens,
+            accounts,
             created,
         })
     }
@@ -117,26 +68,14 @@ mod ssr {
         events: Option<String>,
         account: String,
     ) -> Result<CreatedToken, AppError> {
-        let p = require(Permission::Administer, None).await?;
-        let state = app_state()?;
-        let mut scopes = Vec::new();
-        if read.is_some_and(|v| !v.is_empty()) {
-            scopes.push("runtime:read");
-        }
-        if events.is_some_and(|v| !v.is_empty()) {
-            scopes.push("runtime:events");
-        }
-        let (actor, ip) = actor(&p).await;
-        let (row, secret) = crate::provisioning::create_token(
-            &state.db,
-            &actor,
-            ip.as_deref(),
-            &name,
-            &scopes.join(","),
-            Some(account.as_str()),
-        )
-        .await?;
-        crate::runtime::after_write(&state).await;
+        let ctx = context().await?;
+        let ticked = |v: Option<String>| v.is_some_and(|v| !v.is_empty());
+        let scopes: Vec<&str> = [(read, "runtime:read"), (events, "runtime:events")]
+            .into_iter()
+            .filter_map(|(v, scope)| ticked(v).then_some(scope))
+            .collect();
+        let (row, secret) =
+            tokens::create(&ctx, &name, &scopes.join(","), Some(account.as_str())).await?;
         let created = CreatedToken {
             id: row.id,
             name: row.name,
@@ -150,12 +89,7 @@ mod ssr {
     }
 
     pub async fn revoke(id: String) -> Result<(), AppError> {
-        let p = require(Permission::Administer, None).await?;
-        let state = app_state()?;
-        let (actor, ip) = actor(&p).await;
-        crate::provisioning::revoke_token(&state.db, &actor, ip.as_deref(), &id).await?;
-        crate::runtime::after_write(&state).await;
-        Ok(())
+        tokens::revoke(&context().await?, &id).await.map(|_| ())
     }
 }
 

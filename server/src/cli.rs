@@ -6,13 +6,13 @@ use std::io::Read;
 use anyhow::{Context, anyhow};
 use clap::{Args, Parser, Subcommand};
 
-use app::auth::throttle::ThrottleLimits;
-use app::domain::{AccountRole, StaffRole};
+use app::domain::{AccountRole, StaffRole, scopes_to_string};
 use app::error::AppError;
-use app::provisioning::{self, NewUserRole};
+use app::security::throttle::ThrottleLimits;
+use app::service::members::NewUserRole;
+use app::service::{Ctx, accounts, agents, members, tokens};
 use app::state::AuthSettings;
 use app::store::Db;
-use app::store::audit::Actor;
 
 use crate::{ServeConfig, Server, default_site_root, shutdown_signal};
 
@@ -179,19 +179,26 @@ pub fn init_logging() {
     };
 }
 
-const CLI_ACTOR: Actor = Actor::System("cli");
-
 /// One clear line for a refused command.
 fn explain(e: AppError) -> anyhow::Error {
     anyhow!(app::messages::describe_en(&e))
 }
 
-async fn open(url: &str) -> anyhow::Result<Db> {
+/// The same, for a command naming an account by slug: one that is not there is said so.
+fn explain_account(e: AppError) -> anyhow::Error {
+    explain(match e {
+        AppError::NotFound => app::domain::FieldErrors::single("account", "unknown_account").into(),
+        other => other,
+    })
+}
+
+/// The migrated database, for a command acting as `cli`.
+async fn open(url: &str) -> anyhow::Result<Ctx> {
     let db = Db::connect(url)
         .await
         .with_context(|| format!("cannot open the database {}", redact(url)))?;
     db.migrate().await.context("cannot migrate the database")?;
-    Ok(db)
+    Ok(Ctx::system(db, "cli", None))
 }
 
 /// A database URL without its password, for messages.
@@ -229,8 +236,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Account(AccountCommand::Create { name, slug }) => {
-            let db = open(&url).await?;
-            let account = provisioning::create_account(&db, &CLI_ACTOR, &name, &slug)
+            let ctx = open(&url).await?;
+            let account = accounts::create(&ctx, &name, &slug)
                 .await
                 .map_err(explain)?;
             println!("created account {} ({})", account.slug, account.id);
@@ -268,11 +275,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 (generate_password(), true)
             };
-            let db = open(&url).await?;
-            let id = provisioning::create_user(&db, &CLI_ACTOR, &email, &name, &password, role)
+            let ctx = open(&url).await?;
+            let (id, email) = members::create_user(&ctx, &email, &name, &password, role)
                 .await
                 .map_err(explain)?;
-            println!("created user {} ({id})", email.trim().to_lowercase());
+            println!("created user {} ({id})", email.as_str());
             if generated {
                 println!("password (shown once): {password}");
             }
@@ -284,11 +291,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             direction,
             language,
         }) => {
-            let db = open(&url).await?;
-            let agent =
-                provisioning::create_agent(&db, &CLI_ACTOR, &account, &name, &direction, &language)
-                    .await
-                    .map_err(explain)?;
+            let ctx = open(&url).await?;
+            let agent = agents::create(&ctx, &account, &name, &direction, &language)
+                .await
+                .map_err(explain_account)?;
             println!("{}", agent.id);
             Ok(())
         }
@@ -297,22 +303,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             scope,
             account,
         }) => {
-            let db = open(&url).await?;
-            let (row, secret) = provisioning::create_token(
-                &db,
-                &CLI_ACTOR,
-                None,
-                &name,
-                &scope,
-                account.as_deref(),
-            )
-            .await
-            .map_err(explain)?;
+            let ctx = open(&url).await?;
+            let (row, secret) = tokens::create(&ctx, &name, &scope, account.as_deref())
+                .await
+                .map_err(explain)?;
             eprintln!(
                 "created token {} ({}, {}{}); it is shown once:",
                 row.name,
                 row.id,
-                app::store::tokens::scopes_to_string(&row.scopes),
+                scopes_to_string(&row.scopes),
                 row.account_slug
                     .as_deref()
                     .map(|s| format!(", account {s}"))
@@ -322,16 +321,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(TokenCommand::Revoke { id }) => {
-            let db = open(&url).await?;
-            let row = provisioning::revoke_token(&db, &CLI_ACTOR, None, &id)
-                .await
-                .map_err(explain)?;
+            let ctx = open(&url).await?;
+            let row = tokens::revoke(&ctx, &id).await.map_err(explain)?;
             println!("revoked token {} ({})", row.name, row.id);
             Ok(())
         }
         Command::Demo => {
-            let db = open(&url).await?;
-            let token = crate::demo::seed(&db).await.map_err(explain)?;
+            let ctx = open(&url).await?;
+            let demo = Ctx::system(ctx.db, "demo", None);
+            let token = crate::demo::seed(&demo).await.map_err(explain)?;
             crate::demo::print_sign_in(None, Some(&token));
             Ok(())
         }
@@ -373,9 +371,12 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot start on {} with {}", config.addr, redact(url)))?;
     let token = if args.demo {
-        crate::demo::seed_if_empty(&server.state.db)
-            .await
-            .map_err(explain)?
+        let demo = Ctx::system(
+            server.state.db.clone(),
+            "demo",
+            Some(server.state.runtime.clone()),
+        );
+        crate::demo::seed_if_empty(&demo).await.map_err(explain)?
     } else {
         None
     };
@@ -401,6 +402,6 @@ mod tests {
     fn generated_passwords_pass_the_rule() {
         let p = generate_password();
         assert_eq!(p.len(), 20);
-        assert!(app::auth::password::check_new_password(&p, &[]).is_ok());
+        assert!(app::security::password::check_new_password(&p, &[]).is_ok());
     }
 }

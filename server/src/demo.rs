@@ -5,15 +5,11 @@ use std::net::SocketAddr;
 
 use app::domain::{AccountRole, StaffRole};
 use app::error::AppError;
-use app::provisioning::{self, NewUserRole};
-use app::store::audit::Actor;
-use app::store::{Db, StoreError};
-use sqlx::Row;
+use app::service::members::{self, NewUserRole};
+use app::service::{Ctx, accounts, agents, sip, tokens};
 
 /// The password of every demo user (demo data only).
 pub const DEMO_PASSWORD: &str = "relais-demo-lantern-42";
-
-const DEMO: Actor = Actor::System("demo");
 
 /// Demo users: email, name, role.
 pub fn demo_users() -> Vec<(&'static str, &'static str, NewUserRole)> {
@@ -60,18 +56,18 @@ pub fn demo_users() -> Vec<(&'static str, &'static str, NewUserRole)> {
     ]
 }
 
-/// Seeds the demo; fails (and writes nothing more) if it is already there.
-/// Returns the demo's runtime token (shown once).
-pub async fn seed(db: &Db) -> Result<String, AppError> {
-    provisioning::create_account(db, &DEMO, "Acme Santé", "acme").await?;
-    provisioning::create_account(db, &DEMO, "Globex Assurances", "globex").await?;
+/// Seeds the demo through the services (the domain rules, an audit entry by
+/// `demo` for every change); fails, writing nothing more, if it is already
+/// there. Returns the demo's runtime token (shown once).
+pub async fn seed(demo: &Ctx) -> Result<String, AppError> {
+    accounts::create(demo, "Acme Santé", "acme").await?;
+    accounts::create(demo, "Globex Assurances", "globex").await?;
     for (email, name, role) in demo_users() {
-        provisioning::create_user(db, &DEMO, email, name, DEMO_PASSWORD, role).await?;
+        members::create_user(demo, email, name, DEMO_PASSWORD, role).await?;
     }
     // A consultant who works for both customers.
-    provisioning::add_member(
-        db,
-        &DEMO,
+    members::add_member(
+        demo,
         "globex",
         "partner@agency.example",
         AccountRole::Viewer,
@@ -84,45 +80,35 @@ pub async fn seed(db: &Db) -> Result<String, AppError> {
         ("globex", "Claims hotline", "inbound", "en-GB"),
         ("globex", "Renewal reminders", "outbound", "en-GB"),
     ] {
-        provisioning::create_agent(db, &DEMO, account, name, direction, language).await?;
+        agents::create(demo, account, name, direction, language).await?;
     }
-    let acme = app::store::accounts::find_by_slug(db.pool(), "acme")
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let mut tx = db.begin_write().await?;
     // Failover is a CSM's switch; the demo starts with it on for Acme.
-    app::store::accounts::set_failover_enabled(&mut tx, &acme.id, true).await?;
-    app::store::sip::create(
-        &mut *tx,
-        &acme.id,
+    accounts::set_failover(
+        demo,
+        "acme",
+        true,
+        "Demo: Acme Santé starts with failover on",
+        Some("yes"),
+    )
+    .await?;
+    sip::create(
+        demo,
+        "acme",
         "Standard Lyon",
         "sips:standard@pbx.acme-sante.example",
     )
     .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    let (_, token) = provisioning::create_token(
-        db,
-        &DEMO,
-        None,
-        "Demo runtime",
-        "runtime:read,runtime:events",
-        None,
-    )
-    .await?;
+    let (_, token) =
+        tokens::create(demo, "Demo runtime", "runtime:read,runtime:events", None).await?;
     Ok(token)
 }
 
 /// Seeds the demo when the database has no account; returns its runtime token if it did.
-pub async fn seed_if_empty(db: &Db) -> Result<Option<String>, AppError> {
-    let n: i64 = sqlx::query::<sqlx::Any>("SELECT COUNT(*) AS n FROM accounts")
-        .fetch_one(db.pool())
-        .await
-        .and_then(|r| r.try_get("n"))
-        .map_err(StoreError::from)?;
-    if n > 0 {
+pub async fn seed_if_empty(demo: &Ctx) -> Result<Option<String>, AppError> {
+    if !accounts::none_yet(demo).await? {
         return Ok(None);
     }
-    Ok(Some(seed(db).await?))
+    Ok(Some(seed(demo).await?))
 }
 
 pub fn print_sign_in(addr: Option<SocketAddr>, token: Option<&str>) {

@@ -15,7 +15,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 
 use app::state::AppState;
 use app::store::sessions::DbSessionStore;
-use app::{App, runtime, shell};
+use app::{App, shell};
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "relais_session";
@@ -59,14 +59,14 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(csrf_guard))
         // HTML, JSON, JS, CSS and the WASM bundle (release: 1 MB → 432 KB in
         // about 10 ms), when asked.
-        .layer(runtime::api::gzip_fast());
+        .layer(app::runtime_api::gzip_fast());
 
     // The runtime API and the probes: no sessions, no cookies, no CSRF (bearer tokens).
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .merge(runtime::api::routes(Router::new()))
+        .merge(app::runtime_api::routes(Router::new()))
         .merge(pages)
         .layer(middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state)
@@ -152,7 +152,7 @@ async fn healthz() -> &'static str {
 /// database is reachable (while it is not, runtime reads are served from the
 /// last snapshot and marked stale).
 async fn readyz(State(state): State<AppState>) -> Response {
-    let (status, body) = runtime::api::readiness(&state);
+    let (status, body) = app::runtime_api::readiness(&state);
     (status, axum::Json(body)).into_response()
 }
 

@@ -9,8 +9,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use app::auth::throttle::ThrottleLimits;
 use app::domain::failover::WebhookAllowList;
+use app::security::throttle::ThrottleLimits;
 use app::state::{AppState, AuthSettings};
 use app::store::Db;
 use leptos::config::{Env, LeptosOptions};
@@ -99,9 +99,9 @@ impl Server {
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
         spawn_housekeeping(state.clone());
-        app::runtime::sync::spawn(state.clone());
+        app::runtime::sync::spawn(state.db.clone(), state.runtime.clone());
         // Verifying against the dummy hash is the same work as a real one only once it exists.
-        tokio::task::spawn_blocking(app::auth::password::warm_up);
+        tokio::task::spawn_blocking(app::security::password::warm_up);
         let router = http::router(state.clone());
         axum::serve(
             self.listener,

@@ -51,7 +51,9 @@ async fn sign_in_sets_a_safe_session_cookie_and_cycles_its_id(backend: Backend) 
 
 async fn cookies_are_secure_when_served_over_https(backend: Backend) {
     let app = TestApp::spawn_with(backend, |c| c.auth.secure_cookies = true).await;
-    relais_server::demo::seed(&app.db).await.unwrap();
+    relais_server::demo::seed(&app.system("demo"))
+        .await
+        .unwrap();
     let res = app
         .sign_in(&app.client(), "csm@relais.example", DEMO_PASSWORD)
         .await;
@@ -125,7 +127,9 @@ async fn sign_in_is_throttled_per_email(backend: Backend) {
         c.auth.throttle.per_ip_per_minute = 100;
     })
     .await;
-    relais_server::demo::seed(&app.db).await.unwrap();
+    relais_server::demo::seed(&app.system("demo"))
+        .await
+        .unwrap();
     let c = app.client();
     for _ in 0..3 {
         assert_eq!(
@@ -201,10 +205,13 @@ async fn a_disabled_user_is_refused_at_the_next_request(backend: Backend) {
             .status(),
         200
     );
-    let user = app::store::users::find_by_email(app.db.pool(), "editor@acme.example")
-        .await
-        .unwrap()
-        .unwrap();
+    let user = app::store::users::find_by_email(
+        app.db.pool(),
+        &app::domain::Email::parse("editor@acme.example").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
     app::store::users::set_disabled(app.db.pool(), &user.id, true)
         .await
         .unwrap();
@@ -229,7 +236,9 @@ async fn sessions_end_after_their_absolute_lifetime(backend: Backend) {
         c.auth.absolute_lifetime = std::time::Duration::ZERO
     })
     .await;
-    relais_server::demo::seed(&app.db).await.unwrap();
+    relais_server::demo::seed(&app.system("demo"))
+        .await
+        .unwrap();
     let c = app.client();
     assert_eq!(
         app.sign_in(&c, "csm@relais.example", DEMO_PASSWORD)

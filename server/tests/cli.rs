@@ -531,18 +531,20 @@ async fn logs_never_hold_a_secret(backend: Backend) {
     let bogus = format!("relais_rt_{}", "Zq".repeat(20));
     for t in [&token, &ui_token, &bogus] {
         // Retried while the snapshot still loads or catches up.
-        for _ in 0..50 {
-            let res = http
-                .get(format!("{base}/api/runtime/v1/failover-configs"))
-                .bearer_auth(t)
-                .send()
-                .await
-                .unwrap();
-            if res.status() != 503 && (t == &bogus || res.status() == 200) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+        common::eventually(
+            std::time::Duration::from_secs(5),
+            "the runtime API answering the token",
+            async || {
+                let res = http
+                    .get(format!("{base}/api/runtime/v1/failover-configs"))
+                    .bearer_auth(t)
+                    .send()
+                    .await
+                    .unwrap();
+                (res.status() != 503 && (t == &bogus || res.status() == 200)).then_some(())
+            },
+        )
+        .await;
     }
     let res = http
         .post(format!("{base}/api/runtime/v1/failover-events"))

@@ -3,24 +3,10 @@
 
 mod common;
 
-use common::{Backend, TestApp, say};
+use common::{Backend, TestApp, say, switch};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::Row;
-
-async fn agent_id(app: &TestApp, c: &reqwest::Client, slug: &str, name: &str) -> String {
-    let res = app.call(c, "accounts/get", &[("slug", slug)]).await;
-    let a: Value = res.json().await.unwrap();
-    a["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == name)
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
 
 async fn audit_count(app: &TestApp, action: &str) -> i64 {
     sqlx::query::<sqlx::Any>("SELECT COUNT(*) AS n FROM audit_log WHERE action = $1")
@@ -29,25 +15,6 @@ async fn audit_count(app: &TestApp, action: &str) -> i64 {
         .await
         .unwrap()
         .get("n")
-}
-
-async fn switch(
-    app: &TestApp,
-    c: &reqwest::Client,
-    slug: &str,
-    on: bool,
-    reason: &str,
-    confirm: bool,
-) -> reqwest::Response {
-    let mut form = vec![
-        ("slug", slug),
-        ("enabled", if on { "true" } else { "false" }),
-        ("reason", reason),
-    ];
-    if confirm {
-        form.push(("confirm", "on"));
-    }
-    app.call(c, "accounts/failover", &form).await
 }
 
 async fn staff_switch_failover_with_a_reason_and_confirmation(backend: Backend) {
@@ -83,7 +50,7 @@ async fn staff_switch_failover_with_a_reason_and_confirmation(backend: Backend) 
         .await
         .unwrap();
     assert_eq!(g["failover_enabled"], true);
-    let row = sqlx::query::<sqlx::Any>("SELECT actor_label, before_json, after_json, client_ip FROM audit_log WHERE action = 'account.failover'")
+    let row = sqlx::query::<sqlx::Any>("SELECT actor_label, before_json, after_json, client_ip FROM audit_log WHERE action = 'account.failover' AND subject = 'globex'")
         .fetch_one(app.db.pool())
         .await
         .unwrap();
@@ -112,14 +79,15 @@ async fn staff_switch_failover_with_a_reason_and_confirmation(backend: Backend) 
             .status(),
         404
     );
-    assert_eq!(audit_count(&app, "account.failover").await, 1);
+    // The demo's (Acme starts with failover on) and the CSM's.
+    assert_eq!(audit_count(&app, "account.failover").await, 2);
 }
 
 async fn two_saves_from_the_same_revision_exactly_one_wins(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let editor = app.signed_in("editor@acme.example").await;
     let owner = app.signed_in("owner@acme.example").await;
-    let agent = agent_id(&app, &editor, "acme", "Accueil standard").await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
     let res = say(&app, &editor, &agent, 0, "Nos services sont indisponibles.").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<i64>().await.unwrap(), 1);
@@ -172,7 +140,7 @@ async fn two_saves_from_the_same_revision_exactly_one_wins(backend: Backend) {
 async fn invalid_drafts_are_refused_with_field_errors(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let editor = app.signed_in("editor@acme.example").await;
-    let agent = agent_id(&app, &editor, "acme", "Accueil standard").await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
     let res = app
         .call(
             &editor,
@@ -231,7 +199,7 @@ async fn invalid_drafts_are_refused_with_field_errors(backend: Backend) {
         .unwrap();
     assert_eq!(e["revision"], 0, "nothing saved");
     // Outbound agents have no failover.
-    let outbound = agent_id(&app, &editor, "acme", "Relance impayés").await;
+    let outbound = app.agent_id("acme", "Relance impayés").await;
     assert_eq!(say(&app, &editor, &outbound, 0, "x").await.status(), 422);
 }
 
@@ -239,7 +207,7 @@ async fn flag_off_locks_customers_out_and_keeps_their_config(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let editor = app.signed_in("editor@acme.example").await;
     let csm = app.signed_in("csm@relais.example").await;
-    let agent = agent_id(&app, &editor, "acme", "Accueil standard").await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
     assert_eq!(
         say(&app, &editor, &agent, 0, "Merci de rappeler.")
             .await
@@ -300,7 +268,7 @@ async fn a_sip_connection_in_use_cannot_be_deleted(backend: Backend) {
         )
         .await;
     assert_eq!(bad.status(), 422);
-    let agent = agent_id(&app, &owner, "acme", "Accueil standard").await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
     let res = app
         .call(
             &owner,
@@ -388,7 +356,7 @@ async fn a_sip_connection_in_use_cannot_be_deleted(backend: Backend) {
 async fn restoring_a_revision_saves_it_again(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let editor = app.signed_in("editor@acme.example").await;
-    let agent = agent_id(&app, &editor, "acme", "Accueil standard").await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
     say(&app, &editor, &agent, 0, "First").await;
     say(&app, &editor, &agent, 1, "Second").await;
     let res = app
@@ -509,7 +477,7 @@ async fn the_audit_log_is_filtered_and_scoped(backend: Backend) {
     let csm = app.signed_in("csm@relais.example").await;
     switch(&app, &csm, "globex", true, "Globex goes live", true).await;
     let editor = app.signed_in("editor@acme.example").await;
-    let agent = agent_id(&app, &editor, "acme", "Accueil standard").await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
     say(&app, &editor, &agent, 0, "Audit me").await;
 
     let all: Value = app
@@ -583,7 +551,7 @@ async fn roles_by_action(backend: Backend) {
     let csm = app.signed_in("csm@relais.example").await;
     // Turn Globex on so that its owner's refusal below is about tenancy only.
     switch(&app, &csm, "globex", true, "test", true).await;
-    let agent = agent_id(&app, &csm, "acme", "Accueil standard").await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
     // (who, switch flag, create SIP, default message, create agent, save config, read history)
     let table: [(&str, [u16; 6]); 6] = [
         ("admin@relais.example", [200, 200, 200, 200, 200, 200]),

@@ -7,37 +7,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Backend, PgCluster, TestApp, TestDb, say};
+use common::{Backend, PgCluster, TestApp, TestDb, eventually, say};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn agent_id(app: &TestApp, slug: &str, name: &str) -> String {
-    let id: String = sqlx::query_scalar::<sqlx::Any, String>(
-        "SELECT ag.id FROM agents ag JOIN accounts a ON a.id = ag.account_id WHERE a.slug = $1 AND ag.name = $2",
-    )
-    .bind(slug)
-    .bind(name)
-    .fetch_one(app.db.pool())
-    .await
-    .expect("agent");
-    id
-}
-
-async fn switch(app: &TestApp, c: &reqwest::Client, slug: &str, on: bool) {
-    let res = app
-        .call(
-            c,
-            "accounts/failover",
-            &[
-                ("slug", slug),
-                ("enabled", if on { "true" } else { "false" }),
-                ("reason", "test"),
-                ("confirm", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-}
 
 async fn doc(app: &TestApp, token: &str, agent: &str) -> Value {
     let res = app
@@ -50,7 +22,7 @@ async fn doc(app: &TestApp, token: &str, agent: &str) -> Value {
 async fn documents_follow_every_change_at_once(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let token = app.token("runtime:read", None).await;
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
     let acme_id: String =
         sqlx::query_scalar::<sqlx::Any, String>("SELECT id FROM accounts WHERE slug = 'acme'")
             .fetch_one(app.db.pool())
@@ -129,7 +101,7 @@ async fn documents_follow_every_change_at_once(backend: Backend) {
 
     // The flag off: feature_disabled at once; on again: the saved action is back.
     let csm = app.signed_in("csm@relais.example").await;
-    switch(&app, &csm, "acme", false).await;
+    app.switched(&csm, "acme", false).await;
     let d = doc(&app, &token, &accueil).await;
     assert_eq!(
         (
@@ -141,7 +113,7 @@ async fn documents_follow_every_change_at_once(backend: Backend) {
     );
     let rev2 = d["revision"].as_i64().unwrap();
     assert!(rev2 > rev1);
-    switch(&app, &csm, "acme", true).await;
+    app.switched(&csm, "acme", true).await;
     let d = doc(&app, &token, &accueil).await;
     assert_eq!(d["enabled"], true);
     assert!(d["revision"].as_i64().unwrap() > rev2);
@@ -244,21 +216,21 @@ async fn documents_follow_every_change_at_once(backend: Backend) {
     );
 
     // Outbound agents, and an account with the flag off.
-    let outbound = agent_id(&app, "acme", "Relance impayés").await;
+    let outbound = app.agent_id("acme", "Relance impayés").await;
     let d = doc(&app, &token, &outbound).await;
     assert_eq!(
         (d["enabled"].clone(), d["reason"].clone()),
         (json!(false), json!("outbound_agent"))
     );
-    let claims = agent_id(&app, "globex", "Claims hotline").await;
+    let claims = app.agent_id("globex", "Claims hotline").await;
     let d = doc(&app, &token, &claims).await;
     assert_eq!(d["reason"], "feature_disabled");
 }
 
 async fn tokens_are_checked_on_every_request(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
-    let claims = agent_id(&app, "globex", "Claims hotline").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
+    let claims = app.agent_id("globex", "Claims hotline").await;
     let path = format!("/agents/{accueil}/failover");
 
     let res = app.runtime_get(None, &path).await;
@@ -462,7 +434,7 @@ async fn the_changes_feed_pages_through_every_change(backend: Backend) {
 
     // A flag switch yields every agent of that account.
     let csm = app.signed_in("csm@relais.example").await;
-    switch(&app, &csm, "globex", true).await;
+    app.switched(&csm, "globex", true).await;
     let page: Value = app
         .runtime_get(Some(&token), &format!("/failover-configs?after={cursor}"))
         .await
@@ -519,7 +491,7 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
     let y = common::days_ago(1);
     let app = TestApp::with_demo(backend).await;
     let token = app.token("runtime:events", None).await;
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
     let event = json!({
         "agent_id": accueil, "call_id": "call-1", "cause": "precall_timeout",
         "action_type": "say_message", "outcome": "succeeded", "occurred_at": format!("{y}T10:00:00Z")
@@ -581,7 +553,7 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
     assert_eq!(post_event(&app, &globex, &other).await.status(), 403);
     other["agent_id"] = json!("nope");
     assert_eq!(post_event(&app, &token, &other).await.status(), 404);
-    other["agent_id"] = json!(agent_id(&app, "acme", "Relance impayés").await);
+    other["agent_id"] = json!(app.agent_id("acme", "Relance impayés").await);
     let res = post_event(&app, &token, &other).await;
     assert_eq!(res.status(), 422);
     assert_eq!(
@@ -602,7 +574,7 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
             "action_type": action, "outcome": "action_failed", "occurred_at": format!("{y}T11:30:00+01:00")});
         assert_eq!(post_event(&app, &token, &e).await.status(), 202);
     }
-    let claims = agent_id(&app, "globex", "Claims hotline").await;
+    let claims = app.agent_id("globex", "Claims hotline").await;
     let e = json!({"agent_id": claims, "call_id": "g1", "cause": "config_other",
         "action_type": "default_error_message", "outcome": "succeeded", "occurred_at": format!("{y}T09:00:00Z")});
     assert_eq!(post_event(&app, &token, &e).await.status(), 202);
@@ -718,7 +690,7 @@ async fn probes_and_metrics(backend: Backend) {
     assert_eq!(r["database"], "ok");
     assert_eq!(r["snapshot"]["agents"], 5);
     assert_eq!(r["snapshot"]["stale"], false);
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
     for _ in 0..3 {
         app.runtime_get(Some(&token), &format!("/agents/{accueil}/failover"))
             .await;
@@ -792,8 +764,8 @@ async fn real_answers_match_the_openapi_document(backend: Backend) {
     };
     let doc_path = "/api/runtime/v1/agents/{agent_id}/failover";
     let token = app.token("runtime:read,runtime:events", None).await;
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
-    let outbound = agent_id(&app, "acme", "Relance impayés").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
+    let outbound = app.agent_id("acme", "Relance impayés").await;
     let doc200 = schema_of(doc_path, "get", "200");
     // Every shape the document takes.
     check(
@@ -936,7 +908,9 @@ async fn events_past_their_retention_go(backend: Backend) {
         common::fresh_db(backend).await,
         |c| c.event_retention_days = 30,
         async |db| {
-            relais_server::demo::seed(db).await.unwrap();
+            relais_server::demo::seed(&common::system(db, "demo"))
+                .await
+                .unwrap();
             let (agent, account): (String, String) = sqlx::query_as::<sqlx::Any, (String, String)>(
                 "SELECT id, account_id FROM agents WHERE name = 'Accueil standard'",
             )
@@ -948,9 +922,9 @@ async fn events_past_their_retention_go(backend: Backend) {
                     account_id: &account,
                     agent_id: &agent,
                     call_id: call,
-                    cause: "precall_timeout",
-                    action_type: "say_message",
-                    outcome: "succeeded",
+                    cause: app::domain::Cause::PrecallTimeout,
+                    action_type: app::domain::EventActionType::SayMessage,
+                    outcome: app::domain::Outcome::Succeeded,
                     occurred_at: now - age * DAY,
                     token_id: None,
                 };
@@ -967,18 +941,15 @@ async fn events_past_their_retention_go(backend: Backend) {
         .await
         .unwrap()
     };
-    let started = Instant::now();
-    while calls().await.len() > 1 {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "old events never deleted"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(calls().await, ["recent"]);
+    let (left, _) = eventually(Duration::from_secs(10), "old events deleted", async || {
+        let left = calls().await;
+        (left.len() <= 1).then_some(left)
+    })
+    .await;
+    assert_eq!(left, ["recent"]);
 
     let token = app.token("runtime:events", None).await;
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
     let at = |days: i64| {
         (time::OffsetDateTime::now_utc() - time::Duration::days(days))
             .format(&time::format_description::well_known::Rfc3339)
@@ -1006,7 +977,7 @@ async fn events_past_their_retention_go(backend: Backend) {
 async fn token_use_is_recorded(backend: Backend) {
     let db = common::fresh_db(backend).await;
     let a = TestApp::spawn_on(backend, db.share(), |_| {}).await;
-    relais_server::demo::seed(&a.db).await.unwrap();
+    relais_server::demo::seed(&a.system("demo")).await.unwrap();
     let token = a.token("runtime:read", None).await;
     let last_used = async |app: &TestApp| {
         sqlx::query_scalar::<sqlx::Any, Option<i64>>(
@@ -1065,7 +1036,7 @@ async fn token_use_is_recorded(backend: Backend) {
 async fn large_answers_are_compressed(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let token = app.token("runtime:read", None).await;
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
     let get = async |path: &str, gzip: bool| {
         let mut req = reqwest::Client::new()
             .get(app.url(path))
@@ -1120,18 +1091,17 @@ on_both_backends!(
 
 /// Two instances on one PostgreSQL database: a save on A is served by B within 1 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: RELAIS_TEST_POSTGRES_URL (make test starts one)"]
 async fn a_save_on_one_instance_reaches_another_within_a_second() {
-    if !common::postgres_available() {
-        return;
-    }
+    common::require_postgres();
     let db = common::fresh_db(Backend::Postgres).await;
     let shared = db.share();
     let a = TestApp::spawn_on(Backend::Postgres, db, |_| {}).await;
-    relais_server::demo::seed(&a.db).await.unwrap();
+    relais_server::demo::seed(&a.system("demo")).await.unwrap();
     let b = TestApp::spawn_on(Backend::Postgres, shared, |_| {}).await;
     let token = a.token("runtime:read", None).await;
     b.wait_synced().await;
-    let accueil = agent_id(&a, "acme", "Accueil standard").await;
+    let accueil = a.agent_id("acme", "Accueil standard").await;
     let before = doc(&b, &token, &accueil).await;
     assert_eq!(before["reason"], "not_configured");
 
@@ -1140,29 +1110,24 @@ async fn a_save_on_one_instance_reaches_another_within_a_second() {
     for (i, text) in ["Premier", "Deuxième", "Troisième"].iter().enumerate() {
         let res = say(&a, &editor, &accueil, i as i64, text).await;
         assert_eq!(res.status(), 200);
-        let saved = Instant::now();
-        loop {
-            let d = doc(&b, &token, &accueil).await;
-            if d["action"]["text"] == *text {
-                break;
-            }
-            assert!(
-                saved.elapsed() < Duration::from_secs(1),
-                "B still serves {d} after 1 s"
-            );
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        worst = worst.max(saved.elapsed());
+        let (_, took) = eventually(
+            Duration::from_secs(1),
+            "B serving the save on A",
+            async || (doc(&b, &token, &accueil).await["action"]["text"] == *text).then_some(()),
+        )
+        .await;
+        worst = worst.max(took);
     }
     // A flag switch on B reaches A too.
     let csm = b.signed_in("csm@relais.example").await;
-    switch(&b, &csm, "acme", false).await;
-    let switched = Instant::now();
-    while doc(&a, &token, &accueil).await["reason"] != "feature_disabled" {
-        assert!(switched.elapsed() < Duration::from_secs(1));
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    worst = worst.max(switched.elapsed());
+    b.switched(&csm, "acme", false).await;
+    let (_, took) = eventually(
+        Duration::from_secs(1),
+        "A serving the switch on B",
+        async || (doc(&a, &token, &accueil).await["reason"] == "feature_disabled").then_some(()),
+    )
+    .await;
+    worst = worst.max(took);
     eprintln!("cross-instance propagation: worst {worst:?}");
     b.stop().await;
     a.stop().await;
@@ -1180,15 +1145,16 @@ async fn readyz(app: &TestApp) -> Value {
 /// The database stopped mid-test: reads keep being answered from memory,
 /// marked stale; writes are refused cleanly; all is well again after restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL's binaries and RELAIS_TEST_POSTGRES_URL (make test)"]
 async fn reads_survive_a_database_outage() {
-    if !common::postgres_available() {
-        return;
-    }
+    common::require_postgres();
     let cluster = PgCluster::shared().await;
     let app = TestApp::spawn_on(Backend::Postgres, TestDb::external(cluster.url()), |_| {}).await;
-    relais_server::demo::seed(&app.db).await.unwrap();
+    relais_server::demo::seed(&app.system("demo"))
+        .await
+        .unwrap();
     let token = app.token("runtime:read", None).await;
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
     let editor = app.signed_in("editor@acme.example").await;
     assert_eq!(
         say(&app, &editor, &accueil, 0, "Avant la panne")
@@ -1203,15 +1169,11 @@ async fn reads_survive_a_database_outage() {
     let before: Value = res.json().await.unwrap();
 
     cluster.set_running(false).await;
-    let down = Instant::now();
-    while readyz(&app).await["database"] != "unreachable" {
-        assert!(
-            down.elapsed() < Duration::from_secs(15),
-            "outage not noticed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    eprintln!("outage noticed after {:?}", down.elapsed());
+    let (_, took) = eventually(Duration::from_secs(15), "the outage noticed", async || {
+        (readyz(&app).await["database"] == "unreachable").then_some(())
+    })
+    .await;
+    eprintln!("outage noticed after {took:?}");
     let r = readyz(&app).await;
     assert_eq!(r["status"], "ready");
     assert_eq!(r["snapshot"]["stale"], true);
@@ -1233,15 +1195,13 @@ async fn reads_survive_a_database_outage() {
     eprintln!("write refused after {:?}", started.elapsed());
 
     cluster.set_running(true).await;
-    let up = Instant::now();
-    while readyz(&app).await["database"] != "ok" {
-        assert!(
-            up.elapsed() < Duration::from_secs(20),
-            "recovery not noticed"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    eprintln!("recovery noticed after {:?}", up.elapsed());
+    let (_, took) = eventually(
+        Duration::from_secs(20),
+        "the recovery noticed",
+        async || (readyz(&app).await["database"] == "ok").then_some(()),
+    )
+    .await;
+    eprintln!("recovery noticed after {took:?}");
     let res = say(&app, &editor, &accueil, 1, "Après la panne").await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     let res = app
@@ -1264,10 +1224,9 @@ async fn reads_survive_a_database_outage() {
 /// runtime API 503 with `Retry-After` (not 401: the token can't be checked
 /// yet), until the database is back and the snapshot loads — no restart.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL's binaries and RELAIS_TEST_POSTGRES_URL (make test)"]
 async fn a_server_started_without_its_database_waits_for_it() {
-    if !common::postgres_available() {
-        return;
-    }
+    common::require_postgres();
     let cluster = PgCluster::shared().await;
     let demo_token = std::sync::OnceLock::new();
     let app = TestApp::spawn_prepared(
@@ -1276,7 +1235,11 @@ async fn a_server_started_without_its_database_waits_for_it() {
         |_| {},
         async |db| {
             demo_token
-                .set(relais_server::demo::seed(db).await.unwrap())
+                .set(
+                    relais_server::demo::seed(&common::system(db, "demo"))
+                        .await
+                        .unwrap(),
+                )
                 .unwrap();
             cluster.set_running(false).await;
         },
@@ -1314,20 +1277,16 @@ async fn a_server_started_without_its_database_waits_for_it() {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     cluster.set_running(true).await;
-    let up = Instant::now();
-    loop {
+    let (_, took) = eventually(Duration::from_secs(20), "the snapshot loaded", async || {
         let res = reqwest::get(app.url("/readyz")).await.unwrap();
-        if res.status() == 200 {
-            break;
-        }
-        assert!(up.elapsed() < Duration::from_secs(20), "never loaded");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    eprintln!("loaded {:?} after the database came back", up.elapsed());
+        (res.status() == 200).then_some(())
+    })
+    .await;
+    eprintln!("loaded {took:?} after the database came back");
     let r = readyz(&app).await;
     assert_eq!(r["database"], "ok");
     assert_eq!(r["snapshot"]["agents"], 5);
-    let accueil = agent_id(&app, "acme", "Accueil standard").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
     let res = app
         .runtime_get(
             Some(demo_token.get().unwrap()),

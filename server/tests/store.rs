@@ -2,6 +2,7 @@
 
 mod common;
 
+use app::domain::AuditAction;
 use app::domain::{
     AccountName, AccountRole, Direction, Email, Language, PersonName, Slug, StaffRole,
 };
@@ -111,7 +112,7 @@ async fn users_roles_and_memberships(backend: Backend) {
     .await;
     assert!(matches!(dup, Err(StoreError::Duplicate("email"))));
 
-    let u = users::find_by_email(db.pool(), " ANA@example.com")
+    let u = users::find_by_email(db.pool(), &Email::parse(" ANA@example.com").unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -207,12 +208,12 @@ async fn agents_and_audit(backend: Backend) {
         id: "u1".into(),
         email: "ana@example.com".into(),
     };
-    audit::record(
-        db.pool(),
+    audit::commit(
+        db.begin_write().await.unwrap(),
         Entry {
             actor: &actor,
             account_id: Some(&acme.id),
-            action: "account.failover",
+            action: AuditAction::AccountFailover,
             subject: Some("acme"),
             before: Some(serde_json::json!({"enabled": false})),
             after: Some(serde_json::json!({"enabled": true})),

@@ -117,9 +117,8 @@ async fn search_and_pages(backend: Backend) {
         "LIKE wildcards match literally"
     );
     for i in 0..25 {
-        app::provisioning::create_account(
-            &app.db,
-            &app::store::audit::Actor::System("test"),
+        app::service::accounts::create(
+            &app.system("test"),
             &format!("Zeta {i:02}"),
             &format!("zeta-{i:02}"),
         )

@@ -63,31 +63,15 @@ async fn test_call(
     .await
 }
 
-async fn agent_id(app: &TestApp, c: &reqwest::Client) -> String {
-    let a: Value = app
-        .call(c, "accounts/get", &[("slug", "acme")])
-        .await
-        .json()
-        .await
-        .unwrap();
-    a["agents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "Accueil standard")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn the_test_button_calls_the_webhook_safely(backend: Backend) {
     let (hook, seen) = fake_webhook().await;
     let allow = hook.clone();
     let app = TestApp::spawn_with(backend, move |c| c.webhook_allow_list.0 = vec![allow]).await;
-    relais_server::demo::seed(&app.db).await.unwrap();
+    relais_server::demo::seed(&app.system("demo"))
+        .await
+        .unwrap();
     let editor = app.signed_in("editor@acme.example").await;
-    let agent = agent_id(&app, &editor).await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
 
     let res = test_call(&app, &editor, &agent, &format!("http://{hook}/say"), "5").await;
     assert_eq!(res.status(), 200);
@@ -215,7 +199,7 @@ async fn the_test_button_calls_the_webhook_safely(backend: Backend) {
 async fn the_test_of_other_actions_says_what_the_runtime_would_do(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let editor = app.signed_in("editor@acme.example").await;
-    let agent = agent_id(&app, &editor).await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
     let r: Value = app
         .call(
             &editor,

@@ -4,16 +4,15 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{
-    AccountList, AccountView, SetDefaultMessage, SetFailoverEnabled, get_account, list_accounts,
-};
+use super::{SetDefaultMessage, SetFailoverEnabled, get_account, list_accounts};
 use crate::agents::{CreateAgent, UpdateAgent};
 use crate::domain::{AccountRole, Direction, LANGUAGES};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::messages::{error_message, field_message};
-use crate::shell::{Loading, error_view, urlencode};
 use crate::sip::{CreateSipConnection, DeleteSipConnection, UpdateSipConnection};
+use crate::ui::{Loading, error_view, urlencode};
+use crate::views::{AccountList, AccountView};
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {

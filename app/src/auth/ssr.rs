@@ -1,17 +1,16 @@
 //! Server side of identity: loading the principal from the session on every
-//! request, signing in and out.
+//! request (and the service context of a server function), signing in and out.
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::ConnectInfo;
 use tower_sessions::Session;
 
-use super::Principal;
-use super::password::verify_password;
-use crate::domain::Permission;
+use crate::domain::{Email, Principal};
 use crate::error::AppError;
+use crate::service::{Ctx, members};
 use crate::state::{AppState, app_state};
-use crate::store::{now_ms, users};
+use crate::store::now_ms;
 
 const USER_ID: &str = "uid";
 const SIGNED_IN_AT: &str = "signed_in_at";
@@ -67,19 +66,11 @@ pub async fn principal_of(
         let _ = session.flush().await;
         return Ok(None);
     }
-    let user = users::find_by_id(state.db.pool(), &uid).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
+    let principal = members::principal(&state.db, &uid).await?;
+    if principal.is_none() {
         let _ = session.flush().await;
-        return Ok(None);
-    };
-    let memberships = users::memberships(state.db.pool(), &user.id).await?;
-    Ok(Some(Principal {
-        user_id: user.id,
-        email: user.email,
-        name: user.name,
-        staff: user.staff_role,
-        memberships,
-    }))
+    }
+    Ok(principal)
 }
 
 /// The signed-in user, if any.
@@ -93,11 +84,20 @@ pub async fn principal() -> Result<Principal, AppError> {
     optional_principal().await?.ok_or(AppError::Unauthenticated)
 }
 
-/// The signed-in user, who must be allowed `perm` (on `account_id`).
-pub async fn require(perm: Permission, account_id: Option<&str>) -> Result<Principal, AppError> {
-    let p = principal().await?;
-    p.require(perm, account_id)?;
-    Ok(p)
+/// What a signed-in user's server function runs with.
+pub async fn context() -> Result<Ctx, AppError> {
+    let state = app_state()?;
+    let principal = principal_of(&state, &session().await?)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let ip = client_ip(&state).await.map(|ip| ip.to_string());
+    Ok(Ctx::user(
+        state.db.clone(),
+        state.runtime.clone(),
+        principal,
+        ip,
+        state.webhook_allow_list.clone(),
+    ))
 }
 
 /// Only local paths are followed after sign-in (no open redirect).
@@ -114,46 +114,31 @@ pub async fn sign_in(
 ) -> Result<(), AppError> {
     let state = app_state()?;
     let ip = client_ip(&state).await;
-    if let Err(wait) = state.throttle.check(ip, &email) {
+    let parsed = Email::parse(&email).ok();
+    if let Err(wait) = state.throttle.check(ip, parsed.as_ref()) {
         let retry_after_secs = wait.as_secs().max(1);
         tracing::warn!(?ip, "sign-in throttled");
         return Err(AppError::TooManyRequests { retry_after_secs });
     }
-    let user = users::find_by_email(state.db.pool(), &email).await?;
-    let hash = user.as_ref().map(|u| u.password_hash.clone());
-    let verified = verify_password(password, hash).await;
-    let user = match user {
-        Some(u) if verified && !u.disabled => u,
-        _ => {
+    let principal = match members::authenticate(&state.db, parsed.as_ref(), password).await {
+        Ok(p) => p,
+        Err(e) => {
             tracing::info!(?ip, "sign-in refused");
-            return Err(AppError::BadCredentials);
+            return Err(e);
         }
     };
     let session = session().await?;
     // A new id at sign-in: a session id planted before sign-in is worthless.
     session.cycle_id().await.map_err(|_| AppError::Internal)?;
     session
-        .insert(USER_ID, &user.id)
+        .insert(USER_ID, &principal.user_id)
         .await
         .map_err(|_| AppError::Internal)?;
     session
         .insert(SIGNED_IN_AT, now_ms())
         .await
         .map_err(|_| AppError::Internal)?;
-    let home = match safe_next(next) {
-        Some(n) => n,
-        None => {
-            let memberships = users::memberships(state.db.pool(), &user.id).await?;
-            Principal {
-                user_id: user.id,
-                email: user.email,
-                name: user.name,
-                staff: user.staff_role,
-                memberships,
-            }
-            .home()
-        }
-    };
+    let home = safe_next(next).unwrap_or_else(|| principal.home());
     leptos_axum::redirect(&home);
     Ok(())
 }
@@ -163,21 +148,6 @@ pub async fn sign_out() -> Result<(), AppError> {
     session.flush().await.map_err(|_| AppError::Internal)?;
     leptos_axum::redirect("/signin");
     Ok(())
-}
-
-/// The audit actor for a signed-in user, and the client's address.
-pub async fn actor(p: &Principal) -> (crate::store::audit::Actor, Option<String>) {
-    let ip = match app_state() {
-        Ok(state) => client_ip(&state).await.map(|ip| ip.to_string()),
-        Err(_) => None,
-    };
-    (
-        crate::store::audit::Actor::User {
-            id: p.user_id.clone(),
-            email: p.email.clone(),
-        },
-        ip,
-    )
 }
 
 #[cfg(test)]

@@ -575,6 +575,33 @@ pub const PLATFORM_DEFAULT_MESSAGE: (&str, &str) = (
     "fr-FR",
 );
 
+/// The message played when the failover action itself fails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DefaultMessage {
+    pub text: String,
+    pub language: String,
+    /// Not set by the account: the platform's.
+    pub is_platform_default: bool,
+}
+
+impl DefaultMessage {
+    /// The account's message when it set both text and language, else the platform's.
+    pub fn effective(text: Option<String>, language: Option<String>) -> DefaultMessage {
+        match (text, language) {
+            (Some(text), Some(language)) => DefaultMessage {
+                text,
+                language,
+                is_platform_default: false,
+            },
+            _ => DefaultMessage {
+                text: PLATFORM_DEFAULT_MESSAGE.0.to_owned(),
+                language: PLATFORM_DEFAULT_MESSAGE.1.to_owned(),
+                is_platform_default: true,
+            },
+        }
+    }
+}
+
 #[cfg(test)]
 mod sip_uri_tests {
     use super::*;

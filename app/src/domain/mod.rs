@@ -1,12 +1,20 @@
 //! Domain rules shared by the browser and the server: values are parsed once
 //! here, so an invalid one cannot exist past the edge.
 
+mod access;
+mod audit;
+mod events;
 pub mod failover;
 mod fields;
 mod identity;
 pub mod net;
 mod roles;
+mod tokens;
 
+pub use access::{Membership, Principal};
+pub use audit::AuditAction;
+pub use events::{Cause, EventActionType, Outcome};
 pub use fields::{FieldError, FieldErrors};
 pub use identity::{AccountName, Email, PersonName, Slug, check_password_shape};
 pub use roles::{AccountRole, Direction, LANGUAGES, Language, Permission, StaffRole};
+pub use tokens::{Scope, scopes_to_string};

@@ -5,14 +5,15 @@
 
 use leptos::prelude::*;
 
-use super::{FailoverEditor, TestReport, Verdict, save_failover, test_failover};
+use super::{save_failover, test_failover};
 use crate::domain::failover::{FailoverAction, TransferTarget};
 use crate::domain::failover::{FailoverDraft, MAX_SIP_HEADERS, SipHeaderDraft};
 use crate::domain::{FieldErrors, LANGUAGES};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::messages::{error_message, field_message};
-use crate::sip::SipConnectionView;
+use crate::views::{FailoverEditor, SipConnectionView, TestReport};
+use crate::webhook::Verdict;
 
 #[derive(Clone, PartialEq)]
 enum Status {

@@ -4,11 +4,12 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::editor::FailoverEditorForm;
-use super::{FailoverEditor, RestoreRevision, SaveFailover, get_failover_editor, list_revisions};
+use super::{RestoreRevision, SaveFailover, get_failover_editor, list_revisions};
 use crate::i18n::*;
 use crate::messages::error_message;
-use crate::shell::{Loading, error_view};
 use crate::time_fmt::utc;
+use crate::ui::{Loading, error_view};
+use crate::views::FailoverEditor;
 
 fn agent_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
     let params = use_params_map();

@@ -4,8 +4,9 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::domain::Direction;
-use crate::domain::failover::{FailoverAction, PLATFORM_DEFAULT_MESSAGE, TransferTarget};
+use crate::domain::failover::{DefaultMessage, FailoverAction, TransferTarget};
+use crate::domain::{Cause, Direction, EventActionType, Outcome};
+use crate::store::snapshot::AgentState;
 
 /// The effective failover config of one agent, with the feature flag applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -85,21 +86,6 @@ pub struct SipHeaderDoc {
     pub value: String,
 }
 
-/// What the store holds for one agent, enough to build its document.
-#[derive(Debug, Clone)]
-pub struct AgentState {
-    pub agent_id: String,
-    pub account_id: String,
-    pub direction: Direction,
-    pub failover_enabled: bool,
-    pub default_message: Option<(String, String)>,
-    pub action: Option<FailoverAction>,
-    /// Name and URI of the SIP connection a SIP transfer uses.
-    pub sip_connection: Option<(String, String)>,
-    pub change_seq: i64,
-    pub changed_at: i64,
-}
-
 impl FailoverDocument {
     pub fn build(s: &AgentState) -> FailoverDocument {
         let reason = if s.direction != Direction::Inbound {
@@ -115,20 +101,20 @@ impl FailoverDocument {
             (None, Some(a)) => Some(runtime_action(a, s.sip_connection.as_ref())),
             _ => None,
         };
-        let (text, language) = match &s.default_message {
-            Some((t, l)) => (t.clone(), l.clone()),
-            None => (
-                PLATFORM_DEFAULT_MESSAGE.0.to_owned(),
-                PLATFORM_DEFAULT_MESSAGE.1.to_owned(),
-            ),
-        };
+        let message = DefaultMessage::effective(
+            s.default_message.as_ref().map(|m| m.0.clone()),
+            s.default_message.as_ref().map(|m| m.1.clone()),
+        );
         FailoverDocument {
             agent_id: s.agent_id.clone(),
             account_id: s.account_id.clone(),
             enabled: reason.is_none(),
             reason,
             action,
-            default_error_message: DefaultErrorMessage { text, language },
+            default_error_message: DefaultErrorMessage {
+                text: message.text,
+                language: message.language,
+            },
             revision: s.change_seq,
             updated_at: rfc3339(s.changed_at),
         }
@@ -245,36 +231,6 @@ pub struct FailoverEvent {
     pub occurred_at: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Cause {
-    PrecallTimeout,
-    PrecallError,
-    PrecallInvalidData,
-    PrecallExplicit,
-    ConfigMissingVoice,
-    ConfigKbUnavailable,
-    ConfigLanguageConflict,
-    ConfigOther,
-    PromptRenderFailed,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EventActionType {
-    Workflow,
-    SayMessage,
-    Transfer,
-    DefaultErrorMessage,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Succeeded,
-    ActionFailed,
-}
-
 /// The answer to an accepted event.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventAccepted {
@@ -285,6 +241,7 @@ pub struct EventAccepted {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::failover::PLATFORM_DEFAULT_MESSAGE;
 
     fn state() -> AgentState {
         AgentState {

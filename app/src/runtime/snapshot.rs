@@ -9,11 +9,12 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 
 use arc_swap::ArcSwap;
 use axum::body::Bytes;
-use sqlx::{Any, Row};
 
-use super::doc::{AgentState, FailoverDocument};
+use super::doc::FailoverDocument;
 use crate::domain::Direction;
-use crate::store::tokens::{self, Scope};
+use crate::domain::Scope;
+use crate::store::snapshot::{self, AgentState};
+use crate::store::tokens;
 use crate::store::{Db, StoreError, changes, now_ms};
 
 /// One agent's document, ready to send.
@@ -163,7 +164,7 @@ impl Runtime {
         if upto <= current.seq && self.is_loaded() {
             return Ok(0);
         }
-        let states = agent_states(db, current.seq, upto).await?;
+        let states = snapshot::agent_states(db.pool(), current.seq, upto).await?;
         let token_rows = tokens::changed_since(db.pool(), current.seq).await?;
         let token_rows: Vec<_> = token_rows
             .into_iter()
@@ -245,7 +246,7 @@ fn entry(s: &AgentState) -> DocEntry {
     let etag = {
         use blake2::Digest;
         let digest = blake2::Blake2s256::digest(&body);
-        axum::http::HeaderValue::from_str(&format!("\"{}\"", tokens::hex(&digest[..16])))
+        axum::http::HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
             .expect("hex is a valid header value")
     };
     DocEntry {
@@ -256,47 +257,4 @@ fn entry(s: &AgentState) -> DocEntry {
         body: Bytes::from(body),
         etag,
     }
-}
-
-/// The state of every agent changed in (`after`, `upto`].
-async fn agent_states(db: &Db, after: i64, upto: i64) -> Result<Vec<AgentState>, StoreError> {
-    let rows = sqlx::query::<Any>(
-        "SELECT a.id, a.account_id, a.direction, a.change_seq, a.changed_at, \
-         ac.failover_enabled, ac.default_message_text, ac.default_message_language, \
-         fc.action_json, sc.name AS sip_name, sc.sip_uri \
-         FROM agents a JOIN accounts ac ON ac.id = a.account_id \
-         LEFT JOIN failover_configs fc ON fc.agent_id = a.id \
-         LEFT JOIN sip_connections sc ON sc.id = fc.sip_connection_id \
-         WHERE a.change_seq > $1 AND a.change_seq <= $2",
-    )
-    .bind(after)
-    .bind(upto)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            let direction: String = r.try_get("direction")?;
-            let action: Option<String> = r.try_get("action_json")?;
-            let action = action
-                .map(|j| serde_json::from_str(&j))
-                .transpose()
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-            let text: Option<String> = r.try_get("default_message_text")?;
-            let language: Option<String> = r.try_get("default_message_language")?;
-            let sip_name: Option<String> = r.try_get("sip_name")?;
-            let sip_uri: Option<String> = r.try_get("sip_uri")?;
-            Ok(AgentState {
-                agent_id: r.try_get("id")?,
-                account_id: r.try_get("account_id")?,
-                direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
-                failover_enabled: r.try_get::<i64, _>("failover_enabled")? != 0,
-                default_message: text.zip(language),
-                action,
-                sip_connection: sip_name.zip(sip_uri),
-                change_seq: r.try_get("change_seq")?,
-                changed_at: r.try_get("changed_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(StoreError::from)
 }

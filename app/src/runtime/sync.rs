@@ -6,8 +6,10 @@
 
 use std::time::Duration;
 
-use crate::state::AppState;
-use crate::store::{Backend, changes};
+use std::sync::Arc;
+
+use super::Runtime;
+use crate::store::{Backend, Db, changes};
 
 /// How often the snapshot checks the database for changes.
 pub const POLL: Duration = Duration::from_secs(1);
@@ -16,13 +18,13 @@ pub const POLL: Duration = Duration::from_secs(1);
 const RECORD_USE_EVERY: u32 = 30;
 
 /// Loads the snapshot, then keeps it fresh until the process ends.
-pub fn spawn(state: AppState) {
-    let poll_state = state.clone();
+pub fn spawn(db: Db, runtime: Arc<Runtime>) {
+    let (poll_db, poll_rt) = (db.clone(), runtime.clone());
     tokio::spawn(async move {
-        let rt = &poll_state.runtime;
+        let (db, rt) = (&poll_db, &poll_rt);
         let started = std::time::Instant::now();
         loop {
-            match rt.refresh(&poll_state.db).await {
+            match rt.refresh(db).await {
                 Ok(_) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not load the runtime snapshot; retrying");
@@ -44,31 +46,28 @@ pub fn spawn(state: AppState) {
         let mut polls = 0u32;
         loop {
             tick.tick().await;
-            if let Err(e) = rt.refresh(&poll_state.db).await {
+            if let Err(e) = rt.refresh(db).await {
                 tracing::debug!(error = %e, "snapshot refresh failed");
                 continue;
             }
             polls += 1;
             if polls.is_multiple_of(RECORD_USE_EVERY)
-                && let Err(e) = rt.record_token_use(&poll_state.db).await
+                && let Err(e) = rt.record_token_use(db).await
             {
                 tracing::debug!(error = %e, "could not record token use");
             }
         }
     });
-    if state.db.backend() == Backend::Postgres
-        && let Some(url) = state.db.url().map(str::to_owned)
-    {
-        tokio::spawn(listen(state, url));
+    if db.backend() == Backend::Postgres {
+        tokio::spawn(listen(db, runtime));
     }
 }
 
 /// Refreshes on every notification of the change channel; reconnects after
 /// a lost connection (and refreshes then, as notifications may have been missed).
-async fn listen(state: AppState, url: String) {
-    use sqlx::postgres::PgListener;
+async fn listen(db: Db, runtime: Arc<Runtime>) {
     loop {
-        let mut listener = match PgListener::connect(&url).await {
+        let mut listener = match changes::Listener::connect(&db).await {
             Ok(l) => l,
             Err(e) => {
                 tracing::debug!(error = %e, "change listener could not connect; retrying");
@@ -76,20 +75,11 @@ async fn listen(state: AppState, url: String) {
                 continue;
             }
         };
-        if let Err(e) = listener.listen(changes::CHANNEL).await {
-            tracing::debug!(error = %e, "change listener could not LISTEN; retrying");
-            tokio::time::sleep(POLL).await;
-            continue;
-        }
-        let _ = state.runtime.refresh(&state.db).await;
+        let _ = runtime.refresh(&db).await;
         loop {
-            match listener.try_recv().await {
-                Ok(Some(_)) => {
-                    let _ = state.runtime.refresh(&state.db).await;
-                }
-                // The connection dropped; the listener reconnects on the next call.
-                Ok(None) => {
-                    let _ = state.runtime.refresh(&state.db).await;
+            match listener.next().await {
+                Ok(()) => {
+                    let _ = runtime.refresh(&db).await;
                 }
                 Err(e) => {
                     tracing::debug!(error = %e, "change listener lost its connection");
@@ -98,12 +88,5 @@ async fn listen(state: AppState, url: String) {
                 }
             }
         }
-    }
-}
-
-/// After a write on this instance: the next request sees it.
-pub async fn after_write(state: &AppState) {
-    if let Err(e) = state.runtime.refresh(&state.db).await {
-        tracing::warn!(error = %e, "snapshot refresh after a write failed");
     }
 }

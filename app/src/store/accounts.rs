@@ -3,7 +3,6 @@
 use sqlx::{Any, AnyExecutor, Row, any::AnyRow};
 
 use super::{StoreError, new_id, now_ms, unique_as};
-use crate::accounts::AccountSummary;
 use crate::domain::{AccountName, Slug};
 
 /// One account as stored.
@@ -15,6 +14,17 @@ pub struct AccountRow {
     pub failover_enabled: bool,
     pub default_message_text: Option<String>,
     pub default_message_language: Option<String>,
+}
+
+/// An account in a list, with how many agents and members it has.
+#[derive(Debug, Clone)]
+pub struct AccountListRow {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub failover_enabled: bool,
+    pub agent_count: i64,
+    pub user_count: i64,
 }
 
 const COLUMNS: &str =
@@ -102,7 +112,7 @@ pub async fn search(
     only_ids: Option<&[String]>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<AccountSummary>, i64), StoreError> {
+) -> Result<(Vec<AccountListRow>, i64), StoreError> {
     let term = search.trim();
     let pattern = like_pattern(term);
     // Restricting to a set of ids (a customer's memberships) is done with a
@@ -138,7 +148,7 @@ pub async fn search(
     let items = rows
         .iter()
         .map(|r| {
-            Ok(AccountSummary {
+            Ok(AccountListRow {
                 id: r.try_get("id")?,
                 name: r.try_get("name")?,
                 slug: r.try_get("slug")?,
@@ -149,6 +159,14 @@ pub async fn search(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok((items, total))
+}
+
+/// How many accounts there are.
+pub async fn count<'c>(ex: impl AnyExecutor<'c>) -> Result<i64, StoreError> {
+    Ok(sqlx::query::<Any>("SELECT COUNT(*) AS n FROM accounts")
+        .fetch_one(ex)
+        .await?
+        .try_get("n")?)
 }
 
 pub async fn set_failover_enabled(

@@ -2,7 +2,8 @@
 
 use sqlx::{Any, AnyExecutor};
 
-use super::{StoreError, new_id, now_ms};
+use super::{StoreError, Tx, new_id, now_ms};
+use crate::domain::AuditAction;
 
 /// Who made a change.
 #[derive(Debug, Clone)]
@@ -24,14 +25,21 @@ pub enum Actor {
 pub struct Entry<'a> {
     pub actor: &'a Actor,
     pub account_id: Option<&'a str>,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub subject: Option<&'a str>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub client_ip: Option<&'a str>,
 }
 
-pub async fn record<'c>(ex: impl AnyExecutor<'c>, e: Entry<'_>) -> Result<(), StoreError> {
+/// Records the audit entry of the change made in `tx`, then commits both.
+pub async fn commit(mut tx: Tx, e: Entry<'_>) -> Result<(), StoreError> {
+    record(&mut *tx, e).await?;
+    tx.0.commit().await?;
+    Ok(())
+}
+
+async fn record<'c>(ex: impl AnyExecutor<'c>, e: Entry<'_>) -> Result<(), StoreError> {
     let (kind, actor_id, label) = match e.actor {
         Actor::User { id, email } => ("user", Some(id.as_str()), email.as_str()),
         Actor::Token { id, name } => ("token", Some(id.as_str()), name.as_str()),
@@ -48,7 +56,7 @@ pub async fn record<'c>(ex: impl AnyExecutor<'c>, e: Entry<'_>) -> Result<(), St
     .bind(actor_id)
     .bind(label)
     .bind(e.account_id)
-    .bind(e.action)
+    .bind(e.action.as_str())
     .bind(e.subject)
     .bind(e.before.map(|v| v.to_string()))
     .bind(e.after.map(|v| v.to_string()))

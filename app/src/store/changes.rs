@@ -80,3 +80,24 @@ pub async fn current<'c>(ex: impl sqlx::AnyExecutor<'c>) -> Result<i64, StoreErr
             .try_get("value")?,
     )
 }
+
+/// A PostgreSQL connection that listens on [`CHANNEL`].
+pub struct Listener(sqlx::postgres::PgListener);
+
+impl Listener {
+    /// Connects to `db`'s server (a connection of its own, outside the pool).
+    pub async fn connect(db: &super::Db) -> Result<Listener, StoreError> {
+        let url = db.url().ok_or(StoreError::NotFound)?;
+        let mut l = sqlx::postgres::PgListener::connect(url).await?;
+        l.listen(CHANNEL).await?;
+        Ok(Listener(l))
+    }
+
+    /// Waits for the next notification. After the connection dropped it
+    /// returns at once (notifications may have been missed) and reconnects on
+    /// the next call; an error means it could not.
+    pub async fn next(&mut self) -> Result<(), StoreError> {
+        self.0.try_recv().await?;
+        Ok(())
+    }
+}

@@ -3,6 +3,7 @@
 use sqlx::{Any, AnyExecutor, Row};
 
 use super::{StoreError, new_id, now_ms};
+use crate::domain::{Cause, EventActionType, Outcome};
 
 /// One reported failover, already checked.
 #[derive(Debug, Clone)]
@@ -10,9 +11,9 @@ pub struct NewEvent<'a> {
     pub account_id: &'a str,
     pub agent_id: &'a str,
     pub call_id: &'a str,
-    pub cause: &'a str,
-    pub action_type: &'a str,
-    pub outcome: &'a str,
+    pub cause: Cause,
+    pub action_type: EventActionType,
+    pub outcome: Outcome,
     pub occurred_at: i64,
     pub token_id: Option<&'a str>,
 }
@@ -29,9 +30,9 @@ pub async fn insert<'c>(ex: impl AnyExecutor<'c>, e: NewEvent<'_>) -> Result<boo
     .bind(e.account_id)
     .bind(e.agent_id)
     .bind(e.call_id)
-    .bind(e.cause)
-    .bind(e.action_type)
-    .bind(e.outcome)
+    .bind(e.cause.as_str())
+    .bind(e.action_type.as_str())
+    .bind(e.outcome.as_str())
     .bind(e.occurred_at)
     .bind(now_ms())
     .bind(e.token_id)

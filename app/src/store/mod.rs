@@ -1,6 +1,7 @@
 //! The store: SQLite or PostgreSQL (chosen by the `DATABASE_URL` scheme) behind
-//! one pool, with one portable set of migrations. Pages never talk SQL; they
-//! call server functions, which call the domain and then these functions.
+//! one pool, with one portable set of migrations. All the SQL of Relais lives
+//! here; it depends on the domain types only. Writes run inside a [`Tx`], which
+//! only [`audit::commit`] commits, with the change's audit entry.
 
 pub mod accounts;
 pub mod agents;
@@ -10,6 +11,7 @@ pub mod events;
 pub mod failover;
 pub mod sessions;
 pub mod sip;
+pub mod snapshot;
 pub mod tokens;
 pub mod users;
 
@@ -50,24 +52,6 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::PoolClosed
             | sqlx::Error::Tls(_) => StoreError::Unavailable(e),
             other => StoreError::Other(other),
-        }
-    }
-}
-
-impl From<StoreError> for crate::error::AppError {
-    fn from(e: StoreError) -> Self {
-        use crate::error::AppError;
-        match e {
-            StoreError::NotFound => AppError::NotFound,
-            StoreError::Duplicate(what) => AppError::Conflict(what.to_owned()),
-            StoreError::Unavailable(err) => {
-                tracing::error!(error = %err, "database unavailable");
-                AppError::Unavailable
-            }
-            StoreError::Other(err) => {
-                tracing::error!(error = %err, "database error");
-                AppError::Internal
-            }
         }
     }
 }
@@ -156,12 +140,13 @@ impl Db {
     /// Starts a transaction that will write. On SQLite it takes the write
     /// lock at once (`BEGIN IMMEDIATE`), so two concurrent writers queue on
     /// the busy timeout instead of one failing when it upgrades from reading.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, StoreError> {
+    /// Called by the services' write helper only.
+    pub async fn begin_write(&self) -> Result<Tx, StoreError> {
         let tx = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(tx)
+        Ok(Tx(tx))
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -179,6 +164,25 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// A write transaction. It has no commit of its own: [`audit::commit`] commits
+/// it together with the audit entry of the change, so nothing is committed
+/// unaudited. Dropped without that, it rolls back.
+pub struct Tx(sqlx::Transaction<'static, sqlx::Any>);
+
+impl std::ops::Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.0
     }
 }
 

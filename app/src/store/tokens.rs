@@ -6,6 +6,7 @@ use sqlx::{Any, AnyConnection, AnyExecutor, Row, any::AnyRow};
 
 use super::changes::{Touched, touch};
 use super::{StoreError, new_id, now_ms};
+use crate::domain::{Scope, scopes_to_string};
 
 /// What every token starts with, so a leaked one is easy to spot (and to scan for).
 pub const TOKEN_PREFIX: &str = "relais_rt_";
@@ -14,55 +15,10 @@ const SECRET_LEN: usize = 40;
 /// How much of a token lists show.
 const SHOWN_LEN: usize = TOKEN_PREFIX.len() + 6;
 
-/// A scope a token may carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum Scope {
-    RuntimeRead,
-    RuntimeEvents,
-}
-
-impl Scope {
-    pub const ALL: [Scope; 2] = [Scope::RuntimeRead, Scope::RuntimeEvents];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scope::RuntimeRead => "runtime:read",
-            Scope::RuntimeEvents => "runtime:events",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Scope> {
-        Scope::ALL.into_iter().find(|x| x.as_str() == s.trim())
-    }
-
-    /// Parses `runtime:read,runtime:events`; refuses empty lists and unknown scopes.
-    pub fn parse_list(s: &str) -> Result<Vec<Scope>, &'static str> {
-        let mut out = Vec::new();
-        for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let scope = Scope::parse(part).ok_or("invalid_choice")?;
-            if !out.contains(&scope) {
-                out.push(scope);
-            }
-        }
-        if out.is_empty() {
-            return Err("required");
-        }
-        Ok(out)
-    }
-}
-
-pub fn scopes_to_string(scopes: &[Scope]) -> String {
-    scopes
-        .iter()
-        .map(|s| s.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
 /// The hash kept for a token (BLAKE2s-256, hex). Tokens are long random
 /// strings, so a fast hash is enough: there is nothing to brute-force.
 pub fn hash_secret(token: &str) -> String {
-    hex(&hash_bytes(token))
+    hex::encode(hash_bytes(token))
 }
 
 /// The same hash, as bytes (how the runtime API looks tokens up).
@@ -73,26 +29,9 @@ pub fn hash_bytes(token: &str) -> [u8; 32] {
 
 /// Bytes from the hex of [`hash_secret`].
 pub fn unhex(s: &str) -> Option<[u8; 32]> {
-    let b = s.as_bytes();
-    if b.len() != 64 {
-        return None;
-    }
     let mut out = [0u8; 32];
-    for (i, pair) in b.chunks(2).enumerate() {
-        let digit = |c: u8| (c as char).to_digit(16);
-        out[i] = (digit(pair[0])? * 16 + digit(pair[1])?) as u8;
-    }
+    hex::decode_to_slice(s, &mut out).ok()?;
     Some(out)
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[(b >> 4) as usize] as char);
-        s.push(DIGITS[(b & 15) as usize] as char);
-    }
-    s
 }
 
 /// A new token: `relais_rt_` and 40 random alphanumeric characters.
@@ -254,15 +193,5 @@ mod tests {
         assert_eq!(hash_secret(&t), hash_secret(&t.clone()));
         assert_eq!(unhex(&hash_secret(&t)), Some(hash_bytes(&t)));
         assert_eq!(unhex("zz"), None);
-    }
-
-    #[test]
-    fn scope_lists() {
-        assert_eq!(
-            Scope::parse_list("runtime:read, runtime:events,runtime:read"),
-            Ok(vec![Scope::RuntimeRead, Scope::RuntimeEvents])
-        );
-        assert_eq!(Scope::parse_list(""), Err("required"));
-        assert_eq!(Scope::parse_list("runtime:write"), Err("invalid_choice"));
     }
 }

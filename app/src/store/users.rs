@@ -3,7 +3,7 @@
 use sqlx::{Any, AnyExecutor, Row, any::AnyRow};
 
 use super::{StoreError, new_id, now_ms, unique_as};
-use crate::auth::Membership;
+use crate::domain::Membership;
 use crate::domain::{AccountRole, Email, PersonName, StaffRole};
 
 /// One user as stored, with the staff role if any.
@@ -56,11 +56,11 @@ pub async fn create<'c>(
 
 pub async fn find_by_email<'c>(
     ex: impl AnyExecutor<'c>,
-    email: &str,
+    email: &Email,
 ) -> Result<Option<UserRow>, StoreError> {
     let sql = format!("{SELECT} WHERE u.email = $1");
     let r = sqlx::query::<Any>(&sql)
-        .bind(email.trim().to_lowercase())
+        .bind(email.as_str())
         .fetch_optional(ex)
         .await?;
     Ok(r.as_ref().map(row).transpose()?)

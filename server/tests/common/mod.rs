@@ -20,6 +20,9 @@ pub enum Backend {
 }
 
 /// Runs each named `async fn(Backend)` once on SQLite and once on PostgreSQL.
+/// The PostgreSQL runs are reported as ignored unless asked for (`cargo test
+/// -- --include-ignored`, as `make test` does); asked for without a
+/// PostgreSQL, they fail.
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)?) => {$(
@@ -29,10 +32,10 @@ macro_rules! on_both_backends {
                 super::$name($crate::common::Backend::Sqlite).await
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            #[ignore = "needs PostgreSQL: RELAIS_TEST_POSTGRES_URL (make test starts one)"]
             async fn postgres() {
-                if $crate::common::postgres_available() {
-                    super::$name($crate::common::Backend::Postgres).await
-                }
+                $crate::common::require_postgres();
+                super::$name($crate::common::Backend::Postgres).await
             }
         }
     )*};
@@ -45,30 +48,72 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
-/// Whether PostgreSQL tests can run; on CI a missing server is a failure.
-pub fn postgres_available() -> bool {
-    if postgres_url().is_some() {
-        return true;
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "RELAIS_TEST_POSTGRES_URL is not set: PostgreSQL tests cannot be skipped on CI (run `make test`)"
-        );
-    }
-    eprintln!("skipped: RELAIS_TEST_POSTGRES_URL is not set (`make test` starts a PostgreSQL)");
-    false
+/// Fails a PostgreSQL test that was asked for without a PostgreSQL server.
+pub fn require_postgres() {
+    assert!(
+        postgres_url().is_some(),
+        "RELAIS_TEST_POSTGRES_URL is not set: `make test` starts a PostgreSQL for these tests"
+    );
 }
 
-/// A fresh, empty database; a SQLite file is removed on drop.
+/// Polls `check` every 10 ms until it gives a value, and returns it with how
+/// long that took; fails the test, saying `what` never happened, once
+/// `deadline` has passed.
+pub async fn eventually<T>(
+    deadline: std::time::Duration,
+    what: &str,
+    mut check: impl AsyncFnMut() -> Option<T>,
+) -> (T, std::time::Duration) {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return (v, started.elapsed());
+        }
+        assert!(
+            started.elapsed() < deadline,
+            "{what}: not within {deadline:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+/// The services as the command line uses them (actor `label`), on `db`.
+pub fn system(db: &Db, label: &'static str) -> app::service::Ctx {
+    app::service::Ctx::system(db.clone(), label, None)
+}
+
+/// A fresh, empty database: a SQLite file removed on drop, or a PostgreSQL
+/// database dropped then.
 pub struct TestDb {
     pub url: String,
     file_dir: Option<PathBuf>,
+    /// The server's admin URL and the database's name.
+    pg_database: Option<(String, String)>,
 }
 
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some(dir) = &self.file_dir {
             let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((admin, name)) = self.pg_database.take() {
+            // Drop runs on an async thread: the drop gets a thread and a runtime of its own.
+            let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            let dropped = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                rt.block_on(async {
+                    let mut conn = sqlx::AnyConnection::connect(&admin).await?;
+                    sqlx::query::<sqlx::Any>(&sql).execute(&mut conn).await?;
+                    conn.close().await
+                })
+            })
+            .join();
+            if let Ok(Err(e)) = dropped {
+                eprintln!("could not drop the test database {name}: {e}");
+            }
         }
     }
 }
@@ -79,15 +124,13 @@ impl TestDb {
         TestDb {
             url,
             file_dir: None,
+            pg_database: None,
         }
     }
 
     /// The same database, for a second instance (not removed on its drop).
     pub fn share(&self) -> TestDb {
-        TestDb {
-            url: self.url.clone(),
-            file_dir: None,
-        }
+        TestDb::external(self.url.clone())
     }
 }
 
@@ -103,7 +146,7 @@ impl PgCluster {
     fn as_postgres(&self, program: &str) -> std::process::Command {
         let path = self.bindir.join(program);
         // initdb and postgres refuse to run as root.
-        if unsafe { libc_geteuid() } == 0 {
+        if rustix::process::geteuid().is_root() {
             let mut c = std::process::Command::new("runuser");
             c.args(["-u", "postgres", "--"]).arg(path);
             c
@@ -129,7 +172,7 @@ impl PgCluster {
             .unwrap()
             .port();
         let cluster = PgCluster { dir, bindir, port };
-        if unsafe { libc_geteuid() } == 0 {
+        if rustix::process::geteuid().is_root() {
             let ok = std::process::Command::new("chown")
                 .args(["-R", "postgres:postgres"])
                 .arg(&cluster.dir)
@@ -226,11 +269,6 @@ impl Drop for PgCluster {
     }
 }
 
-unsafe extern "C" {
-    #[link_name = "geteuid"]
-    fn libc_geteuid() -> u32;
-}
-
 pub async fn fresh_db(backend: Backend) -> TestDb {
     let unique = uuid::Uuid::new_v4().simple().to_string();
     match backend {
@@ -240,6 +278,7 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
             TestDb {
                 url: format!("sqlite:{}", dir.join("relais.db").display()),
                 file_dir: Some(dir),
+                pg_database: None,
             }
         }
         Backend::Postgres => {
@@ -258,6 +297,7 @@ pub async fn fresh_db(backend: Backend) -> TestDb {
             TestDb {
                 url: format!("{base}/{name}"),
                 file_dir: None,
+                pg_database: Some((admin, name)),
             }
         }
     }
@@ -336,10 +376,36 @@ impl TestApp {
     /// Spawns and seeds the demo (accounts acme and globex, their users).
     pub async fn with_demo(backend: Backend) -> TestApp {
         let app = Self::spawn(backend).await;
-        relais_server::demo::seed(&app.db)
+        relais_server::demo::seed(&app.system("demo"))
             .await
             .expect("demo seeds");
         app
+    }
+
+    /// The id of the agent `name` of the account `slug`.
+    pub async fn agent_id(&self, slug: &str, name: &str) -> String {
+        let account = app::store::accounts::find_by_slug(self.db.pool(), slug)
+            .await
+            .expect("accounts")
+            .expect("account");
+        app::store::agents::list_by_account(self.db.pool(), &account.id)
+            .await
+            .expect("agents")
+            .into_iter()
+            .find(|a| a.name == name)
+            .expect("agent")
+            .id
+    }
+
+    /// Switches failover of `slug` as `c` (who may), with a reason and the confirmation.
+    pub async fn switched(&self, c: &reqwest::Client, slug: &str, on: bool) {
+        let res = switch(self, c, slug, on, "test", true).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+
+    /// Acting as the command line does (actor `label`), on this app's database.
+    pub fn system(&self, label: &'static str) -> app::service::Ctx {
+        system(&self.db, label)
     }
 
     /// Waits until the runtime snapshot holds every change committed so far.
@@ -347,36 +413,28 @@ impl TestApp {
         let want = app::store::changes::current(self.db.pool())
             .await
             .expect("change counter");
-        let started = std::time::Instant::now();
-        loop {
-            let res = reqwest::get(self.url("/readyz")).await.expect("readyz");
-            if res.status() == 200 {
-                let v: serde_json::Value = res.json().await.expect("json");
-                if v["snapshot"]["sequence"].as_i64().unwrap_or(0) >= want {
-                    return;
+        eventually(
+            std::time::Duration::from_secs(10),
+            &format!("the snapshot catching up with change {want}"),
+            async || {
+                let res = reqwest::get(self.url("/readyz")).await.expect("readyz");
+                if res.status() != 200 {
+                    return None;
                 }
-            }
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(10),
-                "snapshot never caught up with {want}"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+                let v: serde_json::Value = res.json().await.expect("json");
+                (v["snapshot"]["sequence"].as_i64().unwrap_or(0) >= want).then_some(())
+            },
+        )
+        .await;
     }
 
     /// A runtime token with these scopes (comma-separated), optionally bound
     /// to an account, usable at once.
     pub async fn token(&self, scopes: &str, account: Option<&str>) -> String {
-        let (_, secret) = app::provisioning::create_token(
-            &self.db,
-            &app::store::audit::Actor::System("test"),
-            None,
-            "test token",
-            scopes,
-            account,
-        )
-        .await
-        .expect("token");
+        let (_, secret) =
+            app::service::tokens::create(&self.system("test"), "test token", scopes, account)
+                .await
+                .expect("token");
         self.wait_synced().await;
         secret
     }
@@ -478,6 +536,27 @@ impl Drop for TestApp {
             let _ = tx.send(());
         }
     }
+}
+
+/// Switches failover of the account `slug`, with a reason and (`confirm`) the
+/// confirmation.
+pub async fn switch(
+    app: &TestApp,
+    c: &reqwest::Client,
+    slug: &str,
+    on: bool,
+    reason: &str,
+    confirm: bool,
+) -> reqwest::Response {
+    let mut form = vec![
+        ("slug", slug),
+        ("enabled", if on { "true" } else { "false" }),
+        ("reason", reason),
+    ];
+    if confirm {
+        form.push(("confirm", "on"));
+    }
+    app.call(c, "accounts/failover", &form).await
 }
 
 /// Saves a say-message action for `agent` as the revision after `base`.

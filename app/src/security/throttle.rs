@@ -7,6 +7,8 @@ use std::time::Duration;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota};
 
+use crate::domain::Email;
+
 /// Attempts allowed per minute, per IP and per email.
 #[derive(Debug, Clone, Copy)]
 pub struct ThrottleLimits {
@@ -43,16 +45,19 @@ impl SignInThrottle {
     }
 
     /// Counts one attempt; `Err(wait)` when over the limit for either key.
-    pub fn check(&self, ip: Option<IpAddr>, email: &str) -> Result<(), Duration> {
+    /// An address that is not an email can't be anyone's: only its IP counts.
+    pub fn check(&self, ip: Option<IpAddr>, email: Option<&Email>) -> Result<(), Duration> {
         let now = DefaultClock::default().now();
         if let Some(ip) = ip {
             self.by_ip
                 .check_key(&ip)
                 .map_err(|n| n.wait_time_from(now))?;
         }
-        self.by_email
-            .check_key(&email.trim().to_lowercase())
-            .map_err(|n| n.wait_time_from(now))?;
+        if let Some(email) = email {
+            self.by_email
+                .check_key(&email.as_str().to_owned())
+                .map_err(|n| n.wait_time_from(now))?;
+        }
         Ok(())
     }
 
@@ -69,17 +74,21 @@ impl SignInThrottle {
 mod tests {
     use super::*;
 
+    fn email(raw: &str) -> Email {
+        Email::parse(raw).unwrap()
+    }
+
     #[test]
     fn email_limit_applies_whatever_the_case() {
         let t = SignInThrottle::new(ThrottleLimits {
             per_ip_per_minute: 100,
             per_email_per_minute: 2,
         });
-        assert!(t.check(None, "a@example.com").is_ok());
-        assert!(t.check(None, "A@example.com").is_ok());
-        let wait = t.check(None, " a@EXAMPLE.com").unwrap_err();
+        assert!(t.check(None, Some(&email("a@example.com"))).is_ok());
+        assert!(t.check(None, Some(&email("A@example.com"))).is_ok());
+        let wait = t.check(None, Some(&email(" a@EXAMPLE.com"))).unwrap_err();
         assert!(wait > Duration::ZERO);
-        assert!(t.check(None, "b@example.com").is_ok());
+        assert!(t.check(None, Some(&email("b@example.com"))).is_ok());
     }
 
     #[test]
@@ -89,7 +98,7 @@ mod tests {
             per_email_per_minute: 100,
         });
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        assert!(t.check(Some(ip), "a@example.com").is_ok());
-        assert!(t.check(Some(ip), "b@example.com").is_err());
+        assert!(t.check(Some(ip), Some(&email("a@example.com"))).is_ok());
+        assert!(t.check(Some(ip), Some(&email("b@example.com"))).is_err());
     }
 }

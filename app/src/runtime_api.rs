@@ -16,16 +16,16 @@ use serde::Deserialize;
 use tower_http::compression::CompressionLayer;
 use utoipa::OpenApi;
 
-use super::doc::{
-    Cause, ChangesPage, DefaultErrorMessage, DisabledReason, ErrorBody, ErrorDetail, EventAccepted,
-    EventActionType, FailoverDocument, FailoverEvent, Outcome, RuntimeAction, SipHeaderDoc,
-    SipTransferDoc, parse_rfc3339,
+use crate::domain::{Cause, EventActionType, Outcome, Scope};
+use crate::runtime::doc::{
+    ChangesPage, DefaultErrorMessage, DisabledReason, ErrorBody, ErrorDetail, EventAccepted,
+    FailoverDocument, FailoverEvent, RuntimeAction, SipHeaderDoc, SipTransferDoc, parse_rfc3339,
 };
-use super::snapshot::{Snapshot, TokenEntry};
+use crate::runtime::snapshot::{Snapshot, TokenEntry};
+use crate::service::events::{self, Report};
 use crate::state::AppState;
-use crate::store::events::{self, NewEvent};
 use crate::store::now_ms;
-use crate::store::tokens::{Scope, TOKEN_PREFIX, hash_bytes};
+use crate::store::tokens::{TOKEN_PREFIX, hash_bytes};
 
 /// The largest event body accepted.
 pub const EVENT_BODY_LIMIT: usize = 8 * 1024;
@@ -485,13 +485,6 @@ fn check_event(
     }
 }
 
-fn as_str<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
-}
-
 /// Records a failover that happened on a call.
 #[utoipa::path(
     post,
@@ -562,22 +555,17 @@ pub async fn failover_event(
     let account_id = doc.account_id.clone();
     drop(snapshot);
     let occurred_at = parse_rfc3339(&event.occurred_at).unwrap_or_default();
-    let (cause, action_type, outcome) = (
-        as_str(&event.cause),
-        as_str(&event.action_type),
-        as_str(&event.outcome),
-    );
-    let inserted = events::insert(
-        state.db.pool(),
-        NewEvent {
+    let inserted = events::record(
+        &state.db,
+        Report {
             account_id: &account_id,
             agent_id: &event.agent_id,
             call_id: &event.call_id,
-            cause: &cause,
-            action_type: &action_type,
-            outcome: &outcome,
+            cause: event.cause,
+            action_type: event.action_type,
+            outcome: event.outcome,
             occurred_at,
-            token_id: Some(&token.id),
+            token_id: &token.id,
         },
     )
     .await;

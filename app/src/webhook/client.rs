@@ -1,4 +1,4 @@
-//! Calling a customer's failover webhook safely (server only): every resolved
+//! The webhook client: calling a customer's failover webhook safely (server only): every resolved
 //! address must be public (fail closed), no redirects are followed, the
 //! answer is capped at 64 KiB and the call at the configured timeout. Only
 //! exact `host:port` entries of the allow-list may reach local endpoints.
@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
+use super::{Verdict, WebhookCall};
 use crate::domain::failover::{FailoverAction, FailoverDraft, WebhookAllowList};
 use crate::domain::net::is_public_ip;
-pub use crate::failover::{Verdict, WebhookCall};
 
 /// The most of an answer that is read.
 pub const ANSWER_CAP_BYTES: usize = 64 * 1024;

@@ -1,0 +1,225 @@
+//! Accounts: creating one, the list, the account page, the failover switch
+//! and the default error message.
+
+use super::{Change, Ctx, page_offset};
+use crate::domain::failover::{DefaultMessage, parse_reason, parse_say_text};
+use crate::domain::{AccountName, AuditAction, FieldErrors, Language, Permission, Slug};
+use crate::error::AppError;
+use crate::store::accounts::{self, AccountRow};
+use crate::store::{agents, sip, users};
+use crate::views::{
+    ACCOUNTS_PAGE_SIZE, AccountList, AccountSummary, AccountView, AgentView, MemberView,
+    SipConnectionView,
+};
+
+/// The account with `slug`, if the caller may `perm` on it; another
+/// tenant's account is "not found".
+pub async fn load(ctx: &Ctx, slug: &str, perm: Permission) -> Result<AccountRow, AppError> {
+    let account = accounts::find_by_slug(ctx.db.pool(), slug)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    ctx.require_in(perm, &account.id)?;
+    Ok(account)
+}
+
+/// The same, by id.
+pub async fn load_by_id(ctx: &Ctx, id: &str, perm: Permission) -> Result<AccountRow, AppError> {
+    let account = accounts::find_by_id(ctx.db.pool(), id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    ctx.require_in(perm, &account.id)?;
+    Ok(account)
+}
+
+/// An account named on a form or the command line, for a field error when
+/// it is unknown (or not the caller's).
+pub(crate) async fn field(ctx: &Ctx, slug: &str, perm: Permission) -> Result<AccountRow, AppError> {
+    load(ctx, slug.trim(), perm).await.map_err(|e| match e {
+        AppError::NotFound => FieldErrors::single("account", "unknown_account").into(),
+        other => other,
+    })
+}
+
+/// Creates an account (failover off); a taken slug is a field error.
+pub async fn create(ctx: &Ctx, name: &str, slug: &str) -> Result<AccountRow, AppError> {
+    ctx.require(Permission::Administer, None)?;
+    let mut errors = FieldErrors::new();
+    let name = errors.take("name", AccountName::parse(name));
+    let slug = errors.take("slug", Slug::parse(slug));
+    errors.into_result()?;
+    let (name, slug) = (name.expect("checked"), slug.expect("checked"));
+    let mut w = ctx.begin().await?;
+    let account = accounts::create(&mut **w.tx(), &name, &slug).await?;
+    w.commit(Change {
+        action: AuditAction::AccountCreate,
+        account_id: Some(&account.id),
+        subject: Some(&account.slug),
+        before: None,
+        after: Some(serde_json::json!({"name": account.name, "slug": account.slug})),
+    })
+    .await?;
+    Ok(account)
+}
+
+/// Accounts whose name or slug contains `q`: every account for staff, the
+/// caller's own otherwise.
+pub async fn list(ctx: &Ctx, q: &str, page: i64) -> Result<AccountList, AppError> {
+    let only = ctx.accounts_where(Permission::ViewAccount);
+    let (page, offset) = page_offset(page, ACCOUNTS_PAGE_SIZE);
+    let (rows, total) = accounts::search(
+        ctx.db.pool(),
+        q,
+        only.as_deref(),
+        ACCOUNTS_PAGE_SIZE,
+        offset,
+    )
+    .await?;
+    Ok(AccountList {
+        items: rows
+            .into_iter()
+            .map(|r| AccountSummary {
+                id: r.id,
+                name: r.name,
+                slug: r.slug,
+                failover_enabled: r.failover_enabled,
+                agent_count: r.agent_count,
+                user_count: r.user_count,
+            })
+            .collect(),
+        total,
+        page,
+        page_size: ACCOUNTS_PAGE_SIZE,
+    })
+}
+
+/// Slug and name of every account the caller may see (for filters and binds).
+pub async fn choices(ctx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
+    let only = ctx.accounts_where(Permission::ViewAccount);
+    let (rows, _) = accounts::search(ctx.db.pool(), "", only.as_deref(), 1000, 0).await?;
+    Ok(rows.into_iter().map(|a| (a.slug, a.name)).collect())
+}
+
+/// The account page.
+pub async fn view(ctx: &Ctx, slug: &str) -> Result<AccountView, AppError> {
+    let account = load(ctx, slug, Permission::ViewAccount).await?;
+    let pool = ctx.db.pool();
+    let agents = agents::list_by_account(pool, &account.id)
+        .await?
+        .into_iter()
+        .map(AgentView::from)
+        .collect();
+    let members = if ctx.can(Permission::ManageAccountUsers, Some(&account.id)) {
+        Some(
+            users::members(pool, &account.id)
+                .await?
+                .into_iter()
+                .map(|m| MemberView {
+                    email: m.email,
+                    name: m.name,
+                    role: m.role,
+                    disabled: m.disabled,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let sip_connections = sip::list_by_account(pool, &account.id)
+        .await?
+        .into_iter()
+        .map(SipConnectionView::from)
+        .collect();
+    Ok(AccountView {
+        can_switch: ctx.can(Permission::SwitchFailover, Some(&account.id)),
+        can_manage: ctx.can(Permission::ManageAccountSettings, Some(&account.id)),
+        default_message: default_message(&account),
+        id: account.id,
+        name: account.name,
+        slug: account.slug,
+        failover_enabled: account.failover_enabled,
+        agents,
+        members,
+        sip_connections,
+    })
+}
+
+/// The message the runtime plays when an account's failover action fails.
+pub fn default_message(account: &AccountRow) -> DefaultMessage {
+    DefaultMessage::effective(
+        account.default_message_text.clone(),
+        account.default_message_language.clone(),
+    )
+}
+
+/// Switches failover on or off (staff), with a reason and an explicit
+/// confirmation.
+pub async fn set_failover(
+    ctx: &Ctx,
+    slug: &str,
+    enabled: bool,
+    reason: &str,
+    confirm: Option<&str>,
+) -> Result<(), AppError> {
+    let account = load(ctx, slug, Permission::SwitchFailover).await?;
+    let mut errors = FieldErrors::new();
+    let reason = errors.take("reason", parse_reason(reason));
+    if !matches!(confirm, Some("on" | "true" | "yes")) {
+        errors.push("confirm", "confirmation_required");
+    }
+    errors.into_result()?;
+    let mut w = ctx.begin().await?;
+    accounts::set_failover_enabled(w.tx(), &account.id, enabled).await?;
+    w.commit(Change {
+        action: AuditAction::AccountFailover,
+        account_id: Some(&account.id),
+        subject: Some(&account.slug),
+        before: Some(serde_json::json!({"failover_enabled": account.failover_enabled})),
+        after: Some(serde_json::json!({"failover_enabled": enabled, "reason": reason})),
+    })
+    .await
+}
+
+/// Sets the account's default error message (owners, staff); an empty text
+/// goes back to the platform's.
+pub async fn set_default_message(
+    ctx: &Ctx,
+    slug: &str,
+    text: &str,
+    language: &str,
+) -> Result<(), AppError> {
+    let account = load(ctx, slug, Permission::ManageAccountSettings).await?;
+    let message = if text.trim().is_empty() {
+        None
+    } else {
+        let mut errors = FieldErrors::new();
+        let text = errors.take("text", parse_say_text(text));
+        let language = errors.take("language", Language::parse(language));
+        errors.into_result()?;
+        Some((text.expect("checked"), language.expect("checked")))
+    };
+    let mut w = ctx.begin().await?;
+    accounts::set_default_message(
+        w.tx(),
+        &account.id,
+        message.as_ref().map(|(t, l)| (t.as_str(), l.as_str())),
+    )
+    .await?;
+    w.commit(Change {
+        action: AuditAction::AccountDefaultMessage,
+        account_id: Some(&account.id),
+        subject: Some(&account.slug),
+        before: Some(serde_json::json!({
+            "text": account.default_message_text, "language": account.default_message_language
+        })),
+        after: Some(serde_json::json!({
+            "text": message.as_ref().map(|m| &m.0),
+            "language": message.as_ref().map(|m| m.1.as_str()),
+        })),
+    })
+    .await
+}
+
+/// Whether the database holds no account yet (the demo seeds only then).
+pub async fn none_yet(ctx: &Ctx) -> Result<bool, AppError> {
+    Ok(accounts::count(ctx.db.pool()).await? == 0)
+}

@@ -1,0 +1,302 @@
+//! Failover configs: the editor's data, saving (naming the revision it was
+//! loaded from), the revision history, restoring, and "Test".
+
+use super::{Change as AuditChange, Ctx};
+use crate::domain::failover::{FailoverAction, FailoverDraft, TransferTarget};
+use crate::domain::{AuditAction, Direction, FieldErrors, Permission};
+use crate::error::AppError;
+use crate::store::accounts::AccountRow;
+use crate::store::agents::AgentRow;
+use crate::store::failover::{self as store, SaveOutcome, SavedBy};
+use crate::store::sip;
+use crate::views::{Change, FailoverEditor, RevisionView, SipConnectionView, TestReport};
+
+/// Everything the editor page needs.
+pub async fn editor(ctx: &Ctx, agent_id: &str) -> Result<FailoverEditor, AppError> {
+    let agent = super::agents::load(ctx, agent_id, Permission::ViewAccount).await?;
+    let account =
+        super::accounts::load_by_id(ctx, &agent.account_id, Permission::ViewAccount).await?;
+    let pool = ctx.db.pool();
+    let current = store::current(pool, &agent.id).await?;
+    let connections = sip::list_by_account(pool, &account.id)
+        .await?
+        .into_iter()
+        .map(SipConnectionView::from)
+        .collect();
+    let inbound = agent.direction == Direction::Inbound;
+    Ok(FailoverEditor {
+        can_edit: inbound && may_save(ctx, &account),
+        viewer_is_staff: ctx.is_staff(),
+        agent_id: agent.id,
+        agent_name: agent.name,
+        inbound,
+        account_slug: account.slug,
+        account_name: account.name,
+        feature_enabled: account.failover_enabled,
+        revision: current.as_ref().map_or(0, |c| c.revision),
+        updated_at: current.as_ref().map(|c| c.updated_at),
+        updated_by: current.as_ref().map(|c| c.updated_by_label.clone()),
+        action: current.map(|c| c.action),
+        sip_connections: connections,
+        allow_list: (*ctx.webhook_allow_list).clone(),
+    })
+}
+
+/// Editors, owners and staff save; customers only while the flag is on.
+fn may_save(ctx: &Ctx, account: &AccountRow) -> bool {
+    ctx.can(Permission::EditFailoverConfig, Some(&account.id))
+        && (account.failover_enabled || ctx.is_staff())
+}
+
+/// Saves `action` as the revision after `base_revision`, or refuses (nothing
+/// overwritten) when someone saved since.
+async fn write(
+    ctx: &Ctx,
+    agent: &AgentRow,
+    base_revision: i64,
+    action: FailoverAction,
+    restored_from: Option<i64>,
+) -> Result<i64, AppError> {
+    let account =
+        super::accounts::load_by_id(ctx, &agent.account_id, Permission::ViewAccount).await?;
+    if agent.direction != Direction::Inbound {
+        return Err(FieldErrors::single("action_type", "outbound_agent").into());
+    }
+    if !may_save(ctx, &account) {
+        return Err(
+            if ctx.can(Permission::EditFailoverConfig, Some(&account.id)) {
+                FieldErrors::single("action_type", "feature_disabled").into()
+            } else {
+                AppError::Forbidden
+            },
+        );
+    }
+    if let FailoverAction::Transfer {
+        target: TransferTarget::Sip(s),
+        ..
+    } = &action
+    {
+        let ok = sip::find(ctx.db.pool(), &s.connection_id)
+            .await?
+            .is_some_and(|c| c.account_id == account.id);
+        if !ok {
+            return Err(FieldErrors::single("sip_connection_id", "unknown_connection").into());
+        }
+    }
+    let mut w = ctx.begin().await?;
+    let before = store::current(&mut **w.tx(), &agent.id).await?;
+    let by = SavedBy {
+        id: ctx.user_id(),
+        label: ctx.label(),
+    };
+    let saved = match store::save(
+        w.tx(),
+        &agent.id,
+        &account.id,
+        base_revision,
+        &action,
+        by,
+        restored_from,
+    )
+    .await?
+    {
+        SaveOutcome::Stale(current) => {
+            let current = current.ok_or(AppError::NotFound)?;
+            return Err(AppError::StaleRevision {
+                revision: current.revision,
+                saved_by: current.updated_by_label,
+                saved_at: current.updated_at,
+            });
+        }
+        SaveOutcome::Saved(saved) => saved,
+    };
+    w.commit(AuditChange {
+        action: if restored_from.is_some() {
+            AuditAction::FailoverRestore
+        } else {
+            AuditAction::FailoverSave
+        },
+        account_id: Some(&account.id),
+        subject: Some(&agent.id),
+        before: before.map(|b| serde_json::json!({"revision": b.revision, "action": b.action})),
+        after: Some(serde_json::json!({"revision": saved.revision, "action": saved.action})),
+    })
+    .await?;
+    Ok(saved.revision)
+}
+
+/// Saves the draft as the revision after `base_revision`.
+pub async fn save(
+    ctx: &Ctx,
+    agent_id: &str,
+    base_revision: i64,
+    draft: &FailoverDraft,
+) -> Result<i64, AppError> {
+    let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
+    let action = draft.parse(&ctx.webhook_allow_list)?;
+    write(ctx, &agent, base_revision, action, None).await
+}
+
+/// Saves an old revision again, as a new revision.
+pub async fn restore(
+    ctx: &Ctx,
+    agent_id: &str,
+    revision: i64,
+    base_revision: i64,
+) -> Result<i64, AppError> {
+    let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
+    let old = store::revision(ctx.db.pool(), &agent.id, revision)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    write(ctx, &agent, base_revision, old.action, Some(revision)).await
+}
+
+/// Every saved revision, newest first, with what each changed.
+pub async fn history(ctx: &Ctx, agent_id: &str) -> Result<Vec<RevisionView>, AppError> {
+    let agent = super::agents::load(ctx, agent_id, Permission::ViewAccount).await?;
+    let revisions = store::revisions(ctx.db.pool(), &agent.id).await?;
+    Ok(revisions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| RevisionView {
+            revision: r.revision,
+            saved_at: r.saved_at,
+            saved_by: r.saved_by_label.clone(),
+            restored_from: r.restored_from,
+            action: r.action.clone(),
+            changes: changes(revisions.get(i + 1).map(|prev| &prev.action), &r.action),
+        })
+        .collect())
+}
+
+/// Tests the draft (not saved): a workflow's webhook is called with a sample
+/// context (`"test": true`); other actions are described as the runtime
+/// would run them.
+pub async fn test(
+    ctx: &Ctx,
+    webhooks: &crate::webhook::WebhookClient,
+    agent_id: &str,
+    draft: &FailoverDraft,
+) -> Result<TestReport, AppError> {
+    let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
+    let action = draft.parse(&ctx.webhook_allow_list)?;
+    let account =
+        super::accounts::load_by_id(ctx, &agent.account_id, Permission::ViewAccount).await?;
+    match action {
+        FailoverAction::Workflow {
+            webhook_url,
+            timeout_seconds,
+        } => {
+            let payload = serde_json::json!({
+                "call_id": format!("test-{}", crate::store::new_id()),
+                "agent_id": agent.id,
+                "account_id": account.id,
+                "caller": "+33100000001",
+                "called": "+33100000002",
+                "precall_context": {"trigger": "precall_error", "detail": "sample context sent by the Test button"},
+                "test": true,
+            });
+            let timeout = std::time::Duration::from_secs(u64::from(timeout_seconds));
+            let call = webhooks
+                .call(&webhook_url, timeout, &payload, &ctx.webhook_allow_list)
+                .await;
+            Ok(TestReport::Webhook(call))
+        }
+        action => Ok(TestReport::Runtime {
+            action,
+            default_message: super::accounts::default_message(&account),
+        }),
+    }
+}
+
+/// The leaves of a JSON value, as dotted paths and texts.
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(&format!("{prefix}.{i}"), v, out);
+            }
+        }
+        serde_json::Value::Null => {}
+        serde_json::Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+        other => out.push((prefix.to_owned(), other.to_string())),
+    }
+}
+
+/// The fields that differ from `before` to `after`, in a stable order.
+pub fn changes(before: Option<&FailoverAction>, after: &FailoverAction) -> Vec<Change> {
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    if let Some(before) = before {
+        flatten(
+            "",
+            &serde_json::to_value(before).unwrap_or_default(),
+            &mut a,
+        );
+    }
+    flatten("", &serde_json::to_value(after).unwrap_or_default(), &mut b);
+    let mut fields: Vec<&String> = a.iter().chain(b.iter()).map(|(k, _)| k).collect();
+    fields.sort();
+    fields.dedup();
+    let find = |list: &Vec<(String, String)>, f: &str| {
+        list.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone())
+    };
+    fields
+        .into_iter()
+        .filter_map(|f| {
+            let (x, y) = (find(&a, f), find(&b, f));
+            (x != y).then(|| Change {
+                field: f.clone(),
+                before: x,
+                after: y,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::failover::TransferTarget;
+
+    #[test]
+    fn changes_name_the_fields_that_differ() {
+        let a = FailoverAction::SayMessage {
+            text: "Bonjour".into(),
+            language: "fr-FR".into(),
+        };
+        let b = FailoverAction::SayMessage {
+            text: "Hello".into(),
+            language: "fr-FR".into(),
+        };
+        assert_eq!(
+            changes(Some(&a), &b),
+            vec![Change {
+                field: "text".into(),
+                before: Some("Bonjour".into()),
+                after: Some("Hello".into())
+            }]
+        );
+        let t = FailoverAction::Transfer {
+            max_ring_seconds: 20,
+            target: TransferTarget::PhoneNumber("+33123456789".into()),
+        };
+        let c = changes(Some(&a), &t);
+        assert!(
+            c.iter()
+                .any(|c| c.field == "type" && c.after.as_deref() == Some("transfer"))
+        );
+        assert!(c.iter().any(|c| c.field == "text" && c.after.is_none()));
+        assert_eq!(changes(None, &a).len(), 3);
+    }
+}

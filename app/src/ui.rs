@@ -1,0 +1,84 @@
+//! The pieces every page uses: loading, not found, the display of a failed
+//! load, and query-string encoding.
+
+use leptos::prelude::*;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_location;
+
+use crate::error::AppError;
+use crate::i18n::*;
+
+#[component]
+pub fn Loading() -> impl IntoView {
+    let i18n = use_i18n();
+    view! { <p class="muted" aria-busy="true">{t!(i18n, loading)}</p> }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    let i18n = use_i18n();
+    view! {
+        <section class="card narrow">
+            <h1>{t!(i18n, not_found_title)}</h1>
+            <p>{t!(i18n, not_found_body)}</p>
+            <p>
+                <a href="/">{t!(i18n, back_home)}</a>
+            </p>
+        </section>
+    }
+}
+
+/// What a page shows for a failed load: sign-in for a lost session, "not
+/// found" for what the user may not see, a message otherwise.
+pub fn error_view(e: AppError) -> AnyView {
+    match e {
+        AppError::Unauthenticated => {
+            let here = use_location();
+            let next = format!(
+                "{}{}",
+                here.pathname.get_untracked(),
+                here.search.get_untracked()
+            );
+            let path = format!("/signin?next={}", urlencode(&next));
+            view! { <Redirect path /> }.into_any()
+        }
+        AppError::NotFound | AppError::Forbidden => view! { <NotFound /> }.into_any(),
+        other => {
+            let i18n = use_i18n();
+            view! {
+                <p class="form-error" role="alert">
+                    {move || crate::messages::error_message(i18n.get_locale(), &other)}
+                </p>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// What a query value may hold unescaped: the unreserved characters and `/`.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~')
+    .remove(b'/');
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    percent_encoding::utf8_percent_encode(s, QUERY_VALUE).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn encodes_query_values() {
+        assert_eq!(
+            super::urlencode("/audit?a=b c&é"),
+            "/audit%3Fa%3Db%20c%26%C3%A9"
+        );
+    }
+}

@@ -1,0 +1,79 @@
+//! What the accounts list and the account page show.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::failover::DefaultMessage;
+use crate::domain::{AccountRole, Direction};
+
+/// Accounts shown per page of the list.
+pub const ACCOUNTS_PAGE_SIZE: i64 = 20;
+
+/// One row of the accounts list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountSummary {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub failover_enabled: bool,
+    pub agent_count: i64,
+    pub user_count: i64,
+}
+
+/// A page of the accounts list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountList {
+    pub items: Vec<AccountSummary>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl AccountList {
+    pub fn pages(&self) -> i64 {
+        ((self.total + self.page_size - 1) / self.page_size).max(1)
+    }
+}
+
+/// An agent, as the account page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentView {
+    pub id: String,
+    pub name: String,
+    pub direction: Direction,
+    pub language: String,
+}
+
+/// A member of an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub email: String,
+    pub name: String,
+    pub role: AccountRole,
+    pub disabled: bool,
+}
+
+/// One account, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub id: String,
+    pub name: String,
+    pub slug: String,
+    pub failover_enabled: bool,
+    pub agents: Vec<AgentView>,
+    /// Only for those who manage the account's users.
+    pub members: Option<Vec<MemberView>>,
+    /// Staff may switch failover.
+    pub can_switch: bool,
+    /// Owners and staff manage agents, SIP connections and the default message.
+    pub can_manage: bool,
+    pub sip_connections: Vec<SipConnectionView>,
+    pub default_message: DefaultMessage,
+}
+
+/// A SIP connection as pages show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SipConnectionView {
+    pub id: String,
+    pub name: String,
+    pub sip_uri: String,
+}

@@ -1,0 +1,41 @@
+//! What the failover events page shows.
+
+use serde::{Deserialize, Serialize};
+
+/// Counts of one value (a cause or an action type) per time bucket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Series {
+    pub key: String,
+    pub counts: Vec<i64>,
+    pub total: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventView {
+    pub occurred_at: i64,
+    pub account: String,
+    pub agent: String,
+    pub call_id: String,
+    pub cause: String,
+    pub action_type: String,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventsData {
+    /// Start of each bucket (epoch ms).
+    pub buckets: Vec<i64>,
+    pub bucket_ms: i64,
+    pub by_cause: Vec<Series>,
+    pub by_action: Vec<Series>,
+    pub total: i64,
+    pub latest: Vec<EventView>,
+    /// Accounts the user may filter on: slug, name.
+    pub accounts: Vec<(String, String)>,
+    /// Agents of the chosen account: id, name.
+    pub agents: Vec<(String, String)>,
+    pub from: String,
+    pub to: String,
+    /// Events are kept this many days (0: for ever).
+    pub retention_days: u32,
+}

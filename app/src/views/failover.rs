@@ -1,0 +1,59 @@
+//! What the failover editor and the revision history show.
+
+use serde::{Deserialize, Serialize};
+
+use super::SipConnectionView;
+use crate::domain::failover::{DefaultMessage, FailoverAction, WebhookAllowList};
+use crate::webhook::WebhookCall;
+
+/// Everything the editor page needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailoverEditor {
+    pub agent_id: String,
+    pub agent_name: String,
+    pub inbound: bool,
+    pub account_slug: String,
+    pub account_name: String,
+    /// The account's flag: off means the section is locked for customers.
+    pub feature_enabled: bool,
+    /// Whether this user may save (role, and the flag for customers).
+    pub can_edit: bool,
+    /// Staff see the form even while the flag is off.
+    pub viewer_is_staff: bool,
+    /// 0 when nothing is saved yet.
+    pub revision: i64,
+    pub action: Option<FailoverAction>,
+    pub updated_at: Option<i64>,
+    pub updated_by: Option<String>,
+    pub sip_connections: Vec<SipConnectionView>,
+    pub allow_list: WebhookAllowList,
+}
+
+/// A saved revision and what it changed from the one before.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionView {
+    pub revision: i64,
+    pub saved_at: i64,
+    pub saved_by: String,
+    pub restored_from: Option<i64>,
+    pub action: FailoverAction,
+    pub changes: Vec<Change>,
+}
+
+/// One field that differs between two revisions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub field: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// What "Test" shows: the webhook's answer, or what the runtime would do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TestReport {
+    Webhook(WebhookCall),
+    Runtime {
+        action: FailoverAction,
+        default_message: DefaultMessage,
+    },
+}
