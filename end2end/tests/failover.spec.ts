@@ -8,7 +8,7 @@ async function openEditor(page: Page, agent = 'Accueil standard', account = 'acm
   await expect(page.getByRole('heading', { level: 1 })).toContainText(agent);
 }
 
-test('a CSM switches failover on, with a reason and a confirmation', async ({ page }) => {
+test('a CSM switches failover on, with a reason and a confirmation', { tag: '@postgres' }, async ({ page }) => {
   await signIn(page, 'csm@relais.example');
   await page.goto('/accounts/globex');
   await expect(page.getByTestId('failover-state')).toHaveText('Off');
@@ -19,7 +19,7 @@ test('a CSM switches failover on, with a reason and a confirmation', async ({ pa
   await expect(page.getByRole('button', { name: 'Turn failover off' })).toBeVisible();
 });
 
-test('a customer saves each of the three action types and finds them after reload', async ({ page }) => {
+test('a customer saves each of the three action types and finds them after reload', { tag: '@postgres' }, async ({ page }) => {
   await signIn(page, 'editor@acme.example');
   await openEditor(page);
   await hydrated(page);
@@ -108,7 +108,7 @@ test('switching the type without saving changes nothing on the server, and leavi
   await expect(page.getByLabel('Say a message')).toBeChecked();
 });
 
-test('a stale save is refused with who saved and when', async ({ page, browser, baseURL }) => {
+test('a stale save is refused with who saved and when', { tag: '@postgres' }, async ({ page, browser, baseURL }) => {
   await signIn(page, 'editor@acme.example');
   await openEditor(page);
   await hydrated(page);
@@ -166,7 +166,7 @@ test('while the flag is off a customer sees the locked section and no form', asy
   await expect(page.getByLabel('Webhook URL')).toHaveCount(0);
 });
 
-test('an owner adds a SIP connection, renames an agent and sets the default message', async ({ page }) => {
+test('an owner adds a SIP connection, renames an agent and sets the default message', { tag: '@postgres' }, async ({ page }) => {
   await signIn(page, 'owner@acme.example');
   await page.goto('/accounts/acme');
   const sip = page.locator('#sip');

@@ -1,11 +1,13 @@
-// A fresh Relais per test: its own SQLite file, the demo seeded, the real
-// binary on a random port.
+// A fresh Relais per test: its own database (a SQLite file; in the
+// `postgres` project a new PostgreSQL database, dropped afterwards), the demo
+// seeded, the real binary on a random port.
 import { test as base, expect, Page } from '@playwright/test';
 import { spawn, execFileSync, ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -46,6 +48,19 @@ async function startWebhook(): Promise<{ server: http.Server; url: string; reque
   return { server, url: `http://127.0.0.1:${port}/failover`, requests };
 }
 
+/** A new database for one test: a SQLite file in `dir`, or on PostgreSQL in the `postgres` project. */
+function newDatabase(project: string, dir: string): { url: string; drop: () => void } {
+  if (project !== 'postgres') return { url: `sqlite:${dir}/relais.db`, drop: () => {} };
+  const admin = process.env.RELAIS_TEST_POSTGRES_URL;
+  if (!admin) throw new Error('RELAIS_TEST_POSTGRES_URL is not set (make test starts a PostgreSQL)');
+  const name = `relais_e2e_${randomUUID().replace(/-/g, '')}`;
+  execFileSync('psql', [admin, '-qc', `CREATE DATABASE ${name}`]);
+  return {
+    url: `${admin.slice(0, admin.lastIndexOf('/'))}/${name}`,
+    drop: () => execFileSync('psql', [admin, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
+  };
+}
+
 async function started(proc: ChildProcess): Promise<string> {
   return new Promise((resolve, reject) => {
     let out = '';
@@ -69,7 +84,8 @@ export const test = base.extend<{ relais: Relais }>({
   relais: async ({}, use, testInfo) => {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run \`cargo leptos build\` (make test does)`);
     const dir = mkdtempSync(path.join(tmpdir(), 'relais-e2e-'));
-    const databaseUrl = `sqlite:${dir}/relais.db`;
+    const database = newDatabase(testInfo.project.name, dir);
+    const databaseUrl = database.url;
     const webhook = await startWebhook();
     const env = {
       ...process.env,
@@ -103,6 +119,7 @@ export const test = base.extend<{ relais: Relais }>({
         await exited;
       }
       webhook.server.close();
+      database.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   },

@@ -1,7 +1,7 @@
 // Sign-in, tenancy, languages: the foundation journeys.
 import { test, expect, signIn, hydrated } from './fixtures';
 
-test('staff sign in and see every account, and search them', async ({ page }) => {
+test('staff sign in and see every account, and search them', { tag: '@postgres' }, async ({ page }) => {
   await signIn(page, 'csm@relais.example');
   await expect(page).toHaveURL(/\/accounts$/);
   const table = page.getByRole('table');
@@ -20,7 +20,7 @@ test('staff sign in and see every account, and search them', async ({ page }) =>
   await expect(page.getByText('Claims hotline')).toBeVisible();
 });
 
-test('a customer sees only its own account; a typed URL of another is refused', async ({ page }) => {
+test('a customer sees only its own account; a typed URL of another is refused', { tag: '@postgres' }, async ({ page }) => {
   await signIn(page, 'owner@acme.example');
   await expect(page).toHaveURL(/\/accounts\/acme$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme Santé');

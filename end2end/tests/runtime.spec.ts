@@ -1,6 +1,6 @@
 import { test, expect, signIn } from './fixtures';
 
-test('an admin creates a runtime token, sees it once, and revokes it', async ({ page, relais, request }) => {
+test('an admin creates a runtime token, sees it once, and revokes it', { tag: '@postgres' }, async ({ page, relais, request }) => {
   await signIn(page, 'admin@relais.example');
   await page.getByRole('link', { name: 'Runtime tokens' }).click();
   await expect(page.getByRole('heading', { name: 'Runtime tokens' })).toBeVisible();
@@ -54,7 +54,7 @@ test('a CSM has no token page', async ({ page }) => {
   await expect(page.getByRole('button', { name: 'Create token' })).toHaveCount(0);
 });
 
-test('failover events reported by a runtime are charted for the account', async ({ page, relais, request }) => {
+test('failover events reported by a runtime are charted for the account', { tag: '@postgres' }, async ({ page, relais, request }) => {
   const ids = (slug: string) =>
     relais.cli('agent', 'create', '--account', slug, '--name', `Charted ${slug}`, '--direction', 'inbound', '--language', 'fr-FR').trim();
   const acmeAgent = ids('acme');
