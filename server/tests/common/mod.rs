@@ -382,6 +382,36 @@ impl TestApp {
         app
     }
 
+    /// The runtime document of `agent`, which must be served (200).
+    pub async fn doc(&self, token: &str, agent: &str) -> serde_json::Value {
+        let res = self
+            .runtime_get(Some(token), &format!("/agents/{agent}/failover"))
+            .await;
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    }
+
+    /// Reports a failover event with `token`.
+    pub async fn post_event(&self, token: &str, body: &serde_json::Value) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(self.url("/api/runtime/v1/failover-events"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// What `/readyz` says.
+    pub async fn readyz(&self) -> serde_json::Value {
+        reqwest::get(self.url("/readyz"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// The id of the agent `name` of the account `slug`.
     pub async fn agent_id(&self, slug: &str, name: &str) -> String {
         let account = app::store::accounts::find_by_slug(self.db.pool(), slug)
