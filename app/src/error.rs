@@ -4,7 +4,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::FieldErrors;
+use crate::domain::{FieldErrors, Taken};
 
 /// An error returned by a server function. Variants carry codes, never
 /// internal details: the page turns them into a message in the user's language.
@@ -23,7 +23,7 @@ pub enum AppError {
     #[error("invalid input")]
     Invalid(FieldErrors),
     #[error("conflict: {0}")]
-    Conflict(String),
+    Conflict(Taken),
     /// Someone saved since the revision the form was loaded from.
     #[error("revision {revision} was saved since, by {saved_by}")]
     StaleRevision {

@@ -19,14 +19,14 @@ mod ssr {
     use axum::http::{HeaderValue, header};
 
     use super::LOCALE_COOKIE;
-    use crate::domain::FieldErrors;
+    use crate::domain::{Code, FieldErrors};
     use crate::error::AppError;
     use crate::state::app_state;
 
     pub fn set(locale: String) -> Result<(), AppError> {
         let locale = match locale.as_str() {
             "en" | "fr" => locale,
-            _ => return Err(FieldErrors::single("locale", "invalid_choice").into()),
+            _ => return Err(FieldErrors::single("locale", Code::InvalidChoice).into()),
         };
         let secure = if app_state()?.auth.secure_cookies {
             "; Secure"

@@ -1,50 +1,50 @@
 //! Error codes turned into sentences in the user's language (and in English
 //! for the command line).
 
+use crate::domain::{Code, Taken};
 use crate::error::AppError;
 use crate::i18n::*;
 
 /// The sentence for a field error code.
-pub fn field_message(locale: Locale, code: &str) -> &'static str {
+pub fn field_message(locale: Locale, code: Code) -> &'static str {
     match code {
-        "required" => td_string!(locale, err_required),
-        "invalid_email" => td_string!(locale, err_invalid_email),
-        "too_long" => td_string!(locale, err_too_long),
-        "too_short" => td_string!(locale, err_too_short),
-        "invalid_slug" => td_string!(locale, err_invalid_slug),
-        "invalid_characters" => td_string!(locale, err_invalid_characters),
-        "password_too_short" => td_string!(locale, err_password_too_short),
-        "password_weak" => td_string!(locale, err_password_weak),
-        "invalid_choice" => td_string!(locale, err_invalid_choice),
-        "unsupported_language" => td_string!(locale, err_unsupported_language),
-        "unknown_account" => td_string!(locale, err_unknown_account),
-        "unknown_user" => td_string!(locale, err_unknown_user),
-        "not_a_whole_number" => td_string!(locale, err_not_a_whole_number),
-        "out_of_range" => td_string!(locale, err_out_of_range),
-        "invalid_url" => td_string!(locale, err_invalid_url),
-        "https_required" => td_string!(locale, err_https_required),
-        "forbidden_host" => td_string!(locale, err_forbidden_host),
-        "credentials_in_url" => td_string!(locale, err_credentials_in_url),
-        "control_characters" => td_string!(locale, err_control_characters),
-        "bidi_characters" => td_string!(locale, err_bidi_characters),
-        "phone_not_e164" => td_string!(locale, err_phone_not_e164),
-        "phone_invalid" => td_string!(locale, err_phone_invalid),
-        "sip_header_name" => td_string!(locale, err_sip_header_name),
-        "duplicate_header" => td_string!(locale, err_duplicate_header),
-        "too_many_headers" => td_string!(locale, err_too_many_headers),
-        "headers_too_large" => td_string!(locale, err_headers_too_large),
-        "uui_not_hex" => td_string!(locale, err_uui_not_hex),
-        "uui_odd_length" => td_string!(locale, err_uui_odd_length),
-        "sip_uri_scheme" => td_string!(locale, err_sip_uri_scheme),
-        "invalid_sip_uri" => td_string!(locale, err_invalid_sip_uri),
-        "unknown_connection" => td_string!(locale, err_unknown_connection),
-        "outbound_agent" => td_string!(locale, err_outbound_agent),
-        "feature_disabled" => td_string!(locale, err_feature_disabled),
-        "confirmation_required" => td_string!(locale, err_confirmation_required),
-        "taken_name" => td_string!(locale, err_taken_name),
-        "invalid_date" => td_string!(locale, err_invalid_date),
-        "already_revoked" => td_string!(locale, err_already_revoked),
-        _ => td_string!(locale, err_invalid_value),
+        Code::Required => td_string!(locale, err_required),
+        Code::InvalidEmail => td_string!(locale, err_invalid_email),
+        Code::TooLong => td_string!(locale, err_too_long),
+        Code::TooShort => td_string!(locale, err_too_short),
+        Code::InvalidSlug => td_string!(locale, err_invalid_slug),
+        Code::InvalidCharacters => td_string!(locale, err_invalid_characters),
+        Code::PasswordTooShort => td_string!(locale, err_password_too_short),
+        Code::PasswordWeak => td_string!(locale, err_password_weak),
+        Code::InvalidChoice => td_string!(locale, err_invalid_choice),
+        Code::UnsupportedLanguage => td_string!(locale, err_unsupported_language),
+        Code::UnknownAccount => td_string!(locale, err_unknown_account),
+        Code::UnknownUser => td_string!(locale, err_unknown_user),
+        Code::NotAWholeNumber => td_string!(locale, err_not_a_whole_number),
+        Code::OutOfRange => td_string!(locale, err_out_of_range),
+        Code::InvalidUrl => td_string!(locale, err_invalid_url),
+        Code::HttpsRequired => td_string!(locale, err_https_required),
+        Code::ForbiddenHost => td_string!(locale, err_forbidden_host),
+        Code::CredentialsInUrl => td_string!(locale, err_credentials_in_url),
+        Code::ControlCharacters => td_string!(locale, err_control_characters),
+        Code::BidiCharacters => td_string!(locale, err_bidi_characters),
+        Code::PhoneNotE164 => td_string!(locale, err_phone_not_e164),
+        Code::PhoneInvalid => td_string!(locale, err_phone_invalid),
+        Code::SipHeaderName => td_string!(locale, err_sip_header_name),
+        Code::DuplicateHeader => td_string!(locale, err_duplicate_header),
+        Code::TooManyHeaders => td_string!(locale, err_too_many_headers),
+        Code::HeadersTooLarge => td_string!(locale, err_headers_too_large),
+        Code::UuiNotHex => td_string!(locale, err_uui_not_hex),
+        Code::UuiOddLength => td_string!(locale, err_uui_odd_length),
+        Code::SipUriScheme => td_string!(locale, err_sip_uri_scheme),
+        Code::InvalidSipUri => td_string!(locale, err_invalid_sip_uri),
+        Code::UnknownConnection => td_string!(locale, err_unknown_connection),
+        Code::OutboundAgent => td_string!(locale, err_outbound_agent),
+        Code::FeatureDisabled => td_string!(locale, err_feature_disabled),
+        Code::ConfirmationRequired => td_string!(locale, err_confirmation_required),
+        Code::TakenName => td_string!(locale, err_taken_name),
+        Code::InvalidDate => td_string!(locale, err_invalid_date),
+        Code::AlreadyRevoked => td_string!(locale, err_already_revoked),
     }
 }
 
@@ -58,13 +58,14 @@ pub fn error_message(locale: Locale, e: &AppError) -> &'static str {
         AppError::TooManyRequests { .. } => td_string!(locale, err_too_many),
         AppError::Invalid(f) => {
             f.0.first()
-                .map(|f| field_message(locale, &f.code))
+                .map(|f| field_message(locale, f.code))
                 .unwrap_or(td_string!(locale, err_invalid_value))
         }
-        AppError::Conflict(what) => match what.as_str() {
-            "slug" => td_string!(locale, err_taken_slug),
-            "email" => td_string!(locale, err_taken_email),
-            _ => td_string!(locale, err_taken_other),
+        AppError::Conflict(what) => match what {
+            Taken::Slug => td_string!(locale, err_taken_slug),
+            Taken::Email => td_string!(locale, err_taken_email),
+            Taken::Name => td_string!(locale, err_taken_name),
+            Taken::StaffRole | Taken::Membership => td_string!(locale, err_taken_other),
         },
         AppError::StaleRevision { .. } => td_string!(locale, err_stale_revision),
         AppError::InUse(_) => td_string!(locale, err_in_use),
@@ -82,7 +83,7 @@ pub fn describe_en(e: &AppError) -> String {
         AppError::Invalid(fields) => fields
             .0
             .iter()
-            .map(|f| format!("{}: {}", f.field, field_message(Locale::en, &f.code)))
+            .map(|f| format!("{}: {}", f.field, field_message(Locale::en, f.code)))
             .collect::<Vec<_>>()
             .join(" "),
         AppError::InUse(names) => {

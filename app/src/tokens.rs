@@ -239,9 +239,9 @@ fn field_error(action: ServerAction<CreateToken>, field: &'static str) -> impl I
                 view! { <p class="form-error" role="alert">{crate::messages::error_message(i18n.get_locale(), &err)}</p> }
             });
         };
-        let code = f.get(field)?.to_owned();
+        let code = f.get(field)?;
         Some(
-            view! { <p class="field-error" role="alert">{crate::messages::field_message(i18n.get_locale(), &code)}</p> },
+            view! { <p class="field-error" role="alert">{crate::messages::field_message(i18n.get_locale(), code)}</p> },
         )
     }
 }

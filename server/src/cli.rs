@@ -187,7 +187,9 @@ fn explain(e: AppError) -> anyhow::Error {
 /// The same, for a command naming an account by slug: one that is not there is said so.
 fn explain_account(e: AppError) -> anyhow::Error {
     explain(match e {
-        AppError::NotFound => app::domain::FieldErrors::single("account", "unknown_account").into(),
+        AppError::NotFound => {
+            app::domain::FieldErrors::single("account", app::domain::Code::UnknownAccount).into()
+        }
         other => other,
     })
 }

@@ -36,7 +36,10 @@ async fn accounts_are_created_found_and_searched(backend: Backend) {
         &Slug::parse("acme").unwrap(),
     )
     .await;
-    assert!(matches!(dup, Err(StoreError::Duplicate("slug"))));
+    assert!(matches!(
+        dup,
+        Err(StoreError::Duplicate(app::domain::Taken::Slug))
+    ));
     let b = accounts::create(
         db.pool(),
         &AccountName::parse("beta_co").unwrap(),
@@ -110,7 +113,10 @@ async fn users_roles_and_memberships(backend: Backend) {
         "h",
     )
     .await;
-    assert!(matches!(dup, Err(StoreError::Duplicate("email"))));
+    assert!(matches!(
+        dup,
+        Err(StoreError::Duplicate(app::domain::Taken::Email))
+    ));
 
     let u = users::find_by_email(db.pool(), &Email::parse(" ANA@example.com").unwrap())
         .await
@@ -125,7 +131,7 @@ async fn users_roles_and_memberships(backend: Backend) {
         .unwrap();
     assert!(matches!(
         users::add_membership(db.pool(), &acme.id, &id, AccountRole::Owner).await,
-        Err(StoreError::Duplicate("membership"))
+        Err(StoreError::Duplicate(app::domain::Taken::Membership))
     ));
     let m = users::memberships(db.pool(), &id).await.unwrap();
     assert_eq!(m.len(), 1);

@@ -2,6 +2,7 @@
 //! once: the editor runs them in the browser before sending, the server runs
 //! them again and is the authority.
 
+use super::Code;
 use serde::{Deserialize, Serialize};
 
 use super::{FieldErrors, Language};
@@ -210,7 +211,7 @@ impl FailoverDraft {
     pub fn parse(&self, allow: &WebhookAllowList) -> Result<FailoverAction, FieldErrors> {
         let mut e = FieldErrors::new();
         let Some(kind) = ActionType::parse(&self.action_type) else {
-            return Err(FieldErrors::single("action_type", "invalid_choice"));
+            return Err(FieldErrors::single("action_type", Code::InvalidChoice));
         };
         let action = match kind {
             ActionType::Workflow => {
@@ -252,7 +253,7 @@ impl FailoverDraft {
                         .map(TransferTarget::PhoneNumber),
                     "sip" => self.parse_sip(&mut e).map(TransferTarget::Sip),
                     _ => {
-                        e.push("transfer_target", "invalid_choice");
+                        e.push("transfer_target", Code::InvalidChoice);
                         None
                     }
                 };
@@ -272,7 +273,7 @@ impl FailoverDraft {
     fn parse_sip(&self, e: &mut FieldErrors) -> Option<SipTransfer> {
         let connection_id = self.sip_connection_id.trim();
         if connection_id.is_empty() {
-            e.push("sip_connection_id", "required");
+            e.push("sip_connection_id", Code::Required);
         }
         let destination_id = e.take(
             "sip_destination_id",
@@ -296,17 +297,17 @@ impl FailoverDraft {
 }
 
 /// A whole number of seconds within `(min, max)`.
-pub fn parse_seconds(raw: &str, (min, max): (u32, u32)) -> Result<u32, &'static str> {
+pub fn parse_seconds(raw: &str, (min, max): (u32, u32)) -> Result<u32, Code> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err("required");
+        return Err(Code::Required);
     }
     if !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 6 {
-        return Err("not_a_whole_number");
+        return Err(Code::NotAWholeNumber);
     }
-    let n: u32 = s.parse().map_err(|_| "not_a_whole_number")?;
+    let n: u32 = s.parse().map_err(|_| Code::NotAWholeNumber)?;
     if n < min || n > max {
-        return Err("out_of_range");
+        return Err(Code::OutOfRange);
     }
     Ok(n)
 }
@@ -315,16 +316,16 @@ pub fn parse_seconds(raw: &str, (min, max): (u32, u32)) -> Result<u32, &'static 
 /// literal address in any spelling the URL standard accepts: decimal, octal,
 /// hex, IPv4-mapped IPv6), unless its exact `host:port` is allow-listed (then
 /// plain http is accepted too). Returns the normalized URL.
-pub fn parse_webhook_url(raw: &str, allow: &WebhookAllowList) -> Result<String, &'static str> {
+pub fn parse_webhook_url(raw: &str, allow: &WebhookAllowList) -> Result<String, Code> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err("required");
+        return Err(Code::Required);
     }
     if s.len() > WEBHOOK_URL_MAX {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
-    let url = url::Url::parse(s).map_err(|_| "invalid_url")?;
-    let host = url.host().ok_or("invalid_url")?;
+    let url = url::Url::parse(s).map_err(|_| Code::InvalidUrl)?;
+    let host = url.host().ok_or(Code::InvalidUrl)?;
     let host_text = match &host {
         url::Host::Domain(d) => d.to_string(),
         url::Host::Ipv4(ip) => ip.to_string(),
@@ -335,7 +336,7 @@ pub fn parse_webhook_url(raw: &str, allow: &WebhookAllowList) -> Result<String, 
         || matches!(&host, url::Host::Ipv6(_)) && allow.allows(&format!("[{host_text}]"), port);
     if !allowed {
         if url.scheme() != "https" {
-            return Err("https_required");
+            return Err(Code::HttpsRequired);
         }
         let local = match &host {
             url::Host::Domain(d) => {
@@ -346,17 +347,17 @@ pub fn parse_webhook_url(raw: &str, allow: &WebhookAllowList) -> Result<String, 
             url::Host::Ipv6(ip) => !super::net::is_public_ip((*ip).into()),
         };
         if local {
-            return Err("forbidden_host");
+            return Err(Code::ForbiddenHost);
         }
     } else if url.scheme() != "https" && url.scheme() != "http" {
-        return Err("https_required");
+        return Err(Code::HttpsRequired);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("credentials_in_url");
+        return Err(Code::CredentialsInUrl);
     }
     let normalized = url.to_string();
     if normalized.len() > WEBHOOK_URL_MAX {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
     Ok(normalized)
 }
@@ -380,19 +381,19 @@ fn nfc(s: &str) -> String {
 
 /// The sentence to say: 1–1000 characters after trimming, no control or
 /// bidirectional-override characters, stored in Unicode NFC.
-pub fn parse_say_text(raw: &str) -> Result<String, &'static str> {
+pub fn parse_say_text(raw: &str) -> Result<String, Code> {
     let text = nfc(raw.trim());
     if text.is_empty() {
-        return Err("required");
+        return Err(Code::Required);
     }
     if text.chars().any(char::is_control) {
-        return Err("control_characters");
+        return Err(Code::ControlCharacters);
     }
     if text.chars().any(is_bidi_control) {
-        return Err("bidi_characters");
+        return Err(Code::BidiCharacters);
     }
     if text.chars().count() > SAY_TEXT_MAX_CHARS {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
     Ok(text)
 }
@@ -400,47 +401,47 @@ pub fn parse_say_text(raw: &str) -> Result<String, &'static str> {
 /// A phone number in E.164 (`+`, country code, at most 15 digits) that the
 /// libphonenumber data says is valid. Spaces, dots, dashes and parentheses
 /// typed between digits are dropped.
-pub fn parse_phone_number(raw: &str) -> Result<String, &'static str> {
+pub fn parse_phone_number(raw: &str) -> Result<String, Code> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err("required");
+        return Err(Code::Required);
     }
     let compact: String = s
         .chars()
         .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
         .collect();
     let Some(digits) = compact.strip_prefix('+') else {
-        return Err("phone_not_e164");
+        return Err(Code::PhoneNotE164);
     };
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.starts_with('0') {
-        return Err("phone_not_e164");
+        return Err(Code::PhoneNotE164);
     }
     if digits.len() > 15 {
-        return Err("phone_not_e164");
+        return Err(Code::PhoneNotE164);
     }
     let parsed =
-        rlibphonenumber::PhoneNumber::parse(&compact, None).map_err(|_| "phone_invalid")?;
+        rlibphonenumber::PhoneNumber::parse(&compact, None).map_err(|_| Code::PhoneInvalid)?;
     if !parsed.is_valid() {
-        return Err("phone_invalid");
+        return Err(Code::PhoneInvalid);
     }
     let e164 = parsed.to_string();
     if e164 != compact {
-        return Err("phone_invalid");
+        return Err(Code::PhoneInvalid);
     }
     Ok(e164)
 }
 
 /// A SIP destination id: 1–128 characters after trimming, no control characters.
-pub fn parse_destination_id(raw: &str) -> Result<String, &'static str> {
+pub fn parse_destination_id(raw: &str) -> Result<String, Code> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err("required");
+        return Err(Code::Required);
     }
     if s.chars().count() > DESTINATION_ID_MAX_CHARS {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
     if s.chars().any(char::is_control) {
-        return Err("control_characters");
+        return Err(Code::ControlCharacters);
     }
     Ok(s.to_owned())
 }
@@ -469,29 +470,29 @@ pub fn parse_sip_headers(rows: &[SipHeaderDraft], e: &mut FieldErrors) -> Option
         .filter(|(_, r)| !r.name.trim().is_empty() || !r.value.trim().is_empty())
         .collect();
     if filled.len() > MAX_SIP_HEADERS {
-        e.push("sip_headers", "too_many_headers");
+        e.push("sip_headers", Code::TooManyHeaders);
     }
     for (i, row) in filled {
         let name = row.name.trim();
         let value = row.value.trim();
         let name_ok = if name.is_empty() {
-            e.push(&format!("sip_headers.{i}.name"), "required");
+            e.push(&format!("sip_headers.{i}.name"), Code::Required);
             false
         } else if !(name.len() > 2
             && name[..2].eq_ignore_ascii_case("x-")
             && name.chars().all(is_token_char))
         {
-            e.push(&format!("sip_headers.{i}.name"), "sip_header_name");
+            e.push(&format!("sip_headers.{i}.name"), Code::SipHeaderName);
             false
         } else if seen.iter().any(|s| s.eq_ignore_ascii_case(name)) {
-            e.push(&format!("sip_headers.{i}.name"), "duplicate_header");
+            e.push(&format!("sip_headers.{i}.name"), Code::DuplicateHeader);
             false
         } else {
             true
         };
         // Checked before trimming: a CR or LF at the edge is still an injection attempt.
         if row.value.chars().any(char::is_control) {
-            e.push(&format!("sip_headers.{i}.value"), "control_characters");
+            e.push(&format!("sip_headers.{i}.value"), Code::ControlCharacters);
         } else if name_ok {
             seen.push(name.to_owned());
             out.push(SipHeader {
@@ -505,66 +506,66 @@ pub fn parse_sip_headers(rows: &[SipHeaderDraft], e: &mut FieldErrors) -> Option
         .map(|h| h.name.len() + 2 + h.value.len() + 2)
         .sum();
     if bytes > SIP_HEADERS_MAX_BYTES {
-        e.push("sip_headers", "headers_too_large");
+        e.push("sip_headers", Code::HeadersTooLarge);
     }
     (e.0.len() == before).then_some(out)
 }
 
 /// The optional User-To-User value: hex digits, an even number of them, at
 /// most 256. Empty means none.
-pub fn parse_user_to_user(raw: &str) -> Result<Option<String>, &'static str> {
+pub fn parse_user_to_user(raw: &str) -> Result<Option<String>, Code> {
     let s = raw.trim();
     if s.is_empty() {
         return Ok(None);
     }
     if !s.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err("uui_not_hex");
+        return Err(Code::UuiNotHex);
     }
     if !s.len().is_multiple_of(2) {
-        return Err("uui_odd_length");
+        return Err(Code::UuiOddLength);
     }
     if s.len() > USER_TO_USER_MAX_HEX {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
     Ok(Some(s.to_owned()))
 }
 
 /// A SIP connection's address: `sip:` or `sips:` followed by a user/host
 /// part, under 255 characters, no spaces or control characters.
-pub fn parse_sip_uri(raw: &str) -> Result<String, &'static str> {
+pub fn parse_sip_uri(raw: &str) -> Result<String, Code> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err("required");
+        return Err(Code::Required);
     }
     if s.len() >= 255 {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
     let lower = s.to_ascii_lowercase();
     let rest = lower
         .strip_prefix("sips:")
         .or_else(|| lower.strip_prefix("sip:"))
-        .ok_or("sip_uri_scheme")?;
+        .ok_or(Code::SipUriScheme)?;
     if rest.is_empty() || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err("invalid_sip_uri");
+        return Err(Code::InvalidSipUri);
     }
     let host = rest.rsplit('@').next().unwrap_or_default();
     if host.is_empty() || host.starts_with(':') || host.starts_with(';') {
-        return Err("invalid_sip_uri");
+        return Err(Code::InvalidSipUri);
     }
     Ok(s.to_owned())
 }
 
 /// Why a CSM switched failover: 1–500 characters, no control characters.
-pub fn parse_reason(raw: &str) -> Result<String, &'static str> {
+pub fn parse_reason(raw: &str) -> Result<String, Code> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err("required");
+        return Err(Code::Required);
     }
     if s.chars().count() > 500 {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
     if s.chars().any(char::is_control) {
-        return Err("control_characters");
+        return Err(Code::ControlCharacters);
     }
     Ok(s.to_owned())
 }
@@ -613,15 +614,15 @@ mod sip_uri_tests {
             Ok("sip:trunk@pbx.example.com")
         );
         assert!(parse_sip_uri("sips:pbx.example.com:5061;transport=tls").is_ok());
-        assert_eq!(parse_sip_uri("tel:+33123456789"), Err("sip_uri_scheme"));
-        assert_eq!(parse_sip_uri("sip:"), Err("invalid_sip_uri"));
-        assert_eq!(parse_sip_uri("sip:a b@host"), Err("invalid_sip_uri"));
+        assert_eq!(parse_sip_uri("tel:+33123456789"), Err(Code::SipUriScheme));
+        assert_eq!(parse_sip_uri("sip:"), Err(Code::InvalidSipUri));
+        assert_eq!(parse_sip_uri("sip:a b@host"), Err(Code::InvalidSipUri));
         assert_eq!(
             parse_sip_uri(&format!("sip:{}", "a".repeat(251))),
-            Err("too_long")
+            Err(Code::TooLong)
         );
-        assert_eq!(parse_reason(""), Err("required"));
-        assert_eq!(parse_reason(&"r".repeat(501)), Err("too_long"));
+        assert_eq!(parse_reason(""), Err(Code::Required));
+        assert_eq!(parse_reason(&"r".repeat(501)), Err(Code::TooLong));
     }
 }
 
@@ -640,29 +641,35 @@ mod tests {
             Ok("https://hooks.example.com/failover")
         );
         for (url, code) in [
-            ("http://hooks.example.com/x", "https_required"),
-            ("ftp://hooks.example.com/x", "https_required"),
-            ("https://localhost/x", "forbidden_host"),
-            ("https://localhost./x", "forbidden_host"),
-            ("https://api.localhost/x", "forbidden_host"),
-            ("https://127.0.0.1/x", "forbidden_host"),
-            ("https://[::1]/x", "forbidden_host"),
-            ("https://[::ffff:127.0.0.1]/x", "forbidden_host"),
-            ("https://2130706433/x", "forbidden_host"),
-            ("https://0x7f.1/x", "forbidden_host"),
-            ("https://017700000001/x", "forbidden_host"),
-            ("https://169.254.169.254/latest/meta-data", "forbidden_host"),
-            ("https://10.0.0.1/x", "forbidden_host"),
-            ("https://100.64.1.1/x", "forbidden_host"),
-            ("https://[fd00:ec2::254]/x", "forbidden_host"),
-            ("https://user:pw@hooks.example.com/x", "credentials_in_url"),
-            ("not a url", "invalid_url"),
-            ("", "required"),
+            ("http://hooks.example.com/x", Code::HttpsRequired),
+            ("ftp://hooks.example.com/x", Code::HttpsRequired),
+            ("https://localhost/x", Code::ForbiddenHost),
+            ("https://localhost./x", Code::ForbiddenHost),
+            ("https://api.localhost/x", Code::ForbiddenHost),
+            ("https://127.0.0.1/x", Code::ForbiddenHost),
+            ("https://[::1]/x", Code::ForbiddenHost),
+            ("https://[::ffff:127.0.0.1]/x", Code::ForbiddenHost),
+            ("https://2130706433/x", Code::ForbiddenHost),
+            ("https://0x7f.1/x", Code::ForbiddenHost),
+            ("https://017700000001/x", Code::ForbiddenHost),
+            (
+                "https://169.254.169.254/latest/meta-data",
+                Code::ForbiddenHost,
+            ),
+            ("https://10.0.0.1/x", Code::ForbiddenHost),
+            ("https://100.64.1.1/x", Code::ForbiddenHost),
+            ("https://[fd00:ec2::254]/x", Code::ForbiddenHost),
+            (
+                "https://user:pw@hooks.example.com/x",
+                Code::CredentialsInUrl,
+            ),
+            ("not a url", Code::InvalidUrl),
+            ("", Code::Required),
         ] {
             assert_eq!(parse_webhook_url(url, &none()), Err(code), "{url}");
         }
         let long = format!("https://hooks.example.com/{}", "a".repeat(2048));
-        assert_eq!(parse_webhook_url(&long, &none()), Err("too_long"));
+        assert_eq!(parse_webhook_url(&long, &none()), Err(Code::TooLong));
     }
 
     #[test]
@@ -672,11 +679,11 @@ mod tests {
         assert!(parse_webhook_url("http://localhost:9000/hook", &allow).is_ok());
         assert_eq!(
             parse_webhook_url("http://127.0.0.1:8089/hook", &allow),
-            Err("https_required")
+            Err(Code::HttpsRequired)
         );
         assert_eq!(
             parse_webhook_url("https://127.0.0.1:8089/hook", &allow),
-            Err("forbidden_host")
+            Err(Code::ForbiddenHost)
         );
     }
 
@@ -690,16 +697,16 @@ mod tests {
             parse_phone_number("+14155552671").as_deref(),
             Ok("+14155552671")
         );
-        assert_eq!(parse_phone_number("0123456789"), Err("phone_not_e164"));
-        assert_eq!(parse_phone_number("+0123456789"), Err("phone_not_e164"));
+        assert_eq!(parse_phone_number("0123456789"), Err(Code::PhoneNotE164));
+        assert_eq!(parse_phone_number("+0123456789"), Err(Code::PhoneNotE164));
         assert_eq!(
             parse_phone_number("+3312345678901234"),
-            Err("phone_not_e164"),
+            Err(Code::PhoneNotE164),
             "16 digits"
         );
-        assert_eq!(parse_phone_number("+33ABCDEFGHI"), Err("phone_not_e164"));
-        assert_eq!(parse_phone_number("+331234"), Err("phone_invalid"));
-        assert_eq!(parse_phone_number(""), Err("required"));
+        assert_eq!(parse_phone_number("+33ABCDEFGHI"), Err(Code::PhoneNotE164));
+        assert_eq!(parse_phone_number("+331234"), Err(Code::PhoneInvalid));
+        assert_eq!(parse_phone_number(""), Err(Code::Required));
     }
 
     #[test]
@@ -710,28 +717,28 @@ mod tests {
             Ok("été"),
             "stored NFC"
         );
-        assert_eq!(parse_say_text("   "), Err("required"));
-        assert_eq!(parse_say_text(&"a".repeat(1001)), Err("too_long"));
+        assert_eq!(parse_say_text("   "), Err(Code::Required));
+        assert_eq!(parse_say_text(&"a".repeat(1001)), Err(Code::TooLong));
         assert!(parse_say_text(&"a".repeat(1000)).is_ok());
-        assert_eq!(parse_say_text("abc\u{202E}def"), Err("bidi_characters"));
-        assert_eq!(parse_say_text("abc\u{2066}def"), Err("bidi_characters"));
-        assert_eq!(parse_say_text("a\u{0}b"), Err("control_characters"));
+        assert_eq!(parse_say_text("abc\u{202E}def"), Err(Code::BidiCharacters));
+        assert_eq!(parse_say_text("abc\u{2066}def"), Err(Code::BidiCharacters));
+        assert_eq!(parse_say_text("a\u{0}b"), Err(Code::ControlCharacters));
     }
 
     #[test]
     fn seconds() {
         assert_eq!(parse_seconds("20", RING_SECONDS), Ok(20));
-        assert_eq!(parse_seconds("4", RING_SECONDS), Err("out_of_range"));
-        assert_eq!(parse_seconds("46", RING_SECONDS), Err("out_of_range"));
+        assert_eq!(parse_seconds("4", RING_SECONDS), Err(Code::OutOfRange));
+        assert_eq!(parse_seconds("46", RING_SECONDS), Err(Code::OutOfRange));
         assert_eq!(parse_seconds("5", RING_SECONDS), Ok(5));
         assert_eq!(parse_seconds("45", RING_SECONDS), Ok(45));
-        assert_eq!(parse_seconds("0", TIMEOUT_SECONDS), Err("out_of_range"));
-        assert_eq!(parse_seconds("31", TIMEOUT_SECONDS), Err("out_of_range"));
+        assert_eq!(parse_seconds("0", TIMEOUT_SECONDS), Err(Code::OutOfRange));
+        assert_eq!(parse_seconds("31", TIMEOUT_SECONDS), Err(Code::OutOfRange));
         assert_eq!(
             parse_seconds("1.5", TIMEOUT_SECONDS),
-            Err("not_a_whole_number")
+            Err(Code::NotAWholeNumber)
         );
-        assert_eq!(parse_seconds("", TIMEOUT_SECONDS), Err("required"));
+        assert_eq!(parse_seconds("", TIMEOUT_SECONDS), Err(Code::Required));
     }
 
     fn h(name: &str, value: &str) -> SipHeaderDraft {
@@ -756,49 +763,49 @@ mod tests {
             headers(&[h("Customer", "1")])
                 .unwrap_err()
                 .get("sip_headers.0.name"),
-            Some("sip_header_name")
+            Some(Code::SipHeaderName)
         );
         assert_eq!(
             headers(&[h("X-", "1")])
                 .unwrap_err()
                 .get("sip_headers.0.name"),
-            Some("sip_header_name")
+            Some(Code::SipHeaderName)
         );
         assert_eq!(
             headers(&[h("X-A B", "1")])
                 .unwrap_err()
                 .get("sip_headers.0.name"),
-            Some("sip_header_name")
+            Some(Code::SipHeaderName)
         );
         assert_eq!(
             headers(&[h("X-Ü", "1")])
                 .unwrap_err()
                 .get("sip_headers.0.name"),
-            Some("sip_header_name")
+            Some(Code::SipHeaderName)
         );
         assert_eq!(
             headers(&[h("X-Id", "1"), h("x-ID", "2")])
                 .unwrap_err()
                 .get("sip_headers.1.name"),
-            Some("duplicate_header")
+            Some(Code::DuplicateHeader)
         );
         for bad in ["a\rb", "a\nb", "a\0b"] {
             assert_eq!(
                 headers(&[h("X-Id", bad)])
                     .unwrap_err()
                     .get("sip_headers.0.value"),
-                Some("control_characters")
+                Some(Code::ControlCharacters)
             );
         }
         let big = vec![h("X-A", &"v".repeat(600)), h("X-B", &"v".repeat(600))];
         assert_eq!(
             headers(&big).unwrap_err().get("sip_headers"),
-            Some("headers_too_large")
+            Some(Code::HeadersTooLarge)
         );
         let many: Vec<_> = (0..11).map(|i| h(&format!("X-H{i}"), "v")).collect();
         assert_eq!(
             headers(&many).unwrap_err().get("sip_headers"),
-            Some("too_many_headers")
+            Some(Code::TooManyHeaders)
         );
     }
 
@@ -806,9 +813,9 @@ mod tests {
     fn user_to_user() {
         assert_eq!(parse_user_to_user(""), Ok(None));
         assert_eq!(parse_user_to_user("0a1B").unwrap().as_deref(), Some("0a1B"));
-        assert_eq!(parse_user_to_user("xyz0"), Err("uui_not_hex"));
-        assert_eq!(parse_user_to_user("abc"), Err("uui_odd_length"));
-        assert_eq!(parse_user_to_user(&"ab".repeat(129)), Err("too_long"));
+        assert_eq!(parse_user_to_user("xyz0"), Err(Code::UuiNotHex));
+        assert_eq!(parse_user_to_user("abc"), Err(Code::UuiOddLength));
+        assert_eq!(parse_user_to_user(&"ab".repeat(129)), Err(Code::TooLong));
         assert!(parse_user_to_user(&"ab".repeat(128)).is_ok());
     }
 
@@ -836,13 +843,13 @@ mod tests {
         d.action_type = "workflow".into();
         assert_eq!(
             d.parse(&allow).unwrap_err().get("webhook_url"),
-            Some("https_required")
+            Some(Code::HttpsRequired)
         );
         d.action_type = "transfer".into();
         d.transfer_target = "sip".into();
         let e = d.parse(&allow).unwrap_err();
-        assert_eq!(e.get("sip_connection_id"), Some("required"));
-        assert_eq!(e.get("sip_destination_id"), Some("required"));
+        assert_eq!(e.get("sip_connection_id"), Some(Code::Required));
+        assert_eq!(e.get("sip_destination_id"), Some(Code::Required));
     }
 
     #[test]
@@ -896,13 +903,13 @@ mod properties {
             let ip = Ipv4Addr::new(net.0, second, c, d);
             for host in [ip.to_string(), u32::from(ip).to_string(), format!("0x{:x}", u32::from(ip)), format!("[::ffff:{ip}]")] {
                 let url = format!("https://{host}/hook");
-                prop_assert_eq!(parse_webhook_url(&url, &WebhookAllowList::default()), Err("forbidden_host"), "{}", url);
+                prop_assert_eq!(parse_webhook_url(&url, &WebhookAllowList::default()), Err(Code::ForbiddenHost), "{}", url);
             }
         }
 
         #[test]
         fn plain_http_is_never_accepted_without_the_allow_list(host in "[a-z]{1,12}\\.example\\.com") {
-            prop_assert_eq!(parse_webhook_url(&format!("http://{host}/x"), &WebhookAllowList::default()), Err("https_required"));
+            prop_assert_eq!(parse_webhook_url(&format!("http://{host}/x"), &WebhookAllowList::default()), Err(Code::HttpsRequired));
         }
 
         #[test]
@@ -911,7 +918,7 @@ mod properties {
             c in prop::sample::select(vec!['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']),
         ) {
             let text = format!("x{before}{c}{after}x");
-            prop_assert_eq!(parse_say_text(&text), Err("bidi_characters"));
+            prop_assert_eq!(parse_say_text(&text), Err(Code::BidiCharacters));
         }
 
         #[test]
@@ -924,10 +931,10 @@ mod properties {
         fn phone_numbers_that_are_not_e164_are_refused(
             digits in "[0-9]{16,20}", letters in "[0-9]{2,6}[a-zA-Z][0-9a-zA-Z]{0,6}", national in "0[1-9][0-9]{8}",
         ) {
-            prop_assert_eq!(parse_phone_number(&format!("+{digits}")), Err("phone_not_e164"));
-            prop_assert_eq!(parse_phone_number(&format!("+{letters}")), Err("phone_not_e164"));
-            prop_assert_eq!(parse_phone_number(&national), Err("phone_not_e164"));
-            prop_assert_eq!(parse_phone_number(&format!("+0{national}")), Err("phone_not_e164"));
+            prop_assert_eq!(parse_phone_number(&format!("+{digits}")), Err(Code::PhoneNotE164));
+            prop_assert_eq!(parse_phone_number(&format!("+{letters}")), Err(Code::PhoneNotE164));
+            prop_assert_eq!(parse_phone_number(&national), Err(Code::PhoneNotE164));
+            prop_assert_eq!(parse_phone_number(&format!("+0{national}")), Err(Code::PhoneNotE164));
         }
 
         #[test]
@@ -938,7 +945,7 @@ mod properties {
 
         #[test]
         fn uui_with_a_non_hex_character_is_refused(a in "[0-9a-f]{0,10}", c in "[g-zG-Z]", b in "[0-9a-f]{0,10}") {
-            prop_assert_eq!(parse_user_to_user(&format!("{a}{c}{b}")), Err("uui_not_hex"));
+            prop_assert_eq!(parse_user_to_user(&format!("{a}{c}{b}")), Err(Code::UuiNotHex));
         }
 
         #[test]
@@ -963,7 +970,7 @@ mod properties {
             ];
             let parsed = parse_sip_headers(&rows, &mut e);
             prop_assert!(parsed.is_none());
-            prop_assert_eq!(e.get("sip_headers.1.name"), Some("duplicate_header"));
+            prop_assert_eq!(e.get("sip_headers.1.name"), Some(Code::DuplicateHeader));
         }
 
         #[test]

@@ -1,12 +1,95 @@
 //! Field-level validation errors: a field name and a stable code the page translates.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumIter, IntoStaticStr};
+
+/// Why a field is refused: stable codes the pages translate
+/// (`messages::field_message` has a sentence for each) and the JSON answers
+/// carry (`"required"`, `"out_of_range"`…).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, EnumIter, IntoStaticStr,
+)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Code {
+    Required,
+    InvalidEmail,
+    TooLong,
+    TooShort,
+    InvalidSlug,
+    InvalidCharacters,
+    PasswordTooShort,
+    PasswordWeak,
+    InvalidChoice,
+    UnsupportedLanguage,
+    UnknownAccount,
+    UnknownUser,
+    NotAWholeNumber,
+    OutOfRange,
+    InvalidUrl,
+    HttpsRequired,
+    ForbiddenHost,
+    CredentialsInUrl,
+    ControlCharacters,
+    BidiCharacters,
+    PhoneNotE164,
+    PhoneInvalid,
+    SipHeaderName,
+    DuplicateHeader,
+    TooManyHeaders,
+    HeadersTooLarge,
+    UuiNotHex,
+    UuiOddLength,
+    SipUriScheme,
+    InvalidSipUri,
+    UnknownConnection,
+    OutboundAgent,
+    FeatureDisabled,
+    ConfirmationRequired,
+    TakenName,
+    InvalidDate,
+    AlreadyRevoked,
+}
+
+/// What must be unique and already is: the conflict of a refused create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, IntoStaticStr)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Taken {
+    /// An account's slug.
+    Slug,
+    /// A user's email.
+    Email,
+    /// A name unique within its account (a SIP connection's).
+    Name,
+    StaffRole,
+    Membership,
+}
+
+impl std::fmt::Display for Taken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.into())
+    }
+}
+
+impl Code {
+    /// The code as the JSON answers carry it.
+    pub fn as_str(self) -> &'static str {
+        self.into()
+    }
+}
+
+impl std::fmt::Display for Code {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One invalid field: `code` is stable and translated by the page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     pub field: String,
-    pub code: String,
+    pub code: Code,
 }
 
 /// Every invalid field of one submission.
@@ -18,21 +101,21 @@ impl FieldErrors {
         Self::default()
     }
 
-    pub fn single(field: &str, code: &str) -> Self {
+    pub fn single(field: &str, code: Code) -> Self {
         let mut e = Self::new();
         e.push(field, code);
         e
     }
 
-    pub fn push(&mut self, field: &str, code: &str) {
+    pub fn push(&mut self, field: &str, code: Code) {
         self.0.push(FieldError {
             field: field.to_owned(),
-            code: code.to_owned(),
+            code,
         });
     }
 
     /// Records the error of `result` under `field` and returns its value, if any.
-    pub fn take<T>(&mut self, field: &str, result: Result<T, &'static str>) -> Option<T> {
+    pub fn take<T>(&mut self, field: &str, result: Result<T, Code>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(code) => {
@@ -42,11 +125,8 @@ impl FieldErrors {
         }
     }
 
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| e.code.as_str())
+    pub fn get(&self, field: &str) -> Option<Code> {
+        self.0.iter().find(|e| e.field == field).map(|e| e.code)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -67,5 +147,23 @@ impl std::fmt::Display for FieldErrors {
             .map(|e| format!("{}: {}", e.field, e.code))
             .collect();
         f.write_str(&parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strum::IntoEnumIterator;
+
+    #[test]
+    fn codes_are_snake_case_on_the_wire() {
+        for c in Code::iter() {
+            assert_eq!(
+                serde_json::to_value(c).unwrap(),
+                serde_json::Value::String(c.as_str().to_owned())
+            );
+        }
+        assert_eq!(Code::PhoneNotE164.as_str(), "phone_not_e164");
+        assert_eq!(Code::UuiNotHex.as_str(), "uui_not_hex");
     }
 }

@@ -1,5 +1,6 @@
 //! Names, slugs, emails and the password shape rule.
 
+use super::Code;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
@@ -14,18 +15,18 @@ pub const PASSWORD_MAX_CHARS: usize = 128;
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, Code> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err("required");
+            return Err(Code::Required);
         }
         if s.len() > 254 {
-            return Err("too_long");
+            return Err(Code::TooLong);
         }
-        let parsed = email_address::EmailAddress::from_str(s).map_err(|_| "invalid_email")?;
+        let parsed = email_address::EmailAddress::from_str(s).map_err(|_| Code::InvalidEmail)?;
         // Bare local names ("root@localhost") are syntactically fine but never a customer's.
         if !parsed.domain().contains('.') {
-            return Err("invalid_email");
+            return Err(Code::InvalidEmail);
         }
         Ok(Email(s.to_lowercase()))
     }
@@ -40,22 +41,22 @@ impl Email {
 pub struct Slug(String);
 
 impl Slug {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, Code> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err("required");
+            return Err(Code::Required);
         }
         if s.len() < 2 {
-            return Err("too_short");
+            return Err(Code::TooShort);
         }
         if s.len() > 63 {
-            return Err("too_long");
+            return Err(Code::TooLong);
         }
         let ok = s
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !ok || s.starts_with('-') || s.ends_with('-') {
-            return Err("invalid_slug");
+            return Err(Code::InvalidSlug);
         }
         Ok(Slug(s.to_owned()))
     }
@@ -65,16 +66,16 @@ impl Slug {
     }
 }
 
-fn display_name(raw: &str, max: usize) -> Result<String, &'static str> {
+fn display_name(raw: &str, max: usize) -> Result<String, Code> {
     let s = raw.trim();
     if s.is_empty() {
-        return Err("required");
+        return Err(Code::Required);
     }
     if s.chars().count() > max {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
     if s.chars().any(char::is_control) {
-        return Err("invalid_characters");
+        return Err(Code::InvalidCharacters);
     }
     Ok(s.to_owned())
 }
@@ -84,7 +85,7 @@ fn display_name(raw: &str, max: usize) -> Result<String, &'static str> {
 pub struct AccountName(String);
 
 impl AccountName {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, Code> {
         display_name(raw, 100).map(AccountName)
     }
 
@@ -98,7 +99,7 @@ impl AccountName {
 pub struct PersonName(String);
 
 impl PersonName {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, Code> {
         display_name(raw, 100).map(PersonName)
     }
 
@@ -109,16 +110,16 @@ impl PersonName {
 
 /// The length rule of a new password, checked in the browser and on the server
 /// (the server also refuses guessable passwords).
-pub fn check_password_shape(raw: &str) -> Result<(), &'static str> {
+pub fn check_password_shape(raw: &str) -> Result<(), Code> {
     let n = raw.chars().count();
     if n == 0 {
-        return Err("required");
+        return Err(Code::Required);
     }
     if n < PASSWORD_MIN_CHARS {
-        return Err("password_too_short");
+        return Err(Code::PasswordTooShort);
     }
     if n > PASSWORD_MAX_CHARS {
-        return Err("too_long");
+        return Err(Code::TooLong);
     }
     Ok(())
 }
@@ -133,38 +134,38 @@ mod tests {
             Email::parse(" Ana@Example.COM ").unwrap().as_str(),
             "ana@example.com"
         );
-        assert_eq!(Email::parse(""), Err("required"));
-        assert_eq!(Email::parse("not-an-email"), Err("invalid_email"));
-        assert_eq!(Email::parse("root@localhost"), Err("invalid_email"));
-        assert_eq!(Email::parse("a@b@example.com"), Err("invalid_email"));
+        assert_eq!(Email::parse(""), Err(Code::Required));
+        assert_eq!(Email::parse("not-an-email"), Err(Code::InvalidEmail));
+        assert_eq!(Email::parse("root@localhost"), Err(Code::InvalidEmail));
+        assert_eq!(Email::parse("a@b@example.com"), Err(Code::InvalidEmail));
     }
 
     #[test]
     fn slugs() {
         assert!(Slug::parse("acme-2").is_ok());
-        assert_eq!(Slug::parse("a"), Err("too_short"));
-        assert_eq!(Slug::parse("Acme"), Err("invalid_slug"));
-        assert_eq!(Slug::parse("-acme"), Err("invalid_slug"));
-        assert_eq!(Slug::parse("ac me"), Err("invalid_slug"));
-        assert_eq!(Slug::parse(&"a".repeat(64)), Err("too_long"));
+        assert_eq!(Slug::parse("a"), Err(Code::TooShort));
+        assert_eq!(Slug::parse("Acme"), Err(Code::InvalidSlug));
+        assert_eq!(Slug::parse("-acme"), Err(Code::InvalidSlug));
+        assert_eq!(Slug::parse("ac me"), Err(Code::InvalidSlug));
+        assert_eq!(Slug::parse(&"a".repeat(64)), Err(Code::TooLong));
     }
 
     #[test]
     fn names() {
         assert_eq!(AccountName::parse("  Acme  ").unwrap().as_str(), "Acme");
-        assert_eq!(AccountName::parse("   "), Err("required"));
-        assert_eq!(AccountName::parse("a\u{7}b"), Err("invalid_characters"));
-        assert_eq!(PersonName::parse(&"é".repeat(101)), Err("too_long"));
+        assert_eq!(AccountName::parse("   "), Err(Code::Required));
+        assert_eq!(AccountName::parse("a\u{7}b"), Err(Code::InvalidCharacters));
+        assert_eq!(PersonName::parse(&"é".repeat(101)), Err(Code::TooLong));
     }
 
     #[test]
     fn password_shape() {
-        assert_eq!(check_password_shape(""), Err("required"));
+        assert_eq!(check_password_shape(""), Err(Code::Required));
         assert_eq!(
             check_password_shape("short-pass1"),
-            Err("password_too_short")
+            Err(Code::PasswordTooShort)
         );
         assert!(check_password_shape("long enough pass").is_ok());
-        assert_eq!(check_password_shape(&"x".repeat(129)), Err("too_long"));
+        assert_eq!(check_password_shape(&"x".repeat(129)), Err(Code::TooLong));
     }
 }

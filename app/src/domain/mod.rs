@@ -14,7 +14,7 @@ mod tokens;
 pub use access::{Membership, Principal};
 pub use audit::AuditAction;
 pub use events::{Cause, EventActionType, Outcome};
-pub use fields::{FieldError, FieldErrors};
+pub use fields::{Code, FieldError, FieldErrors, Taken};
 pub use identity::{AccountName, Email, PersonName, Slug, check_password_shape};
 pub use roles::{AccountRole, Direction, LANGUAGES, Language, Permission, StaffRole};
 pub use tokens::{Scope, scopes_to_string};

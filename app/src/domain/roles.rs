@@ -1,16 +1,35 @@
 //! Roles and what each may do (SPEC §2), agent directions and supported languages.
 
+use super::Code;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr};
 
 /// A staff role: sees every account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Display, EnumString, IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum StaffRole {
     Admin,
     Csm,
 }
 
 /// A customer's role in one account.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    Display,
+    EnumString,
+    IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum AccountRole {
     Viewer,
     Editor,
@@ -61,42 +80,36 @@ impl Permission {
     }
 }
 
-macro_rules! string_enum {
-    ($ty:ident { $($variant:ident = $s:literal),+ $(,)? }) => {
+/// The string forms (`admin`, `owner`, `inbound`…) come from strum; parsing
+/// trims and says why a value is refused.
+macro_rules! choice {
+    ($($ty:ty),*) => {$(
         impl $ty {
-            pub const ALL: &'static [$ty] = &[$($ty::$variant),+];
-
             pub fn as_str(self) -> &'static str {
-                match self { $($ty::$variant => $s),+ }
+                self.into()
             }
 
-            pub fn parse(raw: &str) -> Result<Self, &'static str> {
+            pub fn parse(raw: &str) -> Result<Self, Code> {
                 match raw.trim() {
-                    $($s => Ok($ty::$variant),)+
-                    "" => Err("required"),
-                    _ => Err("invalid_choice"),
+                    "" => Err(Code::Required),
+                    s => s.parse().map_err(|_| Code::InvalidChoice),
                 }
             }
         }
-
-        impl std::fmt::Display for $ty {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
+    )*};
 }
 
-string_enum!(StaffRole { Admin = "admin", Csm = "csm" });
-string_enum!(AccountRole { Viewer = "viewer", Editor = "editor", Owner = "owner" });
+choice!(StaffRole, AccountRole, Direction);
 
 /// An agent answers calls (inbound) or places them (outbound).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Display, EnumString, IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Direction {
     Inbound,
     Outbound,
 }
-string_enum!(Direction { Inbound = "inbound", Outbound = "outbound" });
 
 /// The locales an agent speaks and a message may be said in.
 pub const LANGUAGES: &[&str] = &[
@@ -108,16 +121,16 @@ pub const LANGUAGES: &[&str] = &[
 pub struct Language(String);
 
 impl Language {
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, Code> {
         let s = raw.trim();
         if s.is_empty() {
-            return Err("required");
+            return Err(Code::Required);
         }
         LANGUAGES
             .iter()
             .find(|l| l.eq_ignore_ascii_case(s))
             .map(|l| Language((*l).to_owned()))
-            .ok_or("unsupported_language")
+            .ok_or(Code::UnsupportedLanguage)
     }
 
     pub fn as_str(&self) -> &str {
@@ -179,9 +192,9 @@ mod tests {
     #[test]
     fn parsing() {
         assert_eq!(AccountRole::parse("owner"), Ok(Owner));
-        assert_eq!(AccountRole::parse("boss"), Err("invalid_choice"));
+        assert_eq!(AccountRole::parse("boss"), Err(Code::InvalidChoice));
         assert_eq!(Direction::parse("inbound"), Ok(Direction::Inbound));
         assert_eq!(Language::parse("fr-fr").unwrap().as_str(), "fr-FR");
-        assert_eq!(Language::parse("xx-XX"), Err("unsupported_language"));
+        assert_eq!(Language::parse("xx-XX"), Err(Code::UnsupportedLanguage));
     }
 }

@@ -1,5 +1,6 @@
 //! Runtime API tokens: the scopes a token may carry.
 
+use super::Code;
 use serde::{Deserialize, Serialize};
 
 /// A scope a token may carry.
@@ -24,16 +25,16 @@ impl Scope {
     }
 
     /// Parses `runtime:read,runtime:events`; refuses empty lists and unknown scopes.
-    pub fn parse_list(s: &str) -> Result<Vec<Scope>, &'static str> {
+    pub fn parse_list(s: &str) -> Result<Vec<Scope>, Code> {
         let mut out = Vec::new();
         for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let scope = Scope::parse(part).ok_or("invalid_choice")?;
+            let scope = Scope::parse(part).ok_or(Code::InvalidChoice)?;
             if !out.contains(&scope) {
                 out.push(scope);
             }
         }
         if out.is_empty() {
-            return Err("required");
+            return Err(Code::Required);
         }
         Ok(out)
     }
@@ -57,7 +58,7 @@ mod tests {
             Scope::parse_list("runtime:read, runtime:events,runtime:read"),
             Ok(vec![Scope::RuntimeRead, Scope::RuntimeEvents])
         );
-        assert_eq!(Scope::parse_list(""), Err("required"));
-        assert_eq!(Scope::parse_list("runtime:write"), Err("invalid_choice"));
+        assert_eq!(Scope::parse_list(""), Err(Code::Required));
+        assert_eq!(Scope::parse_list("runtime:write"), Err(Code::InvalidChoice));
     }
 }

@@ -1,5 +1,6 @@
 //! Password hashing (argon2id, off the async threads) and the strength rule.
 
+use crate::domain::Code;
 use std::sync::OnceLock;
 
 use argon2::password_hash::{
@@ -68,11 +69,11 @@ pub async fn verify_password(password: String, hash: Option<String>) -> bool {
 /// The full rule for a new password: the shape rule the browser also checks,
 /// then a guessability estimate (zxcvbn score 3 of 4 at least), which also
 /// refuses passwords made of the user's own email or name.
-pub fn check_new_password(password: &str, user_inputs: &[&str]) -> Result<(), &'static str> {
+pub fn check_new_password(password: &str, user_inputs: &[&str]) -> Result<(), Code> {
     check_password_shape(password)?;
     let estimate = zxcvbn::zxcvbn(password, user_inputs);
     if u8::from(estimate.score()) < 3 {
-        return Err("password_weak");
+        return Err(Code::PasswordWeak);
     }
     Ok(())
 }
@@ -96,13 +97,16 @@ mod tests {
     fn strength() {
         assert_eq!(
             check_new_password("password1234", &[]),
-            Err("password_weak")
+            Err(Code::PasswordWeak)
         );
         assert_eq!(
             check_new_password("ana@example.com1", &["ana@example.com"]),
-            Err("password_weak")
+            Err(Code::PasswordWeak)
         );
-        assert_eq!(check_new_password("short", &[]), Err("password_too_short"));
+        assert_eq!(
+            check_new_password("short", &[]),
+            Err(Code::PasswordTooShort)
+        );
         assert!(check_new_password("violet-harbour-93-lantern", &[]).is_ok());
     }
 }

@@ -2,6 +2,7 @@
 //! and the default error message.
 
 use super::{Change, Ctx, page_offset};
+use crate::domain::Code;
 use crate::domain::failover::{DefaultMessage, parse_reason, parse_say_text};
 use crate::domain::{AccountName, AuditAction, FieldErrors, Language, Permission, Slug};
 use crate::error::AppError;
@@ -35,7 +36,7 @@ pub async fn load_by_id(ctx: &Ctx, id: &str, perm: Permission) -> Result<Account
 /// it is unknown (or not the caller's).
 pub(crate) async fn field(ctx: &Ctx, slug: &str, perm: Permission) -> Result<AccountRow, AppError> {
     load(ctx, slug.trim(), perm).await.map_err(|e| match e {
-        AppError::NotFound => FieldErrors::single("account", "unknown_account").into(),
+        AppError::NotFound => FieldErrors::single("account", Code::UnknownAccount).into(),
         other => other,
     })
 }
@@ -164,7 +165,7 @@ pub async fn set_failover(
     let mut errors = FieldErrors::new();
     let reason = errors.take("reason", parse_reason(reason));
     if !matches!(confirm, Some("on" | "true" | "yes")) {
-        errors.push("confirm", "confirmation_required");
+        errors.push("confirm", Code::ConfirmationRequired);
     }
     errors.into_result()?;
     let mut w = ctx.begin().await?;

@@ -1,6 +1,7 @@
 //! Reading the audit log: staff every entry, owners their accounts'.
 
 use super::{Ctx, page_offset};
+use crate::domain::Code;
 use crate::domain::{FieldErrors, Permission};
 use crate::error::AppError;
 use crate::store::audit;
@@ -25,7 +26,7 @@ pub(crate) fn date(field: &str, raw: &str, e: &mut FieldErrors) -> Option<i64> {
     }
     let d = parse_date(raw);
     if d.is_none() {
-        e.push(field, "invalid_date");
+        e.push(field, Code::InvalidDate);
     }
     d
 }

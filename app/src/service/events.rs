@@ -2,6 +2,7 @@
 //! what happened on a call, not a change to anyone's settings), and the
 //! counts the events page charts.
 
+use crate::domain::Code;
 use strum::IntoEnumIterator;
 
 use super::Ctx;
@@ -90,7 +91,7 @@ fn period(q: &EventsQuery) -> Result<(i64, i64), AppError> {
     if let (Some(f), Some(t)) = (from_ms, to_ms)
         && (t < f || t - f > 366 * DAY_MS)
     {
-        e.push("to", "out_of_range");
+        e.push("to", Code::OutOfRange);
     }
     e.into_result()?;
     Ok((from_ms.expect("checked"), to_ms.expect("checked") + DAY_MS))

@@ -2,6 +2,7 @@
 //! loaded from), the revision history, restoring, and "Test".
 
 use super::{Change as AuditChange, Ctx};
+use crate::domain::Code;
 use crate::domain::failover::{FailoverAction, FailoverDraft, TransferTarget};
 use crate::domain::{AuditAction, Direction, FieldErrors, Permission};
 use crate::error::AppError;
@@ -60,12 +61,12 @@ async fn write(
     let account =
         super::accounts::load_by_id(ctx, &agent.account_id, Permission::ViewAccount).await?;
     if agent.direction != Direction::Inbound {
-        return Err(FieldErrors::single("action_type", "outbound_agent").into());
+        return Err(FieldErrors::single("action_type", Code::OutboundAgent).into());
     }
     if !may_save(ctx, &account) {
         return Err(
             if ctx.can(Permission::EditFailoverConfig, Some(&account.id)) {
-                FieldErrors::single("action_type", "feature_disabled").into()
+                FieldErrors::single("action_type", Code::FeatureDisabled).into()
             } else {
                 AppError::Forbidden
             },
@@ -80,7 +81,7 @@ async fn write(
             .await?
             .is_some_and(|c| c.account_id == account.id);
         if !ok {
-            return Err(FieldErrors::single("sip_connection_id", "unknown_connection").into());
+            return Err(FieldErrors::single("sip_connection_id", Code::UnknownConnection).into());
         }
     }
     let mut w = ctx.begin().await?;

@@ -2,6 +2,7 @@
 //! session belongs to and signing in.
 
 use super::{Change, Ctx};
+use crate::domain::Code;
 use crate::domain::{
     AccountRole, AuditAction, Email, FieldErrors, Permission, PersonName, Principal, StaffRole,
 };
@@ -90,7 +91,7 @@ pub async fn add_member(
     let email = Email::parse(email).map_err(|code| FieldErrors::single("email", code))?;
     let user = users::find_by_email(ctx.db.pool(), &email)
         .await?
-        .ok_or_else(|| AppError::Invalid(FieldErrors::single("email", "unknown_user")))?;
+        .ok_or_else(|| AppError::Invalid(FieldErrors::single("email", Code::UnknownUser)))?;
     let mut w = ctx.begin().await?;
     users::add_membership(&mut **w.tx(), &account.id, &user.id, role).await?;
     w.commit(Change {

@@ -31,7 +31,7 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => AppError::NotFound,
-            StoreError::Duplicate(what) => AppError::Conflict(what.to_owned()),
+            StoreError::Duplicate(what) => AppError::Conflict(what),
             StoreError::Unavailable(err) => {
                 tracing::error!(error = %err, "database unavailable");
                 AppError::Unavailable

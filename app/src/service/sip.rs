@@ -4,6 +4,7 @@
 use super::{Change, Ctx};
 use crate::domain::failover::parse_sip_uri;
 use crate::domain::{AuditAction, FieldErrors, Permission, PersonName};
+use crate::domain::{Code, Taken};
 use crate::error::AppError;
 use crate::store::sip::{self, SipConnectionRow};
 use crate::views::SipConnectionView;
@@ -41,8 +42,8 @@ fn parse(name: &str, uri: &str) -> Result<(String, String), AppError> {
 /// A name already used in the account is a field error.
 fn taken(e: crate::store::StoreError) -> AppError {
     match AppError::from(e) {
-        AppError::Conflict(w) if w == "name" => {
-            AppError::Invalid(FieldErrors::single("name", "taken_name"))
+        AppError::Conflict(Taken::Name) => {
+            AppError::Invalid(FieldErrors::single("name", Code::TakenName))
         }
         other => other,
     }

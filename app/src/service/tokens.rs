@@ -2,6 +2,7 @@
 //! revoking, and the list.
 
 use super::{Change, Ctx};
+use crate::domain::Code;
 use crate::domain::{AuditAction, FieldErrors, Permission, PersonName, Scope, scopes_to_string};
 use crate::error::AppError;
 use crate::store::tokens::{self, TokenRow};
@@ -91,7 +92,7 @@ pub async fn revoke(ctx: &Ctx, id: &str) -> Result<TokenRow, AppError> {
         .await?
         .ok_or(AppError::NotFound)?;
     if !tokens::revoke(w.tx(), id, ctx.label()).await? {
-        return Err(FieldErrors::single("token", "already_revoked").into());
+        return Err(FieldErrors::single("token", Code::AlreadyRevoked).into());
     }
     let after = tokens::find(&mut **w.tx(), id)
         .await?

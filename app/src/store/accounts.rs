@@ -3,7 +3,7 @@
 use sqlx::{Any, AnyExecutor, Row, any::AnyRow};
 
 use super::{StoreError, new_id, now_ms, unique_as};
-use crate::domain::{AccountName, Slug};
+use crate::domain::{AccountName, Slug, Taken};
 
 /// One account as stored.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ pub async fn create<'c>(
     .bind(now)
     .execute(ex)
     .await
-    .map_err(unique_as("slug"))?;
+    .map_err(unique_as(Taken::Slug))?;
     Ok(AccountRow {
         id,
         name: name.as_str().to_owned(),

@@ -21,6 +21,8 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+use crate::domain::Taken;
+
 /// Which database engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -33,7 +35,7 @@ pub enum Backend {
 pub enum StoreError {
     /// A unique constraint refused the row; the name says which column.
     #[error("already exists: {0}")]
-    Duplicate(&'static str),
+    Duplicate(Taken),
     #[error("not found")]
     NotFound,
     /// The database can't be reached (down, restarting, pool exhausted).
@@ -57,7 +59,7 @@ impl From<sqlx::Error> for StoreError {
 }
 
 /// Maps a unique violation to [`StoreError::Duplicate`] naming `what`.
-pub(crate) fn unique_as(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(crate) fn unique_as(what: Taken) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| match &e {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate(what),
         _ => StoreError::from(e),

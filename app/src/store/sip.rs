@@ -3,6 +3,7 @@
 use sqlx::{Any, AnyExecutor, Row, any::AnyRow};
 
 use super::{StoreError, new_id, now_ms, unique_as};
+use crate::domain::Taken;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SipConnectionRow {
@@ -38,7 +39,7 @@ pub async fn create<'c>(
     .bind(now_ms())
     .execute(ex)
     .await
-    .map_err(unique_as("name"))?;
+    .map_err(unique_as(Taken::Name))?;
     Ok(SipConnectionRow {
         id,
         account_id: account_id.to_owned(),
@@ -62,7 +63,7 @@ pub async fn update(
     .bind(id)
     .execute(&mut *conn)
     .await
-    .map_err(unique_as("name"))?;
+    .map_err(unique_as(Taken::Name))?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }

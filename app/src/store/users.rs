@@ -4,7 +4,7 @@ use sqlx::{Any, AnyExecutor, Row, any::AnyRow};
 
 use super::{StoreError, new_id, now_ms, unique_as};
 use crate::domain::Membership;
-use crate::domain::{AccountRole, Email, PersonName, StaffRole};
+use crate::domain::{AccountRole, Email, PersonName, StaffRole, Taken};
 
 /// One user as stored, with the staff role if any.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ pub async fn create<'c>(
     .bind(now_ms())
     .execute(ex)
     .await
-    .map_err(unique_as("email"))?;
+    .map_err(unique_as(Taken::Email))?;
     Ok(id)
 }
 
@@ -103,7 +103,7 @@ pub async fn grant_staff_role<'c>(
         .bind(now_ms())
         .execute(ex)
         .await
-        .map_err(unique_as("staff_role"))?;
+        .map_err(unique_as(Taken::StaffRole))?;
     Ok(())
 }
 
@@ -122,7 +122,7 @@ pub async fn add_membership<'c>(
     .bind(now_ms())
     .execute(ex)
     .await
-    .map_err(unique_as("membership"))?;
+    .map_err(unique_as(Taken::Membership))?;
     Ok(())
 }
 
