@@ -253,39 +253,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             role,
             password_stdin,
         }) => {
-            let role = match (staff, account, role) {
-                (Some(s), _, _) => NewUserRole::Staff(
-                    StaffRole::parse(&s).map_err(|_| anyhow!("--staff must be admin or csm"))?,
-                ),
-                (None, Some(account_slug), Some(r)) => NewUserRole::Member {
-                    account_slug,
-                    role: AccountRole::parse(&r)
-                        .map_err(|_| anyhow!("--role must be owner, editor or viewer"))?,
-                },
-                _ => {
-                    return Err(anyhow!(
-                        "give --staff ROLE, or --account SLUG with --role ROLE"
-                    ));
-                }
-            };
-            let (password, generated) = if password_stdin {
-                let mut buf = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut buf)
-                    .context("cannot read the password from standard input")?;
-                (buf.trim_end_matches(['\r', '\n']).to_owned(), false)
-            } else {
-                (generate_password(), true)
-            };
-            let ctx = open(&url).await?;
-            let (id, email) = members::create_user(&ctx, &email, &name, &password, role)
-                .await
-                .map_err(explain)?;
-            println!("created user {} ({id})", email.as_str());
-            if generated {
-                println!("password (shown once): {password}");
-            }
-            Ok(())
+            let role = new_user_role(staff, account, role)?;
+            create_user(&url, &email, &name, role, password_stdin).await
         }
         Command::Agent(AgentCommand::Create {
             account,
@@ -300,12 +269,77 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", agent.id);
             Ok(())
         }
-        Command::Token(TokenCommand::Create {
+        Command::Token(command) => token(&url, command).await,
+        Command::Demo => {
+            let ctx = open(&url).await?;
+            let demo = Ctx::system(ctx.db, "demo", None);
+            let token = crate::demo::seed(&demo).await.map_err(explain)?;
+            crate::demo::print_sign_in(None, Some(&token));
+            Ok(())
+        }
+    }
+}
+
+/// The role of `relais user create`: a staff role, or a role in one account.
+fn new_user_role(
+    staff: Option<String>,
+    account: Option<String>,
+    role: Option<String>,
+) -> anyhow::Result<NewUserRole> {
+    Ok(match (staff, account, role) {
+        (Some(s), _, _) => NewUserRole::Staff(
+            StaffRole::parse(&s).map_err(|_| anyhow!("--staff must be admin or csm"))?,
+        ),
+        (None, Some(account_slug), Some(r)) => NewUserRole::Member {
+            account_slug,
+            role: AccountRole::parse(&r)
+                .map_err(|_| anyhow!("--role must be owner, editor or viewer"))?,
+        },
+        _ => {
+            return Err(anyhow!(
+                "give --staff ROLE, or --account SLUG with --role ROLE"
+            ));
+        }
+    })
+}
+
+/// `relais user create`: the password from standard input, or generated and printed once.
+async fn create_user(
+    url: &str,
+    email: &str,
+    name: &str,
+    role: NewUserRole,
+    password_stdin: bool,
+) -> anyhow::Result<()> {
+    let (password, generated) = if password_stdin {
+        let mut buf = String::new();
+        std::io::stdin()
+            .read_to_string(&mut buf)
+            .context("cannot read the password from standard input")?;
+        (buf.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (generate_password(), true)
+    };
+    let ctx = open(url).await?;
+    let (id, email) = members::create_user(&ctx, email, name, &password, role)
+        .await
+        .map_err(explain)?;
+    println!("created user {} ({id})", email.as_str());
+    if generated {
+        println!("password (shown once): {password}");
+    }
+    Ok(())
+}
+
+/// `relais token create` and `relais token revoke`.
+async fn token(url: &str, command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Create {
             name,
             scope,
             account,
-        }) => {
-            let ctx = open(&url).await?;
+        } => {
+            let ctx = open(url).await?;
             let (row, secret) = tokens::create(&ctx, &name, &scope, account.as_deref())
                 .await
                 .map_err(explain)?;
@@ -322,17 +356,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{secret}");
             Ok(())
         }
-        Command::Token(TokenCommand::Revoke { id }) => {
-            let ctx = open(&url).await?;
+        TokenCommand::Revoke { id } => {
+            let ctx = open(url).await?;
             let row = tokens::revoke(&ctx, &id).await.map_err(explain)?;
             println!("revoked token {} ({})", row.name, row.id);
-            Ok(())
-        }
-        Command::Demo => {
-            let ctx = open(&url).await?;
-            let demo = Ctx::system(ctx.db, "demo", None);
-            let token = crate::demo::seed(&demo).await.map_err(explain)?;
-            crate::demo::print_sign_in(None, Some(&token));
             Ok(())
         }
     }

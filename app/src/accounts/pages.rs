@@ -6,13 +6,14 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::{SetDefaultMessage, SetFailoverEnabled, get_account, list_accounts};
 use crate::agents::{CreateAgent, UpdateAgent};
+use crate::domain::failover::DefaultMessage;
 use crate::domain::{AccountRole, Direction, LANGUAGES};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::messages::{error_message, field_message};
 use crate::sip::{CreateSipConnection, DeleteSipConnection, UpdateSipConnection};
 use crate::ui::{Loading, error_view, urlencode};
-use crate::views::{AccountList, AccountView};
+use crate::views::{AccountList, AccountView, AgentView, MemberView, SipConnectionView};
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
@@ -168,29 +169,82 @@ where
 
 #[component]
 fn AccountDetail(a: AccountView) -> impl IntoView {
-    let i18n = use_i18n();
-    let on = a.failover_enabled;
-    let slug = a.slug.clone();
-    let switch = ServerAction::<SetFailoverEnabled>::new();
-    let add_agent = ServerAction::<CreateAgent>::new();
-    let add_sip = ServerAction::<CreateSipConnection>::new();
-    let delete_sip = ServerAction::<DeleteSipConnection>::new();
-    let set_message = ServerAction::<SetDefaultMessage>::new();
-    let edit_agent = ServerAction::<UpdateAgent>::new();
-    let edit_sip = ServerAction::<UpdateSipConnection>::new();
-    let manage = a.can_manage;
+    view! {
+        <section class="page">
+            <header class="page-head">
+                <h1>{a.name}</h1>
+                <span class="mono muted">{a.slug.clone()}</span>
+            </header>
+            <FlagCard slug=a.slug.clone() on=a.failover_enabled can_switch=a.can_switch />
+            <AgentsCard slug=a.slug.clone() agents=a.agents manage=a.can_manage />
+            <SipCard slug=a.slug.clone() connections=a.sip_connections manage=a.can_manage />
+            <DefaultMessageCard slug=a.slug message=a.default_message manage=a.can_manage />
+            {a.members.map(|members| view! { <MembersCard members /> })}
+        </section>
+    }
+}
 
-    let language_options = move |selected: String| {
-        LANGUAGES
-            .iter()
-            .map(|l| view! { <option value=*l selected=*l == selected>{*l}</option> })
-            .collect_view()
-    };
-    let agents = if a.agents.is_empty() {
+/// The languages a select offers, `selected` chosen.
+fn language_options(selected: String) -> impl IntoView {
+    LANGUAGES
+        .iter()
+        .map(|l| view! { <option value=*l selected=*l == selected>{*l}</option> })
+        .collect_view()
+}
+
+/// The failover flag, and for staff the switch (a reason and a confirmation).
+#[component]
+fn FlagCard(slug: String, on: bool, can_switch: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let switch = ServerAction::<SetFailoverEnabled>::new();
+    let switch_form = can_switch.then(|| {
+        view! {
+            <ActionForm action=switch attr:class="form switch-form">
+                <input type="hidden" name="slug" value=slug />
+                <input type="hidden" name="enabled" value=(!on).to_string() />
+                <div class="field">
+                    <label for="reason">{t!(i18n, reason)}</label>
+                    <input id="reason" name="reason" required maxlength="500" />
+                    {form_error(switch.value(), Some("reason"))}
+                </div>
+                <label class="choice">
+                    <input type="checkbox" name="confirm" required />
+                    <span>{t!(i18n, confirm_change)}</span>
+                </label>
+                {form_error(switch.value(), Some("confirm"))}
+                <button type="submit" class=if on { "button" } else { "button primary" }>
+                    {move || if on { t_string!(i18n, turn_off) } else { t_string!(i18n, turn_on) }}
+                </button>
+                {form_error(switch.value(), None)}
+            </ActionForm>
+        }
+    });
+
+    view! {
+        <section class="card">
+            <p class="flag">
+                <span>{t!(i18n, failover_enabled)}</span>
+                <span class=if on { "badge on" } else { "badge off" } data-testid="failover-state">
+                    {move || if on { t_string!(i18n, on) } else { t_string!(i18n, off) }}
+                </span>
+            </p>
+            {(!on && !can_switch).then(|| view! { <p class="locked">{t!(i18n, failover_locked)}</p> })}
+            {switch_form}
+        </section>
+    }
+}
+
+/// The account's agents, each with a link to its failover editor; owners and
+/// staff edit them and add more.
+#[component]
+fn AgentsCard(slug: String, agents: Vec<AgentView>, manage: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let add_agent = ServerAction::<CreateAgent>::new();
+    let edit_agent = ServerAction::<UpdateAgent>::new();
+    let table = if agents.is_empty() {
         view! { <p class="empty">{t!(i18n, no_agents)}</p> }.into_any()
     } else {
-        let rows = a
-            .agents
+        let rows = agents
             .into_iter()
             .map(|g| {
                 let dir = g.direction;
@@ -256,8 +310,7 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
         }
         .into_any()
     };
-    let agent_form = a.can_manage.then(|| {
-        let slug = slug.clone();
+    let agent_form = manage.then(|| {
         view! {
             <ActionForm action=add_agent attr:class="form inline-form">
                 <input type="hidden" name="slug" value=slug />
@@ -283,32 +336,25 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
         }
     });
 
-    let switch_form = a.can_switch.then(|| {
-        let slug = slug.clone();
-        view! {
-            <ActionForm action=switch attr:class="form switch-form">
-                <input type="hidden" name="slug" value=slug />
-                <input type="hidden" name="enabled" value=(!on).to_string() />
-                <div class="field">
-                    <label for="reason">{t!(i18n, reason)}</label>
-                    <input id="reason" name="reason" required maxlength="500" />
-                    {form_error(switch.value(), Some("reason"))}
-                </div>
-                <label class="choice">
-                    <input type="checkbox" name="confirm" required />
-                    <span>{t!(i18n, confirm_change)}</span>
-                </label>
-                {form_error(switch.value(), Some("confirm"))}
-                <button type="submit" class=if on { "button" } else { "button primary" }>
-                    {move || if on { t_string!(i18n, turn_off) } else { t_string!(i18n, turn_on) }}
-                </button>
-                {form_error(switch.value(), None)}
-            </ActionForm>
-        }
-    });
+    view! {
+        <section class="card">
+            <h2>{t!(i18n, account_agents)}</h2>
+            {form_error(edit_agent.value(), None)}
+            {form_error(edit_agent.value(), Some("name"))}
+            {table}
+            {agent_form}
+        </section>
+    }
+}
 
-    let sip_rows = a
-        .sip_connections
+/// The account's SIP connections; owners and staff add, edit and delete them.
+#[component]
+fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let add_sip = ServerAction::<CreateSipConnection>::new();
+    let delete_sip = ServerAction::<DeleteSipConnection>::new();
+    let edit_sip = ServerAction::<UpdateSipConnection>::new();
+    let sip_rows = connections
         .into_iter()
         .map(|c| {
             let id = c.id.clone();
@@ -344,7 +390,6 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
         })
         .collect_view();
     let sip_form = manage.then(|| {
-        let slug = slug.clone();
         view! {
             <ActionForm action=add_sip attr:class="form inline-form">
                 <input type="hidden" name="slug" value=slug />
@@ -362,9 +407,27 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
             </ActionForm>
         }
     });
-    let message = a.default_message.clone();
+    view! {
+        <section class="card" id="sip">
+            <h2>{t!(i18n, sip_connections)}</h2>
+            {form_error(delete_sip.value(), None)}
+            {form_error(edit_sip.value(), None)}
+            {form_error(edit_sip.value(), Some("sip_uri"))}
+            {form_error(edit_sip.value(), Some("name"))}
+            <table class="table">
+                <tbody>{sip_rows}</tbody>
+            </table>
+            {sip_form}
+        </section>
+    }
+}
+
+/// The message played when the failover action itself fails; owners and staff set it.
+#[component]
+fn DefaultMessageCard(slug: String, message: DefaultMessage, manage: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let set_message = ServerAction::<SetDefaultMessage>::new();
     let message_form = if manage {
-        let slug = slug.clone();
         let text = if message.is_platform_default {
             String::new()
         } else {
@@ -391,8 +454,20 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
         view! { <p>{message.text.clone()} " " <span class="mono muted">{message.language.clone()}</span></p> }.into_any()
     };
 
-    let members = a.members.map(|members| {
-        let rows = members
+    view! {
+        <section class="card" id="default-message">
+            <h2>{t!(i18n, default_message)}</h2>
+            <p class="muted">{t!(i18n, default_message_help)}</p>
+            {message_form}
+        </section>
+    }
+}
+
+/// Who belongs to the account (for those who manage its users).
+#[component]
+fn MembersCard(members: Vec<MemberView>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = members
             .into_iter()
             .map(|m| {
                 let role = m.role;
@@ -411,63 +486,20 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
                 }
             })
             .collect_view();
-        view! {
-            <section class="card">
-                <h2>{t!(i18n, account_members)}</h2>
-                <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">{t!(i18n, col_name)}</th>
-                            <th scope="col">{t!(i18n, col_email)}</th>
-                            <th scope="col">{t!(i18n, col_role)}</th>
-                            <th scope="col">{t!(i18n, col_status)}</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </section>
-        }
-    });
     view! {
-        <section class="page">
-            <header class="page-head">
-                <h1>{a.name}</h1>
-                <span class="mono muted">{a.slug}</span>
-            </header>
-            <section class="card">
-                <p class="flag">
-                    <span>{t!(i18n, failover_enabled)}</span>
-                    <span class=if on { "badge on" } else { "badge off" } data-testid="failover-state">
-                        {move || if on { t_string!(i18n, on) } else { t_string!(i18n, off) }}
-                    </span>
-                </p>
-                {(!on && !a.can_switch).then(|| view! { <p class="locked">{t!(i18n, failover_locked)}</p> })}
-                {switch_form}
-            </section>
-            <section class="card">
-                <h2>{t!(i18n, account_agents)}</h2>
-                {form_error(edit_agent.value(), None)}
-                {form_error(edit_agent.value(), Some("name"))}
-                {agents}
-                {agent_form}
-            </section>
-            <section class="card" id="sip">
-                <h2>{t!(i18n, sip_connections)}</h2>
-                {form_error(delete_sip.value(), None)}
-                {form_error(edit_sip.value(), None)}
-                {form_error(edit_sip.value(), Some("sip_uri"))}
-                {form_error(edit_sip.value(), Some("name"))}
-                <table class="table">
-                    <tbody>{sip_rows}</tbody>
-                </table>
-                {sip_form}
-            </section>
-            <section class="card" id="default-message">
-                <h2>{t!(i18n, default_message)}</h2>
-                <p class="muted">{t!(i18n, default_message_help)}</p>
-                {message_form}
-            </section>
-            {members}
+        <section class="card">
+            <h2>{t!(i18n, account_members)}</h2>
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, col_name)}</th>
+                        <th scope="col">{t!(i18n, col_email)}</th>
+                        <th scope="col">{t!(i18n, col_role)}</th>
+                        <th scope="col">{t!(i18n, col_status)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
         </section>
     }
 }

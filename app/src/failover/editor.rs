@@ -37,55 +37,8 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     let read_only = !editor.can_edit;
     let allow = editor.allow_list.clone();
     let agent_id = editor.agent_id.clone();
-
-    let kind = RwSignal::new(initial.action_type.clone());
-    let webhook_url = RwSignal::new(initial.webhook_url.clone());
-    let timeout = RwSignal::new(initial.timeout_seconds.clone());
-    let text = RwSignal::new(initial.text.clone());
-    let language = RwSignal::new(initial.language.clone());
-    let ring = RwSignal::new(initial.max_ring_seconds.clone());
-    let phone = RwSignal::new(initial.phone_number.clone());
-    let connection = RwSignal::new(initial.sip_connection_id.clone());
-    let destination = RwSignal::new(initial.sip_destination_id.clone());
-    let uui = RwSignal::new(initial.sip_user_to_user.clone());
-    // Two empty rows beyond the saved ones, so a form without JavaScript can add headers too.
-    let mut rows: Vec<HeaderRow> = initial
-        .sip_headers
-        .iter()
-        .map(|h| {
-            (
-                RwSignal::new(h.name.clone()),
-                RwSignal::new(h.value.clone()),
-            )
-        })
-        .collect();
-    while rows.len() < (initial.sip_headers.len() + 2).min(MAX_SIP_HEADERS) {
-        rows.push((RwSignal::new(String::new()), RwSignal::new(String::new())));
-    }
-    let headers = RwSignal::new(rows);
-
-    let draft = Memo::new(move |_| FailoverDraft {
-        action_type: kind.get(),
-        webhook_url: webhook_url.get(),
-        timeout_seconds: timeout.get(),
-        text: text.get(),
-        language: language.get(),
-        max_ring_seconds: ring.get(),
-        transfer_target: String::new(),
-        phone_number: phone.get(),
-        sip_connection_id: connection.get(),
-        sip_destination_id: destination.get(),
-        sip_headers: headers
-            .get()
-            .iter()
-            .map(|(n, v)| SipHeaderDraft {
-                name: n.get(),
-                value: v.get(),
-            })
-            .filter(|h| !h.name.trim().is_empty() || !h.value.trim().is_empty())
-            .collect(),
-        sip_user_to_user: uui.get(),
-    });
+    let f = Fields::new(&initial);
+    let draft = Memo::new(move |_| f.draft());
     let saved = RwSignal::new(FailoverDraft {
         sip_headers: initial.sip_headers.clone(),
         transfer_target: String::new(),
@@ -93,6 +46,11 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     });
     let base = RwSignal::new(editor.revision);
     let errors = RwSignal::new(FieldErrors::new());
+    let ui = Ui {
+        locale,
+        read_only,
+        errors,
+    };
     let status = RwSignal::new(Status::Idle);
     let dirty = Memo::new(move |_| draft.get() != saved.get());
     let checked = RwSignal::new(false);
@@ -111,7 +69,6 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
             ev.set_return_value("unsaved");
         }
     });
-
     let report = RwSignal::new(None::<Result<TestReport, AppError>>);
     let testing = RwSignal::new(false);
     let allow_test = editor.allow_list.clone();
@@ -177,7 +134,112 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
         });
     };
 
-    let err = move |field: &'static str| {
+    let connections = editor.sip_connections.clone();
+    view! {
+        <form class="form editor" method="post" action="/api/failover/save" on:submit=on_submit novalidate>
+            <input type="hidden" name="agent_id" value=editor.agent_id.clone() />
+            <input type="hidden" name="base_revision" value=move || base.get().to_string() prop:value=move || base.get().to_string() />
+            <TypeChoice f ui />
+            <WorkflowFields f ui />
+            <SayMessageFields f ui initial_text=initial.text.clone() />
+            <TransferFields f ui connections />
+            <EditorActions ui status dirty testing on_test />
+            <div class="test-report" data-testid="test-report" aria-live="polite">
+                {move || report.get().map(|r| render_report(locale, r, &report_connections))}
+            </div>
+        </form>
+    }
+}
+
+/// What the form holds, one signal per field: switching the type keeps what
+/// was typed for the others.
+#[derive(Clone, Copy)]
+struct Fields {
+    kind: RwSignal<String>,
+    webhook_url: RwSignal<String>,
+    timeout: RwSignal<String>,
+    text: RwSignal<String>,
+    language: RwSignal<String>,
+    ring: RwSignal<String>,
+    phone: RwSignal<String>,
+    connection: RwSignal<String>,
+    destination: RwSignal<String>,
+    uui: RwSignal<String>,
+    headers: RwSignal<Vec<HeaderRow>>,
+}
+
+impl Fields {
+    fn new(initial: &FailoverDraft) -> Fields {
+        // Two empty rows beyond the saved ones, so a form without JavaScript can add headers too.
+        let mut rows: Vec<HeaderRow> = initial
+            .sip_headers
+            .iter()
+            .map(|h| {
+                (
+                    RwSignal::new(h.name.clone()),
+                    RwSignal::new(h.value.clone()),
+                )
+            })
+            .collect();
+        while rows.len() < (initial.sip_headers.len() + 2).min(MAX_SIP_HEADERS) {
+            rows.push((RwSignal::new(String::new()), RwSignal::new(String::new())));
+        }
+        Fields {
+            kind: RwSignal::new(initial.action_type.clone()),
+            webhook_url: RwSignal::new(initial.webhook_url.clone()),
+            timeout: RwSignal::new(initial.timeout_seconds.clone()),
+            text: RwSignal::new(initial.text.clone()),
+            language: RwSignal::new(initial.language.clone()),
+            ring: RwSignal::new(initial.max_ring_seconds.clone()),
+            phone: RwSignal::new(initial.phone_number.clone()),
+            connection: RwSignal::new(initial.sip_connection_id.clone()),
+            destination: RwSignal::new(initial.sip_destination_id.clone()),
+            uui: RwSignal::new(initial.sip_user_to_user.clone()),
+            headers: RwSignal::new(rows),
+        }
+    }
+
+    /// The draft the fields make now (tracked: a memo over it follows every keystroke).
+    fn draft(&self) -> FailoverDraft {
+        FailoverDraft {
+            action_type: self.kind.get(),
+            webhook_url: self.webhook_url.get(),
+            timeout_seconds: self.timeout.get(),
+            text: self.text.get(),
+            language: self.language.get(),
+            max_ring_seconds: self.ring.get(),
+            transfer_target: String::new(),
+            phone_number: self.phone.get(),
+            sip_connection_id: self.connection.get(),
+            sip_destination_id: self.destination.get(),
+            sip_headers: self
+                .headers
+                .get()
+                .iter()
+                .map(|(n, v)| SipHeaderDraft {
+                    name: n.get(),
+                    value: v.get(),
+                })
+                .filter(|h| !h.name.trim().is_empty() || !h.value.trim().is_empty())
+                .collect(),
+            sip_user_to_user: self.uui.get(),
+        }
+    }
+}
+
+/// What every part of the form shares: the language, whether it may be
+/// changed, and the field errors.
+#[derive(Clone, Copy)]
+struct Ui {
+    locale: Locale,
+    read_only: bool,
+    errors: RwSignal<FieldErrors>,
+}
+
+impl Ui {
+    /// The error of `field`, next to it.
+    fn err(self, field: &'static str) -> impl IntoView {
+        let Ui { locale, errors, .. } = self;
         move || {
             errors.with(|e| {
                 e.get(field).map(|code| {
@@ -189,10 +251,16 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
                 })
             })
         }
-    };
-    let invalid =
-        move |field: &'static str| move || errors.with(|e| e.get(field).is_some()).to_string();
-    let section_class = move |k: &'static str| {
+    }
+
+    /// `aria-invalid` of `field`.
+    fn invalid(self, field: &'static str) -> impl Fn() -> String + Copy {
+        let errors = self.errors;
+        move || errors.with(|e| e.get(field).is_some()).to_string()
+    }
+
+    /// The class of the section of action type `k`: shown when chosen.
+    fn section(self, kind: RwSignal<String>, k: &'static str) -> impl Fn() -> &'static str {
         move || {
             if kind.get() == k {
                 "type-section"
@@ -200,27 +268,170 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
                 "type-section inactive"
             }
         }
-    };
+    }
+}
 
-    let type_choice = move |value: &'static str, label: &'static str| {
+/// "Action type": the three radio buttons.
+#[component]
+fn TypeChoice(f: Fields, ui: Ui) -> impl IntoView {
+    let choice = move |value: &'static str, label: &'static str| {
         view! {
             <label class="choice">
                 <input
                     type="radio"
                     name="draft[action_type]"
                     value=value
-                    checked=move || kind.get() == value
-                    disabled=read_only
-                    on:change=move |_| kind.set(value.to_owned())
+                    checked=move || f.kind.get() == value
+                    disabled=ui.read_only
+                    on:change=move |_| f.kind.set(value.to_owned())
                 />
                 <span>{label}</span>
             </label>
         }
     };
+    view! {
+        <fieldset class="types">
+            <legend>{td_string!(ui.locale, action_type)}</legend>
+            {choice("workflow", td_string!(ui.locale, type_workflow))}
+            {choice("say_message", td_string!(ui.locale, type_say_message))}
+            {choice("transfer", td_string!(ui.locale, type_transfer))}
+            {ui.err("action_type")}
+        </fieldset>
+    }
+}
 
-    let connections = editor.sip_connections.clone();
-    let header_rows = move || {
-        headers
+/// "Webhook URL" and "Timeout (seconds)".
+#[component]
+fn WorkflowFields(f: Fields, ui: Ui) -> impl IntoView {
+    view! {
+            <section class=ui.section(f.kind, "workflow") data-type="workflow">
+                <div class="field">
+                    <label for="webhook_url">{td_string!(ui.locale, webhook_url)}</label>
+                    <input id="webhook_url" type="url" name="draft[webhook_url]" placeholder="https://"
+                        value=move || f.webhook_url.get() prop:value=move || f.webhook_url.get()
+                        aria-invalid=ui.invalid("webhook_url") aria-describedby="err-webhook_url" disabled=ui.read_only
+                        on:input:target=move |ev| f.webhook_url.set(ev.target().value()) />
+                    {ui.err("webhook_url")}
+                </div>
+                <div class="field short">
+                    <label for="timeout_seconds">{td_string!(ui.locale, timeout_seconds)}</label>
+                    <input id="timeout_seconds" type="number" min="1" max="30" name="draft[timeout_seconds]"
+                        value=move || f.timeout.get() prop:value=move || f.timeout.get()
+                        aria-invalid=ui.invalid("timeout_seconds") aria-describedby="err-timeout_seconds" disabled=ui.read_only
+                        on:input:target=move |ev| f.timeout.set(ev.target().value()) />
+                    {ui.err("timeout_seconds")}
+                </div>
+            </section>
+    }
+}
+
+/// "Sentence to say" and "Language".
+#[component]
+fn SayMessageFields(f: Fields, ui: Ui, initial_text: String) -> impl IntoView {
+    view! {
+            <section class=ui.section(f.kind, "say_message") data-type="say_message">
+                <div class="field">
+                    <label for="text">{td_string!(ui.locale, sentence)}</label>
+                    <textarea id="text" name="draft[text]" rows="3" maxlength="1000"
+                        prop:value=move || f.text.get()
+                        aria-invalid=ui.invalid("text") aria-describedby="err-text" disabled=ui.read_only
+                        on:input:target=move |ev| f.text.set(ev.target().value())>{initial_text}</textarea>
+                    {ui.err("text")}
+                </div>
+                <div class="field short">
+                    <label for="language">{td_string!(ui.locale, language)}</label>
+                    <select id="language" name="draft[language]" disabled=ui.read_only
+                        on:change:target=move |ev| f.language.set(ev.target().value())>
+                        {LANGUAGES
+                            .iter()
+                            .map(|l| view! { <option value=*l selected=move || f.language.get() == *l>{*l}</option> })
+                            .collect_view()}
+                    </select>
+                    {ui.err("language")}
+                </div>
+            </section>
+    }
+}
+
+/// The ring duration, and a phone number or a SIP connection with its destination,
+/// headers and User-To-User.
+#[component]
+fn TransferFields(f: Fields, ui: Ui, connections: Vec<SipConnectionView>) -> impl IntoView {
+    view! {
+            <section class=ui.section(f.kind, "transfer") data-type="transfer">
+                <div class="field short">
+                    <label for="max_ring_seconds">{td_string!(ui.locale, max_ring)}</label>
+                    <input id="max_ring_seconds" type="number" min="5" max="45" name="draft[max_ring_seconds]"
+                        value=move || f.ring.get() prop:value=move || f.ring.get()
+                        aria-invalid=ui.invalid("max_ring_seconds") aria-describedby="err-max_ring_seconds" disabled=ui.read_only
+                        on:input:target=move |ev| f.ring.set(ev.target().value()) />
+                    {ui.err("max_ring_seconds")}
+                </div>
+                <div class="field">
+                    <label for="sip_connection_id">{td_string!(ui.locale, sip_connection)}</label>
+                    <select id="sip_connection_id" name="draft[sip_connection_id]" disabled=ui.read_only
+                        on:change:target=move |ev| f.connection.set(ev.target().value())>
+                        <option value="" selected=move || f.connection.get().is_empty()>{td_string!(ui.locale, sip_none)}</option>
+                        {connections
+                            .iter()
+                            .map(|c| {
+                                let id = c.id.clone();
+                                let id2 = c.id.clone();
+                                view! { <option value=id selected=move || f.connection.get() == id2>{format!("{} ({})", c.name, c.sip_uri)}</option> }
+                            })
+                            .collect_view()}
+                    </select>
+                    {ui.err("sip_connection_id")}
+                </div>
+                <div class="field" class:inactive=move || !f.connection.get().is_empty() data-target="phone">
+                    <label for="phone_number">{td_string!(ui.locale, phone_number)}</label>
+                    <input id="phone_number" type="tel" name="draft[phone_number]" placeholder="+33123456789"
+                        value=move || f.phone.get() prop:value=move || f.phone.get()
+                        aria-invalid=ui.invalid("phone_number") aria-describedby="err-phone_number" disabled=ui.read_only
+                        on:input:target=move |ev| f.phone.set(ev.target().value()) />
+                    {ui.err("phone_number")}
+                </div>
+                <div class="sip-fields" class:inactive=move || f.connection.get().is_empty() data-target="sip">
+                    <div class="field">
+                        <label for="sip_destination_id">{td_string!(ui.locale, destination_id)}</label>
+                        <input id="sip_destination_id" type="text" name="draft[sip_destination_id]"
+                            value=move || f.destination.get() prop:value=move || f.destination.get()
+                            aria-invalid=ui.invalid("sip_destination_id") aria-describedby="err-sip_destination_id" disabled=ui.read_only
+                            on:input:target=move |ev| f.destination.set(ev.target().value()) />
+                        {ui.err("sip_destination_id")}
+                    </div>
+                    <fieldset class="headers">
+                        <legend>{td_string!(ui.locale, custom_headers)}</legend>
+                        <HeaderRows f ui />
+                        {ui.err("sip_headers")}
+                        <button type="button" class="button link" disabled=move || ui.read_only || f.headers.with(|h| h.len() >= MAX_SIP_HEADERS)
+                            on:click=move |_| f.headers.update(|h| {
+                                if h.len() < MAX_SIP_HEADERS {
+                                    h.push((RwSignal::new(String::new()), RwSignal::new(String::new())));
+                                }
+                            })>
+                            {td_string!(ui.locale, add_header)}
+                        </button>
+                    </fieldset>
+                    <div class="field">
+                        <label for="sip_user_to_user">{td_string!(ui.locale, uui)}</label>
+                        <input id="sip_user_to_user" type="text" name="draft[sip_user_to_user]" class="mono"
+                            value=move || f.uui.get() prop:value=move || f.uui.get()
+                            aria-invalid=ui.invalid("sip_user_to_user") aria-describedby="err-sip_user_to_user" disabled=ui.read_only
+                            on:input:target=move |ev| f.uui.set(ev.target().value()) />
+                        <p class="hint">{td_string!(ui.locale, uui_hint)}</p>
+                        {ui.err("sip_user_to_user")}
+                    </div>
+                </div>
+            </section>
+    }
+}
+
+/// The custom SIP headers, one row each.
+#[component]
+fn HeaderRows(f: Fields, ui: Ui) -> impl IntoView {
+    move || {
+        f.headers
             .get()
             .into_iter()
             .enumerate()
@@ -234,155 +445,47 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
                         <input
                             type="text"
                             name=format!("draft[sip_headers][{i}][name]")
-                            aria-label=td_string!(locale, header_name)
+                            aria-label=td_string!(ui.locale, header_name)
                             placeholder="X-…"
                             value=move || name.get()
                             prop:value=move || name.get()
-                            disabled=read_only
+                            disabled=ui.read_only
                             on:input:target=move |ev| name.set(ev.target().value())
                         />
                         <input
                             type="text"
                             name=format!("draft[sip_headers][{i}][value]")
-                            aria-label=td_string!(locale, header_value)
+                            aria-label=td_string!(ui.locale, header_value)
                             value=move || value.get()
                             prop:value=move || value.get()
-                            disabled=read_only
+                            disabled=ui.read_only
                             on:input:target=move |ev| value.set(ev.target().value())
                         />
                         {move || {
-                            errors.with(|e| {
+                            ui.errors.with(|e| {
                                 e.get(&name_err)
                                     .or_else(|| e.get(&value_err))
-                                    .map(|c| view! { <p class="field-error" role="alert">{field_message(locale, c)}</p> })
+                                    .map(|c| view! { <p class="field-error" role="alert">{field_message(ui.locale, c)}</p> })
                             })
                         }}
                     </div>
                 }
             })
             .collect_view()
-    };
+    }
+}
 
+/// Save, Test, and what became of the last save.
+#[component]
+fn EditorActions(
+    ui: Ui,
+    status: RwSignal<Status>,
+    dirty: Memo<bool>,
+    testing: RwSignal<bool>,
+    on_test: impl Fn(leptos::ev::MouseEvent) + 'static,
+) -> impl IntoView {
+    let (locale, read_only) = (ui.locale, ui.read_only);
     view! {
-        <form class="form editor" method="post" action="/api/failover/save" on:submit=on_submit novalidate>
-            <input type="hidden" name="agent_id" value=editor.agent_id.clone() />
-            <input type="hidden" name="base_revision" value=move || base.get().to_string() prop:value=move || base.get().to_string() />
-            <fieldset class="types">
-                <legend>{td_string!(locale, action_type)}</legend>
-                {type_choice("workflow", td_string!(locale, type_workflow))}
-                {type_choice("say_message", td_string!(locale, type_say_message))}
-                {type_choice("transfer", td_string!(locale, type_transfer))}
-                {err("action_type")}
-            </fieldset>
-
-            <section class=section_class("workflow") data-type="workflow">
-                <div class="field">
-                    <label for="webhook_url">{td_string!(locale, webhook_url)}</label>
-                    <input id="webhook_url" type="url" name="draft[webhook_url]" placeholder="https://"
-                        value=move || webhook_url.get() prop:value=move || webhook_url.get()
-                        aria-invalid=invalid("webhook_url") aria-describedby="err-webhook_url" disabled=read_only
-                        on:input:target=move |ev| webhook_url.set(ev.target().value()) />
-                    {err("webhook_url")}
-                </div>
-                <div class="field short">
-                    <label for="timeout_seconds">{td_string!(locale, timeout_seconds)}</label>
-                    <input id="timeout_seconds" type="number" min="1" max="30" name="draft[timeout_seconds]"
-                        value=move || timeout.get() prop:value=move || timeout.get()
-                        aria-invalid=invalid("timeout_seconds") aria-describedby="err-timeout_seconds" disabled=read_only
-                        on:input:target=move |ev| timeout.set(ev.target().value()) />
-                    {err("timeout_seconds")}
-                </div>
-            </section>
-
-            <section class=section_class("say_message") data-type="say_message">
-                <div class="field">
-                    <label for="text">{td_string!(locale, sentence)}</label>
-                    <textarea id="text" name="draft[text]" rows="3" maxlength="1000"
-                        prop:value=move || text.get()
-                        aria-invalid=invalid("text") aria-describedby="err-text" disabled=read_only
-                        on:input:target=move |ev| text.set(ev.target().value())>{initial.text.clone()}</textarea>
-                    {err("text")}
-                </div>
-                <div class="field short">
-                    <label for="language">{td_string!(locale, language)}</label>
-                    <select id="language" name="draft[language]" disabled=read_only
-                        on:change:target=move |ev| language.set(ev.target().value())>
-                        {LANGUAGES
-                            .iter()
-                            .map(|l| view! { <option value=*l selected=move || language.get() == *l>{*l}</option> })
-                            .collect_view()}
-                    </select>
-                    {err("language")}
-                </div>
-            </section>
-
-            <section class=section_class("transfer") data-type="transfer">
-                <div class="field short">
-                    <label for="max_ring_seconds">{td_string!(locale, max_ring)}</label>
-                    <input id="max_ring_seconds" type="number" min="5" max="45" name="draft[max_ring_seconds]"
-                        value=move || ring.get() prop:value=move || ring.get()
-                        aria-invalid=invalid("max_ring_seconds") aria-describedby="err-max_ring_seconds" disabled=read_only
-                        on:input:target=move |ev| ring.set(ev.target().value()) />
-                    {err("max_ring_seconds")}
-                </div>
-                <div class="field">
-                    <label for="sip_connection_id">{td_string!(locale, sip_connection)}</label>
-                    <select id="sip_connection_id" name="draft[sip_connection_id]" disabled=read_only
-                        on:change:target=move |ev| connection.set(ev.target().value())>
-                        <option value="" selected=move || connection.get().is_empty()>{td_string!(locale, sip_none)}</option>
-                        {connections
-                            .iter()
-                            .map(|c| {
-                                let id = c.id.clone();
-                                let id2 = c.id.clone();
-                                view! { <option value=id selected=move || connection.get() == id2>{format!("{} ({})", c.name, c.sip_uri)}</option> }
-                            })
-                            .collect_view()}
-                    </select>
-                    {err("sip_connection_id")}
-                </div>
-                <div class="field" class:inactive=move || !connection.get().is_empty() data-target="phone">
-                    <label for="phone_number">{td_string!(locale, phone_number)}</label>
-                    <input id="phone_number" type="tel" name="draft[phone_number]" placeholder="+33123456789"
-                        value=move || phone.get() prop:value=move || phone.get()
-                        aria-invalid=invalid("phone_number") aria-describedby="err-phone_number" disabled=read_only
-                        on:input:target=move |ev| phone.set(ev.target().value()) />
-                    {err("phone_number")}
-                </div>
-                <div class="sip-fields" class:inactive=move || connection.get().is_empty() data-target="sip">
-                    <div class="field">
-                        <label for="sip_destination_id">{td_string!(locale, destination_id)}</label>
-                        <input id="sip_destination_id" type="text" name="draft[sip_destination_id]"
-                            value=move || destination.get() prop:value=move || destination.get()
-                            aria-invalid=invalid("sip_destination_id") aria-describedby="err-sip_destination_id" disabled=read_only
-                            on:input:target=move |ev| destination.set(ev.target().value()) />
-                        {err("sip_destination_id")}
-                    </div>
-                    <fieldset class="headers">
-                        <legend>{td_string!(locale, custom_headers)}</legend>
-                        {header_rows}
-                        {err("sip_headers")}
-                        <button type="button" class="button link" disabled=move || read_only || headers.with(|h| h.len() >= MAX_SIP_HEADERS)
-                            on:click=move |_| headers.update(|h| {
-                                if h.len() < MAX_SIP_HEADERS {
-                                    h.push((RwSignal::new(String::new()), RwSignal::new(String::new())));
-                                }
-                            })>
-                            {td_string!(locale, add_header)}
-                        </button>
-                    </fieldset>
-                    <div class="field">
-                        <label for="sip_user_to_user">{td_string!(locale, uui)}</label>
-                        <input id="sip_user_to_user" type="text" name="draft[sip_user_to_user]" class="mono"
-                            value=move || uui.get() prop:value=move || uui.get()
-                            aria-invalid=invalid("sip_user_to_user") aria-describedby="err-sip_user_to_user" disabled=read_only
-                            on:input:target=move |ev| uui.set(ev.target().value()) />
-                        <p class="hint">{td_string!(locale, uui_hint)}</p>
-                        {err("sip_user_to_user")}
-                    </div>
-                </div>
-            </section>
-
             <div class="actions">
                 {(!read_only).then(|| view! {
                     <button type="submit" class="button primary" disabled=move || status.get() == Status::Saving>
@@ -411,10 +514,6 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
                     }}
                 </span>
             </div>
-            <div class="test-report" data-testid="test-report" aria-live="polite">
-                {move || report.get().map(|r| render_report(locale, r, &report_connections))}
-            </div>
-        </form>
     }
 }
 
