@@ -111,55 +111,63 @@ pub fn AuditLogPage() -> impl IntoView {
                         Err(e) => error_view(e),
                         Ok(p) if p.entries.is_empty() => view! { <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
                         Ok(p) => {
-                            let pages = ((p.total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1);
-                            let current = p.page;
                             let base = format!(
                                 "/audit?account={}&actor={}&action={}&from={}&to={}",
                                 urlencode(&account()), urlencode(&actor()), urlencode(&action()), urlencode(&from()), urlencode(&to())
                             );
-                            let rows = p
-                                .entries
-                                .into_iter()
-                                .map(|e| view! {
-                                    <tr>
-                                        <td class="nowrap">{utc(e.at)}</td>
-                                        <td>{e.actor} <span class="muted">" (" {e.actor_kind} ")"</span></td>
-                                        <td class="mono">{e.account.unwrap_or_default()}</td>
-                                        <td class="mono">{e.action}</td>
-                                        <td class="mono small">{e.subject.unwrap_or_default()}</td>
-                                        <td><pre class="json">{e.before.unwrap_or_default()}</pre></td>
-                                        <td><pre class="json">{e.after.unwrap_or_default()}</pre></td>
-                                        <td class="mono small">{e.client_ip.unwrap_or_default()}</td>
-                                    </tr>
-                                })
-                                .collect_view();
-                            view! {
-                                <table class="table audit">
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">{t!(i18n, saved_at)}</th>
-                                            <th scope="col">{t!(i18n, filter_actor)}</th>
-                                            <th scope="col">{t!(i18n, filter_account)}</th>
-                                            <th scope="col">{t!(i18n, filter_action)}</th>
-                                            <th scope="col">{t!(i18n, subject)}</th>
-                                            <th scope="col">{t!(i18n, field_before)}</th>
-                                            <th scope="col">{t!(i18n, field_after)}</th>
-                                            <th scope="col">"IP"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>{rows}</tbody>
-                                </table>
-                                <nav class="pager" aria-label="pagination">
-                                    {(current > 1).then(|| view! { <a href=format!("{base}&page={}", current - 1)>{t!(i18n, previous)}</a> })}
-                                    <span>{t!(i18n, page_of, page = move || current, pages = move || pages)}</span>
-                                    {(current < pages).then(|| view! { <a href=format!("{base}&page={}", current + 1)>{t!(i18n, next)}</a> })}
-                                </nav>
-                            }
-                            .into_any()
+                            view! { <AuditTable p base /> }.into_any()
                         }
                     }
                 })}
             </Transition>
         </section>
+    }
+}
+
+/// One page of entries, and links to the pages around it (`base`: the filters' URL).
+#[component]
+fn AuditTable(p: AuditPage, base: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let pages = ((p.total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1);
+    let current = p.page;
+    let rows = p
+        .entries
+        .into_iter()
+        .map(|e| {
+            view! {
+                <tr>
+                    <td class="nowrap">{utc(e.at)}</td>
+                    <td>{e.actor} <span class="muted">" (" {e.actor_kind} ")"</span></td>
+                    <td class="mono">{e.account.unwrap_or_default()}</td>
+                    <td class="mono">{e.action}</td>
+                    <td class="mono small">{e.subject.unwrap_or_default()}</td>
+                    <td><pre class="json">{e.before.unwrap_or_default()}</pre></td>
+                    <td><pre class="json">{e.after.unwrap_or_default()}</pre></td>
+                    <td class="mono small">{e.client_ip.unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="table audit">
+            <thead>
+                <tr>
+                    <th scope="col">{t!(i18n, saved_at)}</th>
+                    <th scope="col">{t!(i18n, filter_actor)}</th>
+                    <th scope="col">{t!(i18n, filter_account)}</th>
+                    <th scope="col">{t!(i18n, filter_action)}</th>
+                    <th scope="col">{t!(i18n, subject)}</th>
+                    <th scope="col">{t!(i18n, field_before)}</th>
+                    <th scope="col">{t!(i18n, field_after)}</th>
+                    <th scope="col">"IP"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <nav class="pager" aria-label="pagination">
+            {(current > 1).then(|| view! { <a href=format!("{base}&page={}", current - 1)>{t!(i18n, previous)}</a> })}
+            <span>{t!(i18n, page_of, page = move || current, pages = move || pages)}</span>
+            {(current < pages).then(|| view! { <a href=format!("{base}&page={}", current + 1)>{t!(i18n, next)}</a> })}
+        </nav>
     }
 }

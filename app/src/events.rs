@@ -6,7 +6,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::time_fmt::utc;
 use crate::ui::{Loading, error_view};
-use crate::views::{EventsData, Series};
+use crate::views::{EventView, EventsData, Series};
 use leptos::prelude::*;
 use leptos_router::components::Form;
 use leptos_router::hooks::use_query_map;
@@ -118,24 +118,6 @@ fn StackedChart(
             }
         })
         .collect_view();
-    let legend = series
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.total > 0)
-        .map(|(i, s)| {
-            view! {
-                <li>
-                    // An SVG swatch: the page's CSP allows no inline style.
-                    <svg class="swatch" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
-                        <rect width="12" height="12" rx="2" fill=PALETTE[i % PALETTE.len()] />
-                    </svg>
-                    <span class="mono">{s.key.clone()}</span>
-                    " "
-                    <strong>{s.total}</strong>
-                </li>
-            }
-        })
-        .collect_view();
     let title_id = format!("{id}-title");
     view! {
         <figure class="chart" id=id>
@@ -148,7 +130,7 @@ fn StackedChart(
                 {rects}
                 {ticks}
             </svg>
-            <ul class="legend">{legend}</ul>
+            <ChartLegend series />
         </figure>
     }
 }
@@ -181,68 +163,10 @@ pub fn EventsPage() -> impl IntoView {
 #[component]
 fn EventsBody(d: EventsData, account: String, agent: String) -> impl IntoView {
     let i18n = use_i18n();
-    let account_options = d
-        .accounts
-        .iter()
-        .map(|(slug, name)| {
-            view! { <option value=slug.clone() selected=*slug == account>{name.clone()}</option> }
-        })
-        .collect_view();
-    let agent_field = (!d.agents.is_empty()).then(|| {
-        let options = d
-            .agents
-            .iter()
-            .map(|(id, name)| view! { <option value=id.clone() selected=*id == agent>{name.clone()}</option> })
-            .collect_view();
-        view! {
-            <div class="field">
-                <label for="f-agent">{t!(i18n, events_agent)}</label>
-                <select id="f-agent" name="agent">
-                    <option value="">{t!(i18n, any)}</option>
-                    {options}
-                </select>
-            </div>
-        }
-    });
-    let rows = d
-        .latest
-        .into_iter()
-        .map(|e| {
-            view! {
-                <tr>
-                    <td class="nowrap">{utc(e.occurred_at)}</td>
-                    <td class="mono">{e.account}</td>
-                    <td>{e.agent}</td>
-                    <td class="mono small">{e.call_id}</td>
-                    <td class="mono">{e.cause}</td>
-                    <td class="mono">{e.action_type}</td>
-                    <td class="mono">{e.outcome}</td>
-                </tr>
-            }
-        })
-        .collect_view();
     let total = d.total;
     let retention = d.retention_days;
     view! {
-        <Form method="GET" action="" attr:class="form inline-form filters">
-            <div class="field">
-                <label for="f-account">{t!(i18n, filter_account)}</label>
-                <select id="f-account" name="account">
-                    <option value="">{t!(i18n, any)}</option>
-                    {account_options}
-                </select>
-            </div>
-            {agent_field}
-            <div class="field">
-                <label for="f-from">{t!(i18n, filter_from)}</label>
-                <input id="f-from" name="from" type="date" value=d.from.clone() />
-            </div>
-            <div class="field">
-                <label for="f-to">{t!(i18n, filter_to)}</label>
-                <input id="f-to" name="to" type="date" value=d.to.clone() />
-            </div>
-            <button type="submit" class="button">{t!(i18n, search)}</button>
-        </Form>
+        <EventFilters accounts=d.accounts agents=d.agents from=d.from to=d.to account agent />
         <p class="events-total" data-testid="events-total">{t!(i18n, events_total, count = move || total)}</p>
         {(retention > 0).then(|| view! {
             <p class="hint">{t!(i18n, events_retention, days = move || retention)}</p>
@@ -262,6 +186,86 @@ fn EventsBody(d: EventsData, account: String, agent: String) -> impl IntoView {
             series=d.by_action
         />
         <h2>{t!(i18n, events_latest)}</h2>
+        <LatestEvents events=d.latest />
+    }
+}
+
+/// The filters: account, agent (once an account is chosen), period.
+#[component]
+fn EventFilters(
+    accounts: Vec<(String, String)>,
+    agents: Vec<(String, String)>,
+    from: String,
+    to: String,
+    account: String,
+    agent: String,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let account_options = accounts
+        .iter()
+        .map(|(slug, name)| {
+            view! { <option value=slug.clone() selected=*slug == account>{name.clone()}</option> }
+        })
+        .collect_view();
+    let agent_field = (!agents.is_empty()).then(|| {
+        let options = agents
+            .iter()
+            .map(|(id, name)| view! { <option value=id.clone() selected=*id == agent>{name.clone()}</option> })
+            .collect_view();
+        view! {
+            <div class="field">
+                <label for="f-agent">{t!(i18n, events_agent)}</label>
+                <select id="f-agent" name="agent">
+                    <option value="">{t!(i18n, any)}</option>
+                    {options}
+                </select>
+            </div>
+        }
+    });
+    view! {
+        <Form method="GET" action="" attr:class="form inline-form filters">
+            <div class="field">
+                <label for="f-account">{t!(i18n, filter_account)}</label>
+                <select id="f-account" name="account">
+                    <option value="">{t!(i18n, any)}</option>
+                    {account_options}
+                </select>
+            </div>
+            {agent_field}
+            <div class="field">
+                <label for="f-from">{t!(i18n, filter_from)}</label>
+                <input id="f-from" name="from" type="date" value=from />
+            </div>
+            <div class="field">
+                <label for="f-to">{t!(i18n, filter_to)}</label>
+                <input id="f-to" name="to" type="date" value=to />
+            </div>
+            <button type="submit" class="button">{t!(i18n, search)}</button>
+        </Form>
+    }
+}
+
+/// The latest events reported, newest first.
+#[component]
+fn LatestEvents(events: Vec<EventView>) -> impl IntoView {
+    let i18n = use_i18n();
+    let rows = events
+        .into_iter()
+        .map(|e| {
+            view! {
+                <tr>
+                    <td class="nowrap">{utc(e.occurred_at)}</td>
+                    <td class="mono">{e.account}</td>
+                    <td>{e.agent}</td>
+                    <td class="mono small">{e.call_id}</td>
+                    <td class="mono">{e.cause}</td>
+                    <td class="mono">{e.action_type}</td>
+                    <td class="mono">{e.outcome}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
         <table class="table">
             <thead>
                 <tr>
@@ -277,4 +281,28 @@ fn EventsBody(d: EventsData, account: String, agent: String) -> impl IntoView {
             <tbody>{rows}</tbody>
         </table>
     }
+}
+
+/// The colour and total of each series that has events.
+#[component]
+fn ChartLegend(series: Vec<Series>) -> impl IntoView {
+    let items = series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.total > 0)
+        .map(|(i, s)| {
+            view! {
+                <li>
+                    // An SVG swatch: the page's CSP allows no inline style.
+                    <svg class="swatch" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">
+                        <rect width="12" height="12" rx="2" fill=PALETTE[i % PALETTE.len()] />
+                    </svg>
+                    <span class="mono">{s.key.clone()}</span>
+                    " "
+                    <strong>{s.total}</strong>
+                </li>
+            }
+        })
+        .collect_view();
+    view! { <ul class="legend">{items}</ul> }
 }

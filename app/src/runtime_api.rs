@@ -565,7 +565,7 @@ pub async fn failover_event(
             action_type: event.action_type,
             outcome: event.outcome,
             occurred_at,
-            token_id: &token.id,
+            token_id: Some(&token.id),
         },
     )
     .await;

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::time_fmt::utc;
 use crate::ui::{Loading, error_view};
-use crate::views::{CreatedToken, TokensPageData};
+use crate::views::{CreatedToken, TokenView, TokensPageData};
 
 #[server(prefix = "/api", endpoint = "tokens/list")]
 pub async fn list_tokens() -> Result<TokensPageData, AppError> {
@@ -130,86 +130,16 @@ fn TokensBody(
             </div>
         }
     });
-    let accounts = d
-        .accounts
-        .into_iter()
-        .map(|(slug, name)| {
-            let label = format!("{name} ({slug})");
-            view! { <option value=slug>{label}</option> }
-        })
-        .collect_view();
+    let accounts = d.accounts;
     let rows = d
         .tokens
         .into_iter()
-        .map(|t| {
-            let revoked = t.revoked_at.is_some();
-            let status = match t.revoked_at {
-                Some(at) => view! {
-                    <span class="badge off">{t!(i18n, token_revoked)}</span>
-                    <span class="muted small">" " {utc(at)} " · " {t.revoked_by.unwrap_or_default()}</span>
-                }
-                .into_any(),
-                None => view! { <span class="badge on">{t!(i18n, token_active)}</span> }.into_any(),
-            };
-            let id = t.id.clone();
-            let row_name = t.name.clone();
-            view! {
-                <tr data-token=row_name>
-                    <td>{t.name}</td>
-                    <td class="mono">{t.prefix} "…"</td>
-                    <td class="mono small">{t.scopes}</td>
-                    <td class="mono">{t.account.unwrap_or_else(|| "*".to_owned())}</td>
-                    <td class="nowrap small">{utc(t.created_at)} <br /> {t.created_by}</td>
-                    <td class="nowrap small" data-testid="last-used">
-                        {match t.last_used_at {
-                            Some(at) => utc(at).into_any(),
-                            None => view! { <span class="muted">{t!(i18n, token_never_used)}</span> }.into_any(),
-                        }}
-                    </td>
-                    <td>{status}</td>
-                    <td>
-                        {(!revoked).then(|| view! {
-                            <ActionForm action=revoke attr:class="inline">
-                                <input type="hidden" name="id" value=id />
-                                <button type="submit" class="button danger">{t!(i18n, token_revoke)}</button>
-                            </ActionForm>
-                        })}
-                    </td>
-                </tr>
-            }
-        })
+        .map(|t| view! { <TokenRow t revoke /> })
         .collect_view();
     view! {
         {created}
         <h2>{t!(i18n, token_new)}</h2>
-        <ActionForm action=create attr:class="form">
-            <div class="field">
-                <label for="token-name">{t!(i18n, token_name)}</label>
-                <input id="token-name" name="name" required maxlength="100" />
-                {field_error(create, "name")}
-            </div>
-            <fieldset class="field">
-                <legend>{t!(i18n, token_scopes)}</legend>
-                <label class="choice">
-                    <input type="checkbox" name="read" value="on" checked />
-                    <span class="mono">"runtime:read"</span>
-                </label>
-                <label class="choice">
-                    <input type="checkbox" name="events" value="on" />
-                    <span class="mono">"runtime:events"</span>
-                </label>
-                {field_error(create, "scopes")}
-            </fieldset>
-            <div class="field">
-                <label for="token-account">{t!(i18n, token_account)}</label>
-                <select id="token-account" name="account">
-                    <option value="">{t!(i18n, token_all_accounts)}</option>
-                    {accounts}
-                </select>
-                {field_error(create, "account")}
-            </div>
-            <button type="submit" class="button primary">{t!(i18n, token_create)}</button>
-        </ActionForm>
+        <NewTokenForm create accounts />
         <h2>{t!(i18n, tokens_existing)}</h2>
         <table class="table">
             <thead>
@@ -243,5 +173,92 @@ fn field_error(action: ServerAction<CreateToken>, field: &'static str) -> impl I
         Some(
             view! { <p class="field-error" role="alert">{crate::messages::field_message(i18n.get_locale(), code)}</p> },
         )
+    }
+}
+
+/// One token of the list, with "Revoke" while it is active.
+#[component]
+fn TokenRow(t: TokenView, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let i18n = use_i18n();
+    let revoked = t.revoked_at.is_some();
+    let status = match t.revoked_at {
+        Some(at) => view! {
+            <span class="badge off">{t!(i18n, token_revoked)}</span>
+            <span class="muted small">" " {utc(at)} " · " {t.revoked_by.unwrap_or_default()}</span>
+        }
+        .into_any(),
+        None => view! { <span class="badge on">{t!(i18n, token_active)}</span> }.into_any(),
+    };
+    let id = t.id.clone();
+    let row_name = t.name.clone();
+    view! {
+        <tr data-token=row_name>
+            <td>{t.name}</td>
+            <td class="mono">{t.prefix} "…"</td>
+            <td class="mono small">{t.scopes}</td>
+            <td class="mono">{t.account.unwrap_or_else(|| "*".to_owned())}</td>
+            <td class="nowrap small">{utc(t.created_at)} <br /> {t.created_by}</td>
+            <td class="nowrap small" data-testid="last-used">
+                {match t.last_used_at {
+                    Some(at) => utc(at).into_any(),
+                    None => view! { <span class="muted">{t!(i18n, token_never_used)}</span> }.into_any(),
+                }}
+            </td>
+            <td>{status}</td>
+            <td>
+                {(!revoked).then(|| view! {
+                    <ActionForm action=revoke attr:class="inline">
+                        <input type="hidden" name="id" value=id />
+                        <button type="submit" class="button danger">{t!(i18n, token_revoke)}</button>
+                    </ActionForm>
+                })}
+            </td>
+        </tr>
+    }
+}
+
+/// "New token": a name, the scopes, and optionally the one account it may read.
+#[component]
+fn NewTokenForm(
+    create: ServerAction<CreateToken>,
+    accounts: Vec<(String, String)>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let accounts = accounts
+        .into_iter()
+        .map(|(slug, name)| {
+            let label = format!("{name} ({slug})");
+            view! { <option value=slug>{label}</option> }
+        })
+        .collect_view();
+    view! {
+        <ActionForm action=create attr:class="form">
+            <div class="field">
+                <label for="token-name">{t!(i18n, token_name)}</label>
+                <input id="token-name" name="name" required maxlength="100" />
+                {field_error(create, "name")}
+            </div>
+            <fieldset class="field">
+                <legend>{t!(i18n, token_scopes)}</legend>
+                <label class="choice">
+                    <input type="checkbox" name="read" value="on" checked />
+                    <span class="mono">"runtime:read"</span>
+                </label>
+                <label class="choice">
+                    <input type="checkbox" name="events" value="on" />
+                    <span class="mono">"runtime:events"</span>
+                </label>
+                {field_error(create, "scopes")}
+            </fieldset>
+            <div class="field">
+                <label for="token-account">{t!(i18n, token_account)}</label>
+                <select id="token-account" name="account">
+                    <option value="">{t!(i18n, token_all_accounts)}</option>
+                    {accounts}
+                </select>
+                {field_error(create, "account")}
+            </div>
+            <button type="submit" class="button primary">{t!(i18n, token_create)}</button>
+        </ActionForm>
     }
 }

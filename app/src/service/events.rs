@@ -6,9 +6,9 @@ use crate::domain::Code;
 use strum::IntoEnumIterator;
 
 use super::Ctx;
-use crate::domain::{Cause, EventActionType, FieldErrors, Outcome, Permission};
+use crate::domain::{Cause, EventActionType, FieldErrors, Permission};
 use crate::error::AppError;
-use crate::store::events::{self, CountBy, Filter, NewEvent};
+use crate::store::events::{self, CountBy, Filter};
 use crate::store::{Db, StoreError, now_ms};
 use crate::time_fmt::{DAY_MS, date_string};
 use crate::views::{EventView, EventsData, Series};
@@ -16,35 +16,12 @@ use crate::views::{EventView, EventsData, Series};
 const HOUR_MS: i64 = 3_600_000;
 
 /// One failover a runtime reported, already checked.
-#[derive(Debug, Clone)]
-pub struct Report<'a> {
-    pub account_id: &'a str,
-    pub agent_id: &'a str,
-    pub call_id: &'a str,
-    pub cause: Cause,
-    pub action_type: EventActionType,
-    pub outcome: Outcome,
-    pub occurred_at: i64,
-    pub token_id: &'a str,
-}
+pub use crate::store::events::NewEvent as Report;
 
 /// Stores a report; a second report of the same call of the same agent is
 /// ignored (runtimes retry). Says whether it was new.
 pub async fn record(db: &Db, r: Report<'_>) -> Result<bool, StoreError> {
-    events::insert(
-        db.pool(),
-        NewEvent {
-            account_id: r.account_id,
-            agent_id: r.agent_id,
-            call_id: r.call_id,
-            cause: r.cause,
-            action_type: r.action_type,
-            outcome: r.outcome,
-            occurred_at: r.occurred_at,
-            token_id: Some(r.token_id),
-        },
-    )
-    .await
+    events::insert(db.pool(), r).await
 }
 
 /// What the events page asks for; empty texts mean any (the period: the
