@@ -310,8 +310,26 @@ async fn accounts_users_and_agents_from_the_command_line(backend: Backend) {
         "No account has this slug",
     );
     assert_eq!(count(url, "agents").await, 1);
-    // Every change is in the audit log: 1 account, 2 users, 1 agent.
+    // Every change is in the audit log, by the command line: 1 account, 2 users, 1 agent.
     assert_eq!(count(url, "audit_log").await, 4);
+    assert_eq!(
+        actors(url).await,
+        [("system".to_owned(), "cli".to_owned(), 4)]
+    );
+}
+
+/// Who wrote the audit log: (kind, label, entries).
+async fn actors(url: &str) -> Vec<(String, String, i64)> {
+    let db = app::store::Db::connect(url).await.unwrap();
+    let rows = sqlx::query_as::<sqlx::Any, (String, String, i64)>(
+        "SELECT actor_kind, actor_label, COUNT(*) FROM audit_log \
+         GROUP BY actor_kind, actor_label ORDER BY actor_label",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    db.close().await;
+    rows
 }
 
 async fn demo_seeds_once(backend: Backend) {
@@ -330,6 +348,13 @@ async fn demo_seeds_once(backend: Backend) {
     assert_eq!(count(&t.url, "sip_connections").await, 1);
     assert_eq!(count(&t.url, "runtime_tokens").await, 1);
     assert_eq!(count(&t.url, "accounts").await, 2);
+    // Built through the services: an entry by `demo` for every change (2
+    // accounts, 7 users, 1 membership, 5 agents, the failover switch, the SIP
+    // connection, the token).
+    assert_eq!(
+        actors(&t.url).await,
+        [("system".to_owned(), "demo".to_owned(), 18)]
+    );
     let again = relais(&t.url, &["demo"], None);
     refused(&again, "already taken");
     assert_eq!(count(&t.url, "accounts").await, 2);
