@@ -79,15 +79,10 @@ pub async fn optional_principal() -> Result<Option<Principal>, AppError> {
     principal_of(&state, &session().await?).await
 }
 
-/// The signed-in user, or `Unauthenticated`.
-pub async fn principal() -> Result<Principal, AppError> {
-    optional_principal().await?.ok_or(AppError::Unauthenticated)
-}
-
 /// What a signed-in user's server function runs with.
 pub async fn context() -> Result<Ctx, AppError> {
     let state = app_state()?;
-    let principal = principal_of(&state, &session().await?)
+    let principal = optional_principal()
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let ip = client_ip(&state).await.map(|ip| ip.to_string());

@@ -1,9 +1,8 @@
 //! Runtime tokens over real HTTP on both databases: missing, unknown, revoked,
 //! scopes, bound to an account, and when each was last used.
 
-mod common;
-
-use common::{Backend, TestApp};
+use crate::common::{Backend, TestApp};
+use crate::on_both_backends;
 use serde_json::Value;
 
 async fn tokens_are_checked_on_every_request(backend: Backend) {
@@ -164,7 +163,7 @@ async fn tokens_are_checked_on_every_request(backend: Backend) {
 /// When a token was last presented is kept in memory (no write per request)
 /// and written every 30 s and at shutdown; the tokens page shows it.
 async fn token_use_is_recorded(backend: Backend) {
-    let db = common::fresh_db(backend).await;
+    let db = crate::common::fresh_db(backend).await;
     let a = TestApp::spawn_on(backend, db.share(), |_| {}).await;
     relais_server::demo::seed(&a.system("demo")).await.unwrap();
     let token = a.token("runtime:read", None).await;

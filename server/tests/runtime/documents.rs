@@ -1,9 +1,8 @@
 //! The runtime API's documents over real HTTP on both databases: reasons,
 //! ETags, every change visible at once, and gzip where it pays.
 
-mod common;
-
-use common::{Backend, TestApp, say};
+use crate::common::{Backend, TestApp, say};
+use crate::on_both_backends;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,15 +1,14 @@
 //! Failover events over real HTTP on both databases: checked, stored,
 //! charted, and kept for the retention only.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Backend, TestApp, eventually};
+use crate::common::{Backend, TestApp, eventually};
+use crate::on_both_backends;
 use serde_json::{Value, json};
 
 async fn events_are_checked_stored_and_charted(backend: Backend) {
-    let y = common::days_ago(1);
+    let y = crate::common::days_ago(1);
     let app = TestApp::with_demo(backend).await;
     let token = app.token("runtime:events", None).await;
     let accueil = app.agent_id("acme", "Accueil standard").await;
@@ -174,8 +173,8 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
             &[
                 ("account", "acme"),
                 ("agent", &accueil),
-                ("from", &common::days_ago(6)),
-                ("to", &common::days_ago(0)),
+                ("from", &crate::common::days_ago(6)),
+                ("to", &crate::common::days_ago(0)),
             ],
         )
         .await
@@ -201,10 +200,10 @@ async fn events_past_their_retention_go(backend: Backend) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
     let app = TestApp::spawn_prepared(
         backend,
-        common::fresh_db(backend).await,
+        crate::common::fresh_db(backend).await,
         |c| c.event_retention_days = 30,
         async |db| {
-            relais_server::demo::seed(&common::system(db, "demo"))
+            relais_server::demo::seed(&crate::common::system(db, "demo"))
                 .await
                 .unwrap();
             let (agent, account): (String, String) = sqlx::query_as::<sqlx::Any, (String, String)>(

@@ -1,8 +1,7 @@
 //! The changes feed over real HTTP on both databases.
 
-mod common;
-
-use common::{Backend, TestApp};
+use crate::common::{Backend, TestApp};
+use crate::on_both_backends;
 use serde_json::{Value, json};
 
 async fn the_changes_feed_pages_through_every_change(backend: Backend) {

@@ -1,11 +1,9 @@
 //! The runtime API on PostgreSQL only: two instances on one database, the
 //! database stopped mid-test, and a server started while it is down.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Backend, PgCluster, TestApp, TestDb, eventually, say};
+use crate::common::{Backend, PgCluster, TestApp, TestDb, eventually, say};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -13,8 +11,8 @@ use serde_json::{Value, json};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: RELAIS_TEST_POSTGRES_URL (make test starts one)"]
 async fn a_save_on_one_instance_reaches_another_within_a_second() {
-    common::require_postgres();
-    let db = common::fresh_db(Backend::Postgres).await;
+    crate::common::require_postgres();
+    let db = crate::common::fresh_db(Backend::Postgres).await;
     let shared = db.share();
     let a = TestApp::spawn_on(Backend::Postgres, db, |_| {}).await;
     relais_server::demo::seed(&a.system("demo")).await.unwrap();
@@ -58,7 +56,7 @@ async fn a_save_on_one_instance_reaches_another_within_a_second() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL's binaries and RELAIS_TEST_POSTGRES_URL (make test)"]
 async fn reads_survive_a_database_outage() {
-    common::require_postgres();
+    crate::common::require_postgres();
     let cluster = PgCluster::shared().await;
     let app = TestApp::spawn_on(Backend::Postgres, TestDb::external(cluster.url()), |_| {}).await;
     relais_server::demo::seed(&app.system("demo"))
@@ -137,7 +135,7 @@ async fn reads_survive_a_database_outage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL's binaries and RELAIS_TEST_POSTGRES_URL (make test)"]
 async fn a_server_started_without_its_database_waits_for_it() {
-    common::require_postgres();
+    crate::common::require_postgres();
     let cluster = PgCluster::shared().await;
     let demo_token = std::sync::OnceLock::new();
     let app = TestApp::spawn_prepared(
@@ -147,7 +145,7 @@ async fn a_server_started_without_its_database_waits_for_it() {
         async |db| {
             demo_token
                 .set(
-                    relais_server::demo::seed(&common::system(db, "demo"))
+                    relais_server::demo::seed(&crate::common::system(db, "demo"))
                         .await
                         .unwrap(),
                 )

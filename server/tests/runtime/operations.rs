@@ -1,9 +1,8 @@
 //! Operating the runtime API on both databases: the probes, the metrics, and
 //! real answers checked against the OpenAPI document.
 
-mod common;
-
-use common::{Backend, TestApp, say};
+use crate::common::{Backend, TestApp, say};
+use crate::on_both_backends;
 use serde_json::{Value, json};
 
 async fn probes_and_metrics(backend: Backend) {
@@ -191,7 +190,7 @@ async fn real_answers_match_the_openapi_document(backend: Backend) {
         "feed 422",
     );
     let ev_path = "/api/runtime/v1/failover-events";
-    let e = json!({"agent_id": accueil, "call_id": "c", "cause": "precall_error", "action_type": "transfer", "outcome": "succeeded", "occurred_at": format!("{}T10:00:00Z", common::days_ago(1))});
+    let e = json!({"agent_id": accueil, "call_id": "c", "cause": "precall_error", "action_type": "transfer", "outcome": "succeeded", "occurred_at": format!("{}T10:00:00Z", crate::common::days_ago(1))});
     let req_schema = {
         let mut s =
             spec["paths"][ev_path]["post"]["requestBody"]["content"]["application/json"]["schema"]
