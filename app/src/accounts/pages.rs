@@ -246,53 +246,7 @@ fn AgentsCard(slug: String, agents: Vec<AgentView>, manage: bool) -> impl IntoVi
     } else {
         let rows = agents
             .into_iter()
-            .map(|g| {
-                let dir = g.direction;
-                let href = format!("/agents/{}/failover", g.id);
-                let edit = manage.then(|| {
-                    let (id, name, language) = (g.id.clone(), g.name.clone(), g.language.clone());
-                    view! {
-                        <details class="edit">
-                            <summary>{t!(i18n, edit)}</summary>
-                            <ActionForm action=edit_agent attr:class="form">
-                                <input type="hidden" name="id" value=id />
-                                <div class="field">
-                                    <label>{t!(i18n, name)} <input name="name" value=name required /></label>
-                                </div>
-                                <div class="field">
-                                    <label>
-                                        {t!(i18n, direction)}
-                                        <select name="direction">
-                                            <option value="inbound" selected=dir == Direction::Inbound>{t!(i18n, direction_inbound)}</option>
-                                            <option value="outbound" selected=dir == Direction::Outbound>{t!(i18n, direction_outbound)}</option>
-                                        </select>
-                                    </label>
-                                </div>
-                                <div class="field">
-                                    <label>{t!(i18n, language)} <select name="language">{language_options(language)}</select></label>
-                                </div>
-                                <button type="submit" class="button">{t!(i18n, update)}</button>
-                            </ActionForm>
-                        </details>
-                    }
-                });
-                view! {
-                    <tr>
-                        <td>{g.name}</td>
-                        <td>
-                            {move || match dir {
-                                Direction::Inbound => t_string!(i18n, direction_inbound),
-                                Direction::Outbound => t_string!(i18n, direction_outbound),
-                            }}
-                        </td>
-                        <td class="mono">{g.language}</td>
-                        <td>
-                            {(dir == Direction::Inbound).then(|| view! { <a href=href>{t!(i18n, configure_failover)}</a> })}
-                        </td>
-                        <td>{edit}</td>
-                    </tr>
-                }
-            })
+            .map(|g| view! { <AgentRow g manage edit_agent /> })
             .collect_view();
         view! {
             <table class="table">
@@ -501,5 +455,57 @@ fn MembersCard(members: Vec<MemberView>) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </section>
+    }
+}
+
+/// One agent: its name, direction and language, the link to its failover
+/// editor (inbound only), and for owners and staff its edit form.
+#[component]
+fn AgentRow(g: AgentView, manage: bool, edit_agent: ServerAction<UpdateAgent>) -> impl IntoView {
+    let i18n = use_i18n();
+    let dir = g.direction;
+    let href = format!("/agents/{}/failover", g.id);
+    let edit = manage.then(|| {
+        let (id, name, language) = (g.id.clone(), g.name.clone(), g.language.clone());
+        view! {
+            <details class="edit">
+                <summary>{t!(i18n, edit)}</summary>
+                <ActionForm action=edit_agent attr:class="form">
+                    <input type="hidden" name="id" value=id />
+                    <div class="field">
+                        <label>{t!(i18n, name)} <input name="name" value=name required /></label>
+                    </div>
+                    <div class="field">
+                        <label>
+                            {t!(i18n, direction)}
+                            <select name="direction">
+                                <option value="inbound" selected=dir == Direction::Inbound>{t!(i18n, direction_inbound)}</option>
+                                <option value="outbound" selected=dir == Direction::Outbound>{t!(i18n, direction_outbound)}</option>
+                            </select>
+                        </label>
+                    </div>
+                    <div class="field">
+                        <label>{t!(i18n, language)} <select name="language">{language_options(language)}</select></label>
+                    </div>
+                    <button type="submit" class="button">{t!(i18n, update)}</button>
+                </ActionForm>
+            </details>
+        }
+    });
+    view! {
+        <tr>
+            <td>{g.name}</td>
+            <td>
+                {move || match dir {
+                    Direction::Inbound => t_string!(i18n, direction_inbound),
+                    Direction::Outbound => t_string!(i18n, direction_outbound),
+                }}
+            </td>
+            <td class="mono">{g.language}</td>
+            <td>
+                {(dir == Direction::Inbound).then(|| view! { <a href=href>{t!(i18n, configure_failover)}</a> })}
+            </td>
+            <td>{edit}</td>
+        </tr>
     }
 }

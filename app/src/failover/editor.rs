@@ -63,12 +63,7 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
         }
     });
 
-    let _leave = window_event_listener(leptos::ev::beforeunload, move |ev| {
-        if dirty.get_untracked() {
-            ev.prevent_default();
-            ev.set_return_value("unsaved");
-        }
-    });
+    warn_before_leaving(dirty);
     let report = RwSignal::new(None::<Result<TestReport, AppError>>);
     let testing = RwSignal::new(false);
     let allow_test = editor.allow_list.clone();
@@ -108,29 +103,8 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
         status.set(Status::Saving);
         let agent_id = agent_id.clone();
         leptos::task::spawn_local(async move {
-            match save_failover(agent_id, base.get_untracked(), d.clone()).await {
-                Ok(revision) => {
-                    base.set(revision);
-                    saved.set(d);
-                    status.set(Status::Saved(revision));
-                }
-                Err(AppError::Invalid(f)) => {
-                    errors.set(f);
-                    status.set(Status::Idle);
-                }
-                Err(AppError::StaleRevision {
-                    revision,
-                    saved_by,
-                    saved_at,
-                }) => {
-                    status.set(Status::Stale {
-                        revision,
-                        by: saved_by,
-                        at: saved_at,
-                    });
-                }
-                Err(e) => status.set(Status::Failed(e)),
-            }
+            let result = save_failover(agent_id, base.get_untracked(), d.clone()).await;
+            saved_outcome(result, d, base, saved, errors, status);
         });
     };
 
@@ -148,6 +122,49 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
                 {move || report.get().map(|r| render_report(locale, r, &report_connections))}
             </div>
         </form>
+    }
+}
+
+/// Leaving the page with unsaved changes asks first.
+fn warn_before_leaving(dirty: Memo<bool>) {
+    let _leave = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if dirty.get_untracked() {
+            ev.prevent_default();
+            ev.set_return_value("unsaved");
+        }
+    });
+}
+
+/// What a save's answer does to the form: a new base revision, the field
+/// errors next to their fields, or who saved since.
+fn saved_outcome(
+    result: Result<i64, AppError>,
+    draft: FailoverDraft,
+    base: RwSignal<i64>,
+    saved: RwSignal<FailoverDraft>,
+    errors: RwSignal<FieldErrors>,
+    status: RwSignal<Status>,
+) {
+    match result {
+        Ok(revision) => {
+            base.set(revision);
+            saved.set(draft);
+            status.set(Status::Saved(revision));
+        }
+        Err(AppError::Invalid(f)) => {
+            errors.set(f);
+            status.set(Status::Idle);
+        }
+        Err(AppError::StaleRevision {
+            revision,
+            saved_by,
+            saved_at,
+        }) => status.set(Status::Stale {
+            revision,
+            by: saved_by,
+            at: saved_at,
+        }),
+        Err(e) => status.set(Status::Failed(e)),
     }
 }
 
