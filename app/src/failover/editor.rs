@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::{save_failover, test_failover};
 use crate::domain::failover::{FailoverAction, TransferTarget};
-use crate::domain::failover::{FailoverDraft, MAX_SIP_HEADERS, SipHeaderDraft};
+use crate::domain::failover::{FailoverDraft, MAX_SIP_HEADERS, SipHeaderDraft, WebhookAllowList};
 use crate::domain::{FieldErrors, LANGUAGES};
 use crate::error::AppError;
 use crate::i18n::*;
@@ -66,24 +66,14 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     warn_before_leaving(dirty);
     let report = RwSignal::new(None::<Result<TestReport, AppError>>);
     let testing = RwSignal::new(false);
-    let allow_test = editor.allow_list.clone();
-    let test_agent = editor.agent_id.clone();
-    let on_test = move |_| {
-        checked.set(true);
-        let d = draft.get_untracked();
-        if let Err(e) = d.parse(&allow_test) {
-            errors.set(e);
-            return;
-        }
-        testing.set(true);
-        report.set(None);
-        let agent_id = test_agent.clone();
-        leptos::task::spawn_local(async move {
-            let r = test_failover(agent_id, d).await;
-            report.set(Some(r));
-            testing.set(false);
-        });
-    };
+    let on_test = test_handler(
+        editor.agent_id.clone(),
+        editor.allow_list.clone(),
+        draft,
+        checked,
+        errors,
+        (report, testing),
+    );
     let report_connections = editor.sip_connections.clone();
 
     let allow_submit = editor.allow_list.clone();
@@ -122,6 +112,36 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
                 {move || report.get().map(|r| render_report(locale, r, &report_connections))}
             </div>
         </form>
+    }
+}
+
+/// "Test": the draft checked in the browser, then sent to be tried (nothing saved).
+fn test_handler(
+    agent_id: String,
+    allow: WebhookAllowList,
+    draft: Memo<FailoverDraft>,
+    checked: RwSignal<bool>,
+    errors: RwSignal<FieldErrors>,
+    (report, testing): (
+        RwSignal<Option<Result<TestReport, AppError>>>,
+        RwSignal<bool>,
+    ),
+) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    move |_| {
+        checked.set(true);
+        let d = draft.get_untracked();
+        if let Err(e) = d.parse(&allow) {
+            errors.set(e);
+            return;
+        }
+        testing.set(true);
+        report.set(None);
+        let agent_id = agent_id.clone();
+        leptos::task::spawn_local(async move {
+            let r = test_failover(agent_id, d).await;
+            report.set(Some(r));
+            testing.set(false);
+        });
     }
 }
 
