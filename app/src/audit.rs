@@ -10,7 +10,7 @@ use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::time_fmt::utc;
-use crate::ui::{Loading, error_view, urlencode};
+use crate::ui::{Loading, Pager, error_view, urlencode};
 use crate::views::{AUDIT_PAGE_SIZE, AuditPage};
 
 /// Entries matching the filters (empty means any); dates are `YYYY-MM-DD`, UTC,
@@ -109,7 +109,7 @@ pub fn AuditLogPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match data.await {
                         Err(e) => error_view(e),
-                        Ok(p) if p.entries.is_empty() => view! { <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
+                        Ok(p) if p.total == 0 => view! { <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
                         Ok(p) => {
                             let base = format!(
                                 "/audit?account={}&actor={}&action={}&from={}&to={}",
@@ -128,8 +128,12 @@ pub fn AuditLogPage() -> impl IntoView {
 #[component]
 fn AuditTable(p: AuditPage, base: String) -> impl IntoView {
     let i18n = use_i18n();
-    let pages = ((p.total + AUDIT_PAGE_SIZE - 1) / AUDIT_PAGE_SIZE).max(1);
+    let pages = crate::views::page_count(p.total, AUDIT_PAGE_SIZE);
     let current = p.page;
+    let pager_base = format!("{base}&");
+    if p.entries.is_empty() {
+        return view! { <Pager page=current pages base=pager_base /> }.into_any();
+    }
     let rows = p
         .entries
         .into_iter()
@@ -164,10 +168,7 @@ fn AuditTable(p: AuditPage, base: String) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        <nav class="pager" aria-label="pagination">
-            {(current > 1).then(|| view! { <a href=format!("{base}&page={}", current - 1)>{t!(i18n, previous)}</a> })}
-            <span>{t!(i18n, page_of, page = move || current, pages = move || pages)}</span>
-            {(current < pages).then(|| view! { <a href=format!("{base}&page={}", current + 1)>{t!(i18n, next)}</a> })}
-        </nav>
+        <Pager page=current pages base=pager_base />
     }
+    .into_any()
 }

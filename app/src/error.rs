@@ -54,8 +54,15 @@ impl AppError {
             AppError::Conflict(_) | AppError::StaleRevision { .. } | AppError::InUse(_) => 409,
             AppError::Unavailable => 503,
             AppError::Internal => 500,
-            AppError::ServerFn(ServerFnErrorErr::Args(_))
-            | AppError::ServerFn(ServerFnErrorErr::Deserialization(_)) => 400,
+            // Axum's body limit, as the arguments' decoder words it.
+            AppError::ServerFn(
+                ServerFnErrorErr::Args(m) | ServerFnErrorErr::Deserialization(m),
+            ) if m.contains("length limit exceeded") => 413,
+            AppError::ServerFn(
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_),
+            ) => 400,
             AppError::ServerFn(_) => 500,
         }
     }
@@ -83,6 +90,16 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Whether the server function being run was called by a plain HTML form
+/// (no JavaScript): the browser asked for a page.
+#[cfg(feature = "ssr")]
+pub fn plain_form_post() -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|p| p.headers.get(axum::http::header::ACCEPT).cloned())
+        .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
+        .unwrap_or(false)
+}
+
 /// Sets the HTTP status of a failed server-function call from its error.
 /// A plain HTML form post (no JavaScript) keeps the redirect Leptos gives it,
 /// which carries the error back to the form.
@@ -92,10 +109,7 @@ pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     use leptos::prelude::use_context;
 
     if let Err(e) = &result {
-        let plain_form = use_context::<axum::http::request::Parts>()
-            .and_then(|p| p.headers.get(header::ACCEPT).cloned())
-            .and_then(|v| v.to_str().ok().map(|s| s.contains("text/html")))
-            .unwrap_or(false);
+        let plain_form = plain_form_post();
         if let (false, Some(res)) = (plain_form, use_context::<leptos_axum::ResponseOptions>()) {
             res.set_status(
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),

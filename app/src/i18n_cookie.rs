@@ -28,7 +28,7 @@ mod ssr {
             "en" | "fr" => locale,
             _ => return Err(FieldErrors::single("locale", Code::InvalidChoice).into()),
         };
-        let secure = if app_state()?.auth.secure_cookies {
+        let secure = if app_state()?.auth.https() {
             "; Secure"
         } else {
             ""

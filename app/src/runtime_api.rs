@@ -71,8 +71,8 @@ pub struct ApiError {
     message: String,
     fields: Option<BTreeMap<String, String>>,
     challenge: Option<String>,
-    /// Whether to send `Retry-After: 1`.
-    retry_soon: bool,
+    /// Seconds to send as `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -83,7 +83,7 @@ impl ApiError {
             message: message.into(),
             fields: None,
             challenge: None,
-            retry_soon: false,
+            retry_after: None,
         }
     }
 
@@ -94,7 +94,7 @@ impl ApiError {
             "unavailable",
             "Relais is starting and has not loaded the configs yet; retry in a second.",
         );
-        e.retry_soon = true;
+        e.retry_after = Some(1);
         e
     }
 
@@ -136,9 +136,9 @@ impl IntoResponse for ApiError {
         {
             res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
         }
-        if self.retry_soon {
+        if let Some(secs) = self.retry_after {
             res.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         res
     }
@@ -498,6 +498,8 @@ fn check_event(
         (status = 404, description = "Unknown agent", body = ErrorBody),
         (status = 413, description = "Body larger than 8 KiB", body = ErrorBody),
         (status = 422, description = "Invalid body, with field errors", body = ErrorBody),
+        (status = 429, description = "Over this token's event rate: retry after `Retry-After` seconds", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
         (status = 503, description = "Starting, or the database is unreachable: retry later", body = ErrorBody),
     ),
     security(("bearer" = ["runtime:events"]))
@@ -511,6 +513,18 @@ pub async fn failover_event(
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
+    if let Err(wait) = state.event_limiter.check(&token.id) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "This token may report {} events per second; retry after `Retry-After` seconds.",
+                state.event_limiter.rate()
+            ),
+        );
+        e.retry_after = Some(wait.as_secs().max(1));
+        return e.into_response();
+    }
     let body = match body {
         Ok(b) => b,
         Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
@@ -646,22 +660,35 @@ async fn openapi_json() -> Response {
     json_response(body)
 }
 
-/// Used by `/readyz`: whether runtime reads can be answered, and how fresh they are.
-pub fn readiness(state: &AppState) -> (StatusCode, serde_json::Value) {
+/// Used by `/readyz`: whether runtime reads can be answered (`loading`: 503;
+/// `ready`; `stale`: answered from the last snapshot while the database is
+/// unreachable). With `detailed` (the operator's metrics token), also the
+/// database's state (`ok`, `read_only`: it can't take writes,
+/// `unreachable`) and the snapshot's.
+pub fn readiness(state: &AppState, detailed: bool) -> (StatusCode, serde_json::Value) {
     let rt = &state.runtime;
-    if !rt.is_loaded() {
-        return (
-            StatusCode::SERVICE_UNAVAILABLE,
-            serde_json::json!({"status": "loading", "database": if rt.db_ok() {"ok"} else {"unreachable"}}),
-        );
+    let (code, status) = if !rt.is_loaded() {
+        (StatusCode::SERVICE_UNAVAILABLE, "loading")
+    } else if rt.is_stale() {
+        (StatusCode::OK, "stale")
+    } else {
+        (StatusCode::OK, "ready")
+    };
+    if !detailed {
+        return (code, serde_json::json!({ "status": status }));
     }
+    let database = match (rt.db_ok(), rt.db_writable()) {
+        (false, _) => "unreachable",
+        (true, false) => "read_only",
+        (true, true) => "ok",
+    };
     let snapshot = rt.snapshot();
     let age = (now_ms() - rt.synced_at()).max(0) as f64 / 1000.0;
     (
-        StatusCode::OK,
+        code,
         serde_json::json!({
-            "status": "ready",
-            "database": if rt.db_ok() { "ok" } else { "unreachable" },
+            "status": status,
+            "database": database,
             "snapshot": {
                 "agents": snapshot.docs.len(),
                 "sequence": snapshot.seq,

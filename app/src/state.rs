@@ -16,11 +16,58 @@ pub struct AuthSettings {
     pub idle_timeout: Duration,
     /// A session ends this long after sign-in, whatever the activity.
     pub absolute_lifetime: Duration,
-    /// Mark cookies `Secure` (the site is served over https).
-    pub secure_cookies: bool,
-    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
-    pub trust_forwarded_for: bool,
+    /// Where users reach the site (`RELAIS_PUBLIC_URL`): with https, cookies
+    /// are `Secure` and `__Host-` prefixed, pages send HSTS; state-changing
+    /// requests must come from its origin.
+    pub public_url: Option<url::Url>,
+    /// Proxy hops in front of Relais, counted from the right of
+    /// `X-Forwarded-For` (`RELAIS_TRUSTED_PROXIES`; 0: the socket peer).
+    pub trusted_proxies: u8,
     pub throttle: ThrottleLimits,
+    /// When set (`RELAIS_METRICS_TOKEN`), `/metrics` and the details of
+    /// `/readyz` need it as a bearer token.
+    pub metrics_token: Option<String>,
+}
+
+impl AuthSettings {
+    /// Served over https: cookies are `Secure`, pages send HSTS.
+    pub fn https(&self) -> bool {
+        self.public_url
+            .as_ref()
+            .is_some_and(|u| u.scheme() == "https")
+    }
+
+    /// The session cookie's name: `__Host-` prefixed over https (the browser
+    /// then refuses it unless Secure, host-only and for the whole site).
+    pub fn session_cookie(&self) -> &'static str {
+        if self.https() {
+            "__Host-relais_session"
+        } else {
+            "relais_session"
+        }
+    }
+
+    /// Whether `headers` carry the metrics token (compared by digest, so
+    /// the time taken says nothing of it). No token set: nobody has it.
+    pub fn has_metrics_token(&self, headers: &axum::http::HeaderMap) -> bool {
+        use blake2::Digest;
+        let Some(want) = &self.metrics_token else {
+            return false;
+        };
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default();
+        blake2::Blake2s256::digest(given.as_bytes()) == blake2::Blake2s256::digest(want.as_bytes())
+    }
+
+    /// The origin state-changing requests must come from, when one is set.
+    pub fn public_origin(&self) -> Option<String> {
+        self.public_url
+            .as_ref()
+            .map(|u| u.origin().ascii_serialization())
+    }
 }
 
 impl Default for AuthSettings {
@@ -28,9 +75,10 @@ impl Default for AuthSettings {
         Self {
             idle_timeout: Duration::from_secs(2 * 3600),
             absolute_lifetime: Duration::from_secs(12 * 3600),
-            secure_cookies: false,
-            trust_forwarded_for: false,
+            public_url: None,
+            trusted_proxies: 0,
             throttle: ThrottleLimits::default(),
+            metrics_token: None,
         }
     }
 }
@@ -57,10 +105,16 @@ pub struct Shared {
     pub webhooks: crate::webhook::WebhookClient,
     pub auth: Arc<AuthSettings>,
     pub throttle: Arc<SignInThrottle>,
+    /// New tokens' secrets waiting for the page that shows them once (no JavaScript).
+    pub created_tokens: crate::security::one_time::OneTime<crate::views::CreatedToken>,
     /// What the runtime API serves, in memory.
     pub runtime: Arc<crate::runtime::Runtime>,
     /// Failover events are kept this many days (0: for ever).
     pub event_retention_days: u32,
+    /// Failover event reports per second, per runtime token.
+    pub event_limiter: crate::security::rate::PerKey,
+    /// The editor's Test button.
+    pub tests: crate::security::rate::TestLimits,
     pub leptos_options: LeptosOptions,
 }
 
@@ -75,6 +129,7 @@ impl AppState {
         auth: AuthSettings,
         webhook_allow_list: crate::domain::failover::WebhookAllowList,
         event_retention_days: u32,
+        events_per_second: u32,
         leptos_options: LeptosOptions,
     ) -> Self {
         let throttle = Arc::new(SignInThrottle::new(auth.throttle));
@@ -85,8 +140,11 @@ impl AppState {
             webhook_allow_list,
             auth: Arc::new(auth),
             throttle,
+            created_tokens: Default::default(),
             runtime: Arc::new(crate::runtime::Runtime::new()),
             event_retention_days,
+            event_limiter: crate::security::rate::PerKey::per_second(events_per_second),
+            tests: Default::default(),
             leptos_options,
         }))
     }

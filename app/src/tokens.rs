@@ -37,7 +37,8 @@ mod ssr {
     use crate::auth::ssr::context;
     use crate::service::{accounts, tokens};
 
-    /// The session key of a token created and not yet shown.
+    /// The session key of the handle of a token created and not yet shown
+    /// (the secret itself waits in memory: `AppState::created_tokens`).
     const FLASH: &str = "created_token";
 
     async fn session() -> Result<tower_sessions::Session, AppError> {
@@ -50,11 +51,12 @@ mod ssr {
         let ctx = context().await?;
         let tokens = tokens::list(&ctx).await?;
         let accounts = accounts::choices(&ctx).await?;
-        // Shown once: taken out of the session as it is read.
-        let created: Option<CreatedToken> = match session().await {
+        // Shown once: the handle is taken out of the session as it is read.
+        let handle: Option<String> = match session().await {
             Ok(s) => s.remove(FLASH).await.ok().flatten(),
             Err(_) => None,
         };
+        let created = handle.and_then(|h| crate::state::app_state().ok()?.created_tokens.take(&h));
         Ok(TokensPageData {
             tokens,
             accounts,
@@ -81,9 +83,15 @@ mod ssr {
             name: row.name,
             secret,
         };
-        // For the page after a plain form post (no JavaScript).
-        if let Ok(s) = session().await {
-            let _ = s.insert(FLASH, &created).await;
+        // For the page after a plain form post (no JavaScript); a call from
+        // the hydrated page gets the secret in its answer only.
+        if crate::error::plain_form_post()
+            && let Ok(s) = session().await
+        {
+            let handle = crate::state::app_state()?
+                .created_tokens
+                .put(created.clone());
+            let _ = s.insert(FLASH, &handle).await;
         }
         Ok(created)
     }

@@ -32,6 +32,35 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// Links to the pages around `page` of `pages`; `base` is the list's URL,
+/// ending in `?` or `&`, that `page=N` is added to. Past the last page it
+/// says so and links to the last one.
+#[component]
+pub fn Pager(page: i64, pages: i64, base: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let link = move |p: i64| format!("{base}page={p}");
+    if page > pages {
+        return view! {
+            <p class="empty" role="status">
+                {t!(i18n, page_past_end, page = move || page, pages = move || pages)} " "
+                <a href=link(pages)>{t!(i18n, last_page)}</a>
+            </p>
+        }
+        .into_any();
+    }
+    if pages <= 1 {
+        return ().into_any();
+    }
+    view! {
+        <nav class="pager" aria-label="pagination">
+            {(page > 1).then(|| view! { <a href=link(page - 1)>{t!(i18n, previous)}</a> })}
+            <span>{t!(i18n, page_of, page = move || page, pages = move || pages)}</span>
+            {(page < pages).then(|| view! { <a href=link(page + 1)>{t!(i18n, next)}</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
 /// What a page shows for a failed load: sign-in for a lost session, "not
 /// found" for what the user may not see, a message otherwise.
 pub fn error_view(e: AppError) -> AnyView {

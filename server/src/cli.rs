@@ -64,24 +64,35 @@ pub struct ServeArgs {
     /// Seed the demo first if the database has no account yet.
     #[arg(long)]
     pub demo: bool,
-    /// Mark session cookies Secure (set when served over https).
-    #[arg(long, env = "RELAIS_SECURE_COOKIES")]
-    pub secure_cookies: bool,
-    /// Take the client IP from X-Forwarded-For (only behind a trusted proxy).
-    #[arg(long, env = "RELAIS_TRUST_FORWARDED_FOR")]
-    pub trust_forwarded_for: bool,
+    /// Where users reach the site, e.g. https://relais.example.com: with
+    /// https, cookies are Secure and __Host- prefixed and pages send HSTS;
+    /// state-changing requests must come from this origin.
+    #[arg(long, env = "RELAIS_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<url::Url>,
+    /// Proxy hops in front of Relais, counted from the right of
+    /// X-Forwarded-For (0: the client is the socket peer).
+    #[arg(long, env = "RELAIS_TRUSTED_PROXIES", default_value_t = 0)]
+    pub trusted_proxies: u8,
+    /// When set, /metrics and the details of /readyz need it as a bearer token.
+    #[arg(long, env = "RELAIS_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Minutes without a request before a session ends.
     #[arg(long, env = "RELAIS_SESSION_IDLE_MINUTES", default_value_t = 120)]
     pub session_idle_minutes: u64,
     /// Minutes after sign-in before a session ends, whatever the activity.
     #[arg(long, env = "RELAIS_SESSION_LIFETIME_MINUTES", default_value_t = 720)]
     pub session_lifetime_minutes: u64,
-    /// Sign-in attempts allowed per minute from one IP address.
-    #[arg(long, env = "RELAIS_SIGNIN_PER_IP_PER_MINUTE", default_value_t = 30)]
-    pub signin_per_ip_per_minute: u32,
-    /// Sign-in attempts allowed per minute for one email.
-    #[arg(long, env = "RELAIS_SIGNIN_PER_EMAIL_PER_MINUTE", default_value_t = 5)]
-    pub signin_per_email_per_minute: u32,
+    /// Failed sign-ins for one email from one client before each further
+    /// one makes that client wait (1 s, doubling, up to 15 min).
+    #[arg(long, env = "RELAIS_SIGNIN_FREE_FAILURES", default_value_t = 5)]
+    pub signin_free_failures: u32,
+    /// Failed sign-ins from one client, whatever the email, before the same.
+    #[arg(
+        long,
+        env = "RELAIS_SIGNIN_FREE_FAILURES_PER_CLIENT",
+        default_value_t = 30
+    )]
+    pub signin_free_failures_per_client: u32,
     /// Local webhook endpoints allowed anyway (development, tests): exact
     /// host:port entries, comma-separated. Plain http is accepted for them.
     #[arg(long, env = "RELAIS_WEBHOOK_ALLOW", value_delimiter = ',')]
@@ -89,6 +100,17 @@ pub struct ServeArgs {
     /// Days failover events are kept (0: for ever); older reports are refused.
     #[arg(long, env = "RELAIS_EVENT_RETENTION_DAYS", default_value_t = crate::DEFAULT_EVENT_RETENTION_DAYS)]
     pub event_retention_days: u32,
+    /// The last known runtime snapshot, written after changes and served at
+    /// start while the database can't be reached ("off": none kept).
+    #[arg(
+        long,
+        env = "RELAIS_SNAPSHOT_FILE",
+        default_value = "data/relais-snapshot.bin"
+    )]
+    pub snapshot_file: String,
+    /// Failover event reports accepted per second per runtime token (429 past it).
+    #[arg(long, env = "RELAIS_EVENTS_PER_SECOND", default_value_t = crate::DEFAULT_EVENTS_PER_SECOND)]
+    pub events_per_second: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,18 +226,7 @@ async fn open(url: &str) -> anyhow::Result<Ctx> {
 }
 
 /// A database URL without its password, for messages.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &url[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
+pub use app::store::redact_url as redact;
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let url = cli.database_url.clone();
@@ -375,6 +386,17 @@ pub fn generate_password() -> String {
         .collect()
 }
 
+/// `RELAIS_PUBLIC_URL`: an http or https address with a host.
+fn parse_public_url(raw: &str) -> Result<url::Url, String> {
+    let u = url::Url::parse(raw.trim()).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() {
+        return Err(
+            "an http:// or https:// address with a host, e.g. https://relais.example.com".into(),
+        );
+    }
+    Ok(u)
+}
+
 async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let config = ServeConfig {
         database_url: url.to_owned(),
@@ -386,15 +408,21 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         auth: AuthSettings {
             idle_timeout: std::time::Duration::from_secs(args.session_idle_minutes * 60),
             absolute_lifetime: std::time::Duration::from_secs(args.session_lifetime_minutes * 60),
-            secure_cookies: args.secure_cookies,
-            trust_forwarded_for: args.trust_forwarded_for,
+            public_url: args.public_url,
+            trusted_proxies: args.trusted_proxies,
+            metrics_token: args.metrics_token.filter(|t| !t.is_empty()),
             throttle: ThrottleLimits {
-                per_ip_per_minute: args.signin_per_ip_per_minute,
-                per_email_per_minute: args.signin_per_email_per_minute,
+                free_failures_per_email: args.signin_free_failures,
+                free_failures_per_client: args.signin_free_failures_per_client,
             },
         },
         webhook_allow_list: app::domain::failover::WebhookAllowList(args.webhook_allow),
         event_retention_days: args.event_retention_days,
+        events_per_second: args.events_per_second,
+        snapshot_file: match args.snapshot_file.trim() {
+            "" | "off" => None,
+            path => Some(std::path::PathBuf::from(path)),
+        },
     };
     let server = Server::bind(&config)
         .await
@@ -425,6 +453,11 @@ mod tests {
     fn redacts_passwords() {
         assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact("sqlite:data/relais.db"), "sqlite:data/relais.db");
+        assert_eq!(
+            redact("postgres://h/db?sslmode=require&password=secret"),
+            "postgres://h/db?sslmode=require&password=***"
+        );
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
     }
 
     #[test]

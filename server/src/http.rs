@@ -17,24 +17,22 @@ use app::state::AppState;
 use app::store::sessions::DbSessionStore;
 use app::{App, shell};
 
-/// The name of the session cookie.
-pub const SESSION_COOKIE: &str = "relais_session";
-
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let idle =
         time::Duration::try_from(state.auth.idle_timeout).unwrap_or(time::Duration::hours(2));
     let sessions = SessionManagerLayer::new(DbSessionStore::new(state.db.clone()))
-        .with_name(SESSION_COOKIE)
+        .with_name(state.auth.session_cookie())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_secure(state.auth.secure_cookies)
+        .with_secure(state.auth.https())
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(idle));
 
     let page_state = state.clone();
     let pages = Router::new()
-        .route("/api/{*fn_name}", get(server_fn).post(server_fn))
+        // Server functions take POST only (a GET is answered 405).
+        .route("/api/{*fn_name}", axum::routing::post(server_fn))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -55,8 +53,9 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(tower::layer::layer_fn(|inner| RetryStalledPage { inner }))
+        .layer(middleware::from_fn(server_fn_status))
         .layer(sessions)
-        .layer(middleware::from_fn(csrf_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         // HTML, JSON, JS, CSS and the WASM bundle (release: 1 MB → 432 KB in
         // about 10 ms), when asked.
         .layer(app::runtime_api::gzip_fast());
@@ -69,7 +68,19 @@ pub fn router(state: AppState) -> Router {
         .merge(app::runtime_api::routes(Router::new()))
         .merge(pages)
         .layer(middleware::from_fn_with_state(state.clone(), edge))
+        // A bug that panics answers 500 (the panic hook has logged it), and
+        // the connection stays up.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
         .with_state(state)
+}
+
+/// The answer to a request whose handler panicked: the runtime API's error
+/// shape (also understood by server-function callers as an internal error).
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let body = serde_json::json!({
+        "error": {"code": "internal", "message": "Something went wrong; nothing was changed."}
+    });
+    (StatusCode::INTERNAL_SERVER_ERROR, axum::Json(body)).into_response()
 }
 
 /// How long a page may take to render before it is rendered again.
@@ -151,12 +162,23 @@ async fn healthz() -> &'static str {
 /// 503 until the runtime snapshot is loaded; then 200, saying whether the
 /// database is reachable (while it is not, runtime reads are served from the
 /// last snapshot and marked stale).
-async fn readyz(State(state): State<AppState>) -> Response {
-    let (status, body) = app::runtime_api::readiness(&state);
+async fn readyz(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    let detailed = state.auth.has_metrics_token(&headers);
+    let (status, body) = app::runtime_api::readiness(&state, detailed);
     (status, axum::Json(body)).into_response()
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus metrics: every tenant's counts, so behind the metrics token
+/// when one is set.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if state.auth.metrics_token.is_some() && !state.auth.has_metrics_token(&headers) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer")],
+            "the metrics token is required",
+        )
+            .into_response();
+    }
     let rt = &state.runtime;
     let age = if rt.synced_at() == 0 {
         0.0
@@ -195,6 +217,12 @@ async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> 
     } else {
         add_security_headers(&mut res);
     }
+    if state.auth.https() {
+        res.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     let elapsed = started.elapsed().as_secs_f64();
     let route = route.as_ref().map(MatchedPath::as_str);
     let status = res.status().as_u16();
@@ -214,38 +242,84 @@ async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> 
     res
 }
 
-async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+/// Unknown server functions (Leptos routes the registered ones itself).
+async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> Response {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req)
+        .await
+        .into_response()
+}
+
+/// Server-function calls answer the status of their error (see below).
+async fn server_fn_status(req: Request<Body>, next: Next) -> Response {
+    let call = req.method() == Method::POST && req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    if call {
+        refused_call_status(res).await
+    } else {
+        res
+    }
+}
+
+/// A call refused before its function ran (arguments that don't decode, a
+/// body over the size limit) comes out of Leptos as a 500: it is the
+/// caller's mistake, so it answers the error's own status (400, 413), with
+/// the same body.
+async fn refused_call_status(res: Response) -> Response {
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(e) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status =
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Whether a state-changing request comes from this site. Browsers send
 /// `Sec-Fetch-Site` (and `Origin` on POST); a request without either is not a
 /// browser's cross-site request, so it may pass (it carries no ambient
-/// credentials of a victim).
-fn same_origin(req: &Request<Body>) -> bool {
+/// credentials of a victim). An `Origin` must be the public URL's origin when
+/// one is set, else name the `Host` asked for.
+fn same_origin(req: &Request<Body>, public_origin: Option<&str>) -> bool {
     let headers = req.headers();
-    if let Some(site) = headers.get("sec-fetch-site") {
-        return matches!(site.as_bytes(), b"same-origin" | b"none");
+    let site_ok = headers
+        .get("sec-fetch-site")
+        .map(|site| matches!(site.as_bytes(), b"same-origin" | b"none"));
+    if site_ok == Some(false) {
+        return false;
     }
-    match headers.get(header::ORIGIN) {
-        None => true,
-        Some(origin) => {
-            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
-            let origin_host = origin
-                .to_str()
-                .ok()
-                .and_then(|o| o.split_once("://"))
-                .map(|(_, rest)| rest.trim_end_matches('/'));
-            matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
-        }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if let Some(public) = public_origin {
+        return origin.eq_ignore_ascii_case(public);
     }
+    if site_ok == Some(true) {
+        return true;
+    }
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    let origin_host = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'));
+    matches!((origin_host, host), (Some(o), Some(h)) if o.eq_ignore_ascii_case(h))
 }
 
 /// Refuses cross-site state-changing requests (CSRF). The runtime API uses
 /// bearer tokens, not cookies, and is left to its own checks.
-async fn csrf_guard(req: Request<Body>, next: Next) -> Response {
+async fn csrf_guard(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    if !safe && !req.uri().path().starts_with("/api/runtime/") && !same_origin(&req) {
+    let public = state.auth.public_origin();
+    if !safe
+        && !req.uri().path().starts_with("/api/runtime/")
+        && !same_origin(&req, public.as_deref())
+    {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
     }
@@ -295,21 +369,62 @@ mod tests {
 
     #[test]
     fn csrf_rules() {
-        assert!(same_origin(&post(&[("sec-fetch-site", "same-origin")])));
-        assert!(!same_origin(&post(&[("sec-fetch-site", "cross-site")])));
-        assert!(!same_origin(&post(&[("sec-fetch-site", "same-site")])));
-        assert!(same_origin(&post(&[
+        let same = |h: &[(&str, &str)]| same_origin(&post(h), None);
+        assert!(same(&[("sec-fetch-site", "same-origin")]));
+        assert!(!same(&[("sec-fetch-site", "cross-site")]));
+        assert!(!same(&[("sec-fetch-site", "same-site")]));
+        assert!(same(&[
             ("host", "127.0.0.1:3000"),
             ("origin", "http://127.0.0.1:3000")
-        ])));
-        assert!(!same_origin(&post(&[
+        ]));
+        assert!(!same(&[
             ("host", "127.0.0.1:3000"),
             ("origin", "https://evil.example")
-        ])));
-        assert!(!same_origin(&post(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "null")
-        ])));
-        assert!(same_origin(&post(&[])));
+        ]));
+        assert!(!same(&[("host", "127.0.0.1:3000"), ("origin", "null")]));
+        assert!(same(&[]));
+    }
+
+    #[test]
+    fn with_a_public_url_the_origin_must_be_it() {
+        let public = Some("https://relais.example.com");
+        let req = |h: &[(&str, &str)]| same_origin(&post(h), public);
+        assert!(req(&[
+            ("host", "relais.example.com"),
+            ("origin", "https://relais.example.com")
+        ]));
+        // The Host header is the client's to choose; the public URL is not.
+        assert!(!req(&[
+            ("host", "evil.example"),
+            ("origin", "https://evil.example")
+        ]));
+        assert!(!req(&[
+            ("host", "relais.example.com"),
+            ("origin", "http://relais.example.com")
+        ]));
+        assert!(!req(&[
+            ("sec-fetch-site", "same-origin"),
+            ("origin", "https://evil.example")
+        ]));
+    }
+
+    async fn boom() -> &'static str {
+        std::panic::panic_any("a bug")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_the_error_shape() {
+        use tower::ServiceExt;
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked));
+        let res = app
+            .oneshot(Request::builder().uri("/boom").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(v["error"]["code"], "internal");
     }
 }

@@ -26,6 +26,9 @@ pub fn default_site_root() -> PathBuf {
 /// How long failover events are kept by default.
 pub const DEFAULT_EVENT_RETENTION_DAYS: u32 = 90;
 
+/// Failover event reports accepted per second per runtime token, by default.
+pub const DEFAULT_EVENTS_PER_SECOND: u32 = 200;
+
 /// Everything `serve` needs.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
@@ -36,6 +39,11 @@ pub struct ServeConfig {
     pub webhook_allow_list: WebhookAllowList,
     /// Failover events are kept this many days (0: for ever).
     pub event_retention_days: u32,
+    /// Failover event reports accepted per second per runtime token.
+    pub events_per_second: u32,
+    /// The last known runtime snapshot, served when Relais starts while the
+    /// database is unreachable (None: not kept).
+    pub snapshot_file: Option<PathBuf>,
 }
 
 impl ServeConfig {
@@ -51,6 +59,8 @@ impl ServeConfig {
             },
             webhook_allow_list: WebhookAllowList::default(),
             event_retention_days: DEFAULT_EVENT_RETENTION_DAYS,
+            events_per_second: DEFAULT_EVENTS_PER_SECOND,
+            snapshot_file: None,
         }
     }
 }
@@ -65,17 +75,33 @@ fn leptos_options(config: &ServeConfig, addr: SocketAddr) -> LeptosOptions {
         .build()
 }
 
-/// A bound, migrated, ready-to-serve Relais.
+/// A bound, ready-to-serve Relais.
 pub struct Server {
     pub listener: TcpListener,
     pub state: AppState,
+    /// The database could not be migrated at start (unreachable): done once it answers.
+    migrate_later: bool,
+    snapshot_file: Option<app::runtime::sync::SnapshotFile>,
 }
 
 impl Server {
-    /// Connects and migrates the database, then binds the address.
+    /// Prepares the database (migrated now, or once it answers if it can't
+    /// be reached), then binds the address. A database that can't be
+    /// reached doesn't stop the start: the runtime API serves the snapshot
+    /// file meanwhile.
     pub async fn bind(config: &ServeConfig) -> anyhow::Result<Server> {
         let db = Db::connect(&config.database_url).await?;
-        db.migrate().await?;
+        let migrate_later = match db.migrate().await {
+            Ok(()) => false,
+            Err(app::store::StoreError::Unavailable(e)) => {
+                tracing::warn!(
+                    error = %e,
+                    "the database can't be reached at start; the runtime API serves the snapshot file, if any, until it can"
+                );
+                true
+            }
+            Err(e) => return Err(e.into()),
+        };
         let listener = TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;
         let state = AppState::new(
@@ -83,9 +109,23 @@ impl Server {
             config.auth.clone(),
             config.webhook_allow_list.clone(),
             config.event_retention_days,
+            config.events_per_second,
             leptos_options(config, addr),
         );
-        Ok(Server { listener, state })
+        let snapshot_file =
+            config
+                .snapshot_file
+                .clone()
+                .map(|path| app::runtime::sync::SnapshotFile {
+                    path,
+                    identity: app::runtime::file::identity(&config.database_url),
+                });
+        Ok(Server {
+            listener,
+            state,
+            migrate_later,
+            snapshot_file,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -99,7 +139,12 @@ impl Server {
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
         spawn_housekeeping(state.clone());
-        app::runtime::sync::spawn(state.db.clone(), state.runtime.clone());
+        app::runtime::sync::spawn(
+            state.db.clone(),
+            state.runtime.clone(),
+            self.migrate_later,
+            self.snapshot_file.clone(),
+        );
         // Verifying against the dummy hash is the same work as a real one only once it exists.
         tokio::task::spawn_blocking(app::security::password::warm_up);
         let router = http::router(state.clone());
@@ -128,6 +173,8 @@ fn spawn_housekeeping(state: AppState) {
         loop {
             tick.tick().await;
             state.throttle.prune();
+            state.event_limiter.prune();
+            state.tests.per_user.prune();
             if let Err(e) = store.delete_expired().await {
                 tracing::warn!(error = %e, "could not delete expired sessions");
             }

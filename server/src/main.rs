@@ -5,6 +5,20 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let cli = relais_server::cli::Cli::parse();
     relais_server::cli::init_logging();
+    // A panic is logged once, as a log line (a request that panicked still
+    // gets its 500 answer from the HTTP layer).
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        tracing::error!(location = location.as_deref().unwrap_or("?"), %message, "panic");
+    }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

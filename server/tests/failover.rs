@@ -133,7 +133,8 @@ async fn two_saves_from_the_same_revision_exactly_one_wins(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(history.as_array().unwrap().len(), 2);
+    assert_eq!(history["revisions"].as_array().unwrap().len(), 2);
+    assert_eq!(history["total"], 2);
     assert_eq!(audit_count(&app, "failover.save").await, 2);
 }
 
@@ -378,7 +379,7 @@ async fn restoring_a_revision_saves_it_again(backend: Backend) {
         .json()
         .await
         .unwrap();
-    let newest = &history[0];
+    let newest = &history["revisions"][0];
     assert_eq!(newest["revision"], 3);
     assert_eq!(newest["restored_from"], 1);
     assert_eq!(newest["action"]["text"], "First");

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::i18n::*;
 use crate::messages::{error_message, field_message};
 use crate::sip::{CreateSipConnection, DeleteSipConnection, UpdateSipConnection};
-use crate::ui::{Loading, error_view, urlencode};
+use crate::ui::{Loading, Pager, error_view, urlencode};
 use crate::views::{AccountList, AccountView, AgentView, MemberView, SipConnectionView};
 
 #[component]
@@ -57,13 +57,16 @@ pub fn AccountsPage() -> impl IntoView {
 #[component]
 fn AccountTable(list: AccountList, q: String) -> impl IntoView {
     let i18n = use_i18n();
-    if list.items.is_empty() {
-        return view! { <p class="empty">{t!(i18n, no_accounts)}</p> }.into_any();
-    }
     let pages = list.pages();
     let page = list.page;
     let total = list.total;
-    let link = move |p: i64| format!("/accounts?q={}&page={p}", urlencode(&q));
+    let base = format!("/accounts?q={}&", urlencode(&q));
+    if list.items.is_empty() {
+        if total > 0 {
+            return view! { <Pager page pages base /> }.into_any();
+        }
+        return view! { <p class="empty">{t!(i18n, no_accounts)}</p> }.into_any();
+    }
     let rows = list
         .items
         .into_iter()
@@ -101,11 +104,7 @@ fn AccountTable(list: AccountList, q: String) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        <nav class="pager" aria-label="pagination">
-            {(page > 1).then(|| view! { <A href=link(page - 1)>{t!(i18n, previous)}</A> })}
-            <span>{t!(i18n, page_of, page = move || page, pages = move || pages)}</span>
-            {(page < pages).then(|| view! { <A href=link(page + 1)>{t!(i18n, next)}</A> })}
-        </nav>
+        <Pager page pages base />
     }
     .into_any()
 }

@@ -22,26 +22,18 @@ async fn session() -> Result<Session, AppError> {
     })
 }
 
-/// The client's address: the socket peer, or the first `X-Forwarded-For` hop
-/// when the deployment says a trusted proxy sets it.
+/// The client's address (see `security::client::client_ip`).
 pub async fn client_ip(state: &AppState) -> Option<IpAddr> {
-    if state.auth.trust_forwarded_for
-        && let Some(parts) = leptos::prelude::use_context::<axum::http::request::Parts>()
-    {
-        let forwarded = parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse().ok());
-        if forwarded.is_some() {
-            return forwarded;
-        }
-    }
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    let peer = leptos_axum::extract::<ConnectInfo<SocketAddr>>()
         .await
         .ok()
-        .map(|ConnectInfo(addr)| addr.ip())
+        .map(|ConnectInfo(addr)| addr);
+    match leptos::prelude::use_context::<axum::http::request::Parts>() {
+        Some(parts) => {
+            crate::security::client::client_ip(&parts.headers, peer, state.auth.trusted_proxies)
+        }
+        None => peer.map(|p| p.ip()),
+    }
 }
 
 /// Loads the principal of a session, refusing an expired session or a
@@ -95,11 +87,29 @@ pub async fn context() -> Result<Ctx, AppError> {
     ))
 }
 
-/// Only local paths are followed after sign-in (no open redirect).
+/// Only a path of this site is followed after sign-in (no open redirect):
+/// printable ASCII only (a browser drops a tab or a newline, turning `/\t/x`
+/// into `//x`), no backslash (browsers read it as `/`), neither `//` nor its
+/// percent-encoded form at the start, and resolved against an origin it must
+/// not leave. Anything else: the role's home.
 fn safe_next(next: Option<String>) -> Option<String> {
-    next.filter(|n| {
-        n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.starts_with("/api/")
-    })
+    const ORIGIN: &str = "http://relais.invalid";
+    let next = next?;
+    let printable = next.bytes().all(|b| b.is_ascii_graphic());
+    let decoded = percent_encoding::percent_decode_str(&next).decode_utf8_lossy();
+    let plain = |s: &str| {
+        s.starts_with('/') && !s.starts_with("//") && !s.contains('\\') && !s.starts_with("/api/")
+    };
+    if !(printable && plain(&next) && plain(&decoded)) {
+        return None;
+    }
+    let base = url::Url::parse(ORIGIN).ok()?;
+    let joined = base.join(&next).ok()?;
+    if joined.origin() != base.origin() {
+        return None;
+    }
+    let local = &joined.as_str()[ORIGIN.len()..];
+    plain(local).then(|| local.to_owned())
 }
 
 pub async fn sign_in(
@@ -118,10 +128,16 @@ pub async fn sign_in(
     let principal = match members::authenticate(&state.db, parsed.as_ref(), password).await {
         Ok(p) => p,
         Err(e) => {
+            if e == AppError::BadCredentials {
+                state.throttle.failed(ip, parsed.as_ref());
+            }
             tracing::info!(?ip, "sign-in refused");
             return Err(e);
         }
     };
+    if let Some(email) = &parsed {
+        state.throttle.succeeded(ip, email);
+    }
     let session = session().await?;
     // A new id at sign-in: a session id planted before sign-in is worthless.
     session.cycle_id().await.map_err(|_| AppError::Internal)?;
@@ -155,9 +171,33 @@ mod tests {
             safe_next(Some("/accounts/acme".into())).as_deref(),
             Some("/accounts/acme")
         );
-        assert_eq!(safe_next(Some("//evil.example".into())), None);
-        assert_eq!(safe_next(Some("https://evil.example".into())), None);
-        assert_eq!(safe_next(Some("/\\evil.example".into())), None);
+        assert_eq!(
+            safe_next(Some("/accounts?page=2#x".into())).as_deref(),
+            Some("/accounts?page=2#x")
+        );
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "https:evil.example",
+            "/\\evil.example",
+            "/\tevil",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "/%2F%2Fevil.example",
+            "/%2f/evil.example",
+            "/%5Cevil.example",
+            "/\u{3000}/evil.example",
+            "/\u{ff0f}evil.example",
+            "/é/evil",
+            " /evil",
+            "evil.example",
+            "",
+            "/api/sign_out",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(safe_next(Some(bad.into())), None, "{bad:?}");
+        }
         assert_eq!(safe_next(None), None);
     }
 }

@@ -141,9 +141,21 @@ pub struct SipHeaderDraft {
 }
 
 /// Local webhook endpoints let through for development and tests: exact
-/// `host:port` entries (a setting of the server, shown to the browser).
+/// `host:port` entries (a setting of the server; the browser only learns,
+/// by asking, whether the URL typed is allowed).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookAllowList(pub Vec<String>);
+
+/// The allow-list entry (`host:port`) a webhook URL would need, if it is a URL.
+pub fn webhook_allow_entry(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw.trim()).ok()?;
+    let host = match url.host()? {
+        url::Host::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),
+        url::Host::Ipv4(ip) => ip.to_string(),
+        url::Host::Ipv6(ip) => format!("[{ip}]"),
+    };
+    Some(format!("{host}:{}", url.port_or_known_default()?))
+}
 
 impl WebhookAllowList {
     pub fn allows(&self, host: &str, port: u16) -> bool {
@@ -479,7 +491,7 @@ pub fn parse_sip_headers(rows: &[SipHeaderDraft], e: &mut FieldErrors) -> Option
             e.push(&format!("sip_headers.{i}.name"), Code::Required);
             false
         } else if !(name.len() > 2
-            && name[..2].eq_ignore_ascii_case("x-")
+            && name.get(..2).is_some_and(|p| p.eq_ignore_ascii_case("x-"))
             && name.chars().all(is_token_char))
         {
             e.push(&format!("sip_headers.{i}.name"), Code::SipHeaderName);

@@ -58,8 +58,20 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         }
         return is_public_v4(embedded(ip));
     }
+    // IPv4-translated (SIIT): ::ffff:0:a.b.c.d.
+    if s[0..4] == [0, 0, 0, 0] && s[4] == 0xffff && s[5] == 0 {
+        return is_public_v4(embedded(ip));
+    }
     if s[0..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         return is_public_v4(embedded(ip));
+    }
+    // Local-use NAT64 (RFC 8215): translates into a network of the operator's choosing.
+    if s[0..3] == [0x64, 0xff9b, 0x0001] {
+        return false;
+    }
+    // ISATAP: an IPv4 address in the interface identifier, whatever the prefix.
+    if (s[4] == 0 || s[4] == 0x0200) && s[5] == 0x5efe && !is_public_v4(embedded(ip)) {
+        return false;
     }
     if s[0] == 0x2002 {
         // 6to4 carries an IPv4 address in bits 16..48.
@@ -71,7 +83,7 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || s[0] & 0xffc0 == 0xfec0 // site-local (deprecated)
         || s[0] & 0xff00 == 0xff00 // multicast
         || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
-        || (s[0] == 0x2001 && s[1] == 0) // Teredo
+        || (s[0] == 0x2001 && s[1] < 0x0200) // IETF protocol assignments: Teredo, ORCHID…
         || s[0] == 0x0100 && s[1..4] == [0, 0, 0]; // discard-only
     !blocked
 }
@@ -113,6 +125,14 @@ mod tests {
             "ff02::1",
             "2001:db8::1",
             "2001::1",
+            "64:ff9b:1::8.8.8.8",
+            "64:ff9b:1:ffff::1",
+            "::ffff:0:127.0.0.1",
+            "::ffff:0:a9fe:a9fe",
+            "2a00:1450::5efe:10.0.0.1",
+            "2a00:1450::200:5efe:192.168.0.1",
+            "2001:10::1",
+            "2001:20::1",
         ] {
             assert!(!public(s), "{s} must be refused");
         }

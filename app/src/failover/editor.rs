@@ -5,10 +5,10 @@
 
 use leptos::prelude::*;
 
-use super::{save_failover, test_failover};
-use crate::domain::failover::{FailoverAction, TransferTarget};
+use super::{save_failover, test_failover, webhook_allowed};
+use crate::domain::failover::{FailoverAction, TransferTarget, webhook_allow_entry};
 use crate::domain::failover::{FailoverDraft, MAX_SIP_HEADERS, SipHeaderDraft, WebhookAllowList};
-use crate::domain::{FieldErrors, LANGUAGES};
+use crate::domain::{Code, FieldErrors, LANGUAGES};
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::messages::{error_message, field_message};
@@ -35,7 +35,8 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     let locale = locale_of(&lang);
     let initial = FailoverDraft::from_action(editor.action.as_ref());
     let read_only = !editor.can_edit;
-    let allow = editor.allow_list.clone();
+    // The local endpoints the server said are allowed (it keeps its list).
+    let allowed = RwSignal::new(WebhookAllowList::default());
     let agent_id = editor.agent_id.clone();
     let f = Fields::new(&initial);
     let draft = Memo::new(move |_| f.draft());
@@ -58,6 +59,7 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     // Check again as the person types, once they have tried to save.
     Effect::new(move |_| {
         let d = draft.get();
+        let allow = allowed.get();
         if checked.get_untracked() {
             errors.set(d.parse(&allow).err().unwrap_or_default());
         }
@@ -68,7 +70,7 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     let testing = RwSignal::new(false);
     let on_test = test_handler(
         editor.agent_id.clone(),
-        editor.allow_list.clone(),
+        allowed,
         draft,
         checked,
         errors,
@@ -76,7 +78,6 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     );
     let report_connections = editor.sip_connections.clone();
 
-    let allow_submit = editor.allow_list.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if read_only {
@@ -84,15 +85,15 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
         }
         checked.set(true);
         let d = draft.get_untracked();
-        if let Err(e) = d.parse(&allow_submit) {
-            errors.set(e);
-            status.set(Status::Idle);
-            return;
-        }
-        errors.set(FieldErrors::new());
-        status.set(Status::Saving);
         let agent_id = agent_id.clone();
         leptos::task::spawn_local(async move {
+            if let Err(e) = check(&d, allowed).await {
+                errors.set(e);
+                status.set(Status::Idle);
+                return;
+            }
+            errors.set(FieldErrors::new());
+            status.set(Status::Saving);
             let result = save_failover(agent_id, base.get_untracked(), d.clone()).await;
             saved_outcome(result, d, base, saved, errors, status);
         });
@@ -115,10 +116,35 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     }
 }
 
+/// The draft checked by the rules in the browser. A webhook URL refused only
+/// for being local (http, a local host) may be on the server's allow-list:
+/// the server is asked about that URL, and remembered if it says yes.
+async fn check(d: &FailoverDraft, allowed: RwSignal<WebhookAllowList>) -> Result<(), FieldErrors> {
+    let first = d.parse(&allowed.get_untracked()).map(|_| ());
+    let local = first.as_ref().err().is_some_and(|e| {
+        matches!(
+            e.get("webhook_url"),
+            Some(Code::HttpsRequired | Code::ForbiddenHost)
+        )
+    });
+    let entry = webhook_allow_entry(&d.webhook_url);
+    match entry {
+        Some(entry) if local => {
+            if webhook_allowed(d.webhook_url.clone()).await == Ok(true) {
+                allowed.update(|l| l.0.push(entry));
+                d.parse(&allowed.get_untracked()).map(|_| ())
+            } else {
+                first
+            }
+        }
+        _ => first,
+    }
+}
+
 /// "Test": the draft checked in the browser, then sent to be tried (nothing saved).
 fn test_handler(
     agent_id: String,
-    allow: WebhookAllowList,
+    allowed: RwSignal<WebhookAllowList>,
     draft: Memo<FailoverDraft>,
     checked: RwSignal<bool>,
     errors: RwSignal<FieldErrors>,
@@ -130,14 +156,14 @@ fn test_handler(
     move |_| {
         checked.set(true);
         let d = draft.get_untracked();
-        if let Err(e) = d.parse(&allow) {
-            errors.set(e);
-            return;
-        }
-        testing.set(true);
-        report.set(None);
         let agent_id = agent_id.clone();
         leptos::task::spawn_local(async move {
+            if let Err(e) = check(&d, allowed).await {
+                errors.set(e);
+                return;
+            }
+            testing.set(true);
+            report.set(None);
             let r = test_failover(agent_id, d).await;
             report.set(Some(r));
             testing.set(false);

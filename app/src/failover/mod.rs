@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::domain::failover::FailoverDraft;
 use crate::error::AppError;
-use crate::views::{FailoverEditor, RevisionView, TestReport};
+use crate::views::{FailoverEditor, RevisionPage, TestReport};
 
 /// Tests the draft (not saved): a workflow's webhook is called with a sample
 /// context (`"test": true`); other actions are described as the runtime
@@ -16,6 +16,13 @@ use crate::views::{FailoverEditor, RevisionView, TestReport};
 #[server(prefix = "/api", endpoint = "failover/test")]
 pub async fn test_failover(agent_id: String, draft: FailoverDraft) -> Result<TestReport, AppError> {
     crate::error::respond(ssr::test(agent_id, draft).await)
+}
+
+/// Whether a webhook URL the browser would refuse as local is on the
+/// server's allow-list (the list itself never leaves the server).
+#[server(prefix = "/api", endpoint = "failover/webhook_allowed")]
+pub async fn webhook_allowed(url: String) -> Result<bool, AppError> {
+    crate::error::respond(ssr::webhook_allowed(url).await)
 }
 
 #[server(prefix = "/api", endpoint = "failover/editor")]
@@ -34,9 +41,13 @@ pub async fn save_failover(
     crate::error::respond(ssr::save(agent_id, base_revision, draft).await)
 }
 
+/// One page of the agent's revisions, newest first.
 #[server(prefix = "/api", endpoint = "failover/history")]
-pub async fn list_revisions(agent_id: String) -> Result<Vec<RevisionView>, AppError> {
-    crate::error::respond(ssr::history(agent_id).await)
+pub async fn list_revisions(
+    agent_id: String,
+    #[server(default)] page: i64,
+) -> Result<RevisionPage, AppError> {
+    crate::error::respond(ssr::history(agent_id, page).await)
 }
 
 /// Saves an old revision again, as a new revision.
@@ -55,6 +66,10 @@ mod ssr {
     use crate::auth::ssr::context;
     use crate::service::failover;
 
+    pub async fn webhook_allowed(url: String) -> Result<bool, AppError> {
+        failover::webhook_allowed(&context().await?, &url)
+    }
+
     pub async fn editor(agent_id: String) -> Result<FailoverEditor, AppError> {
         failover::editor(&context().await?, &agent_id).await
     }
@@ -69,7 +84,14 @@ mod ssr {
 
     pub async fn test(agent_id: String, draft: FailoverDraft) -> Result<TestReport, AppError> {
         let state = crate::state::app_state()?;
-        failover::test(&context().await?, &state.webhooks, &agent_id, &draft).await
+        failover::test(
+            &context().await?,
+            &state.webhooks,
+            &state.tests,
+            &agent_id,
+            &draft,
+        )
+        .await
     }
 
     pub async fn restore(
@@ -80,7 +102,7 @@ mod ssr {
         failover::restore(&context().await?, &agent_id, revision, base_revision).await
     }
 
-    pub async fn history(agent_id: String) -> Result<Vec<RevisionView>, AppError> {
-        failover::history(&context().await?, &agent_id).await
+    pub async fn history(agent_id: String, page: i64) -> Result<RevisionPage, AppError> {
+        failover::history(&context().await?, &agent_id, page).await
     }
 }

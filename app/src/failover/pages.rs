@@ -8,7 +8,7 @@ use super::{RestoreRevision, SaveFailover, get_failover_editor, list_revisions};
 use crate::i18n::*;
 use crate::messages::error_message;
 use crate::time_fmt::utc;
-use crate::ui::{Loading, error_view};
+use crate::ui::{Loading, Pager, error_view};
 use crate::views::FailoverEditor;
 
 fn agent_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
@@ -81,11 +81,22 @@ fn EditorBody(e: FailoverEditor) -> impl IntoView {
 #[component]
 pub fn HistoryPage() -> impl IntoView {
     let id = agent_param();
-    let data = Resource::new(id, |id| async move {
-        let editor = get_failover_editor(id.clone()).await?;
-        let revisions = list_revisions(id).await?;
-        Ok::<_, crate::error::AppError>((editor, revisions))
-    });
+    let query = leptos_router::hooks::use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+    };
+    let data = Resource::new(
+        move || (id(), page()),
+        |(id, page)| async move {
+            let editor = get_failover_editor(id.clone()).await?;
+            let revisions = list_revisions(id, page).await?;
+            Ok::<_, crate::error::AppError>((editor, revisions))
+        },
+    );
     let restore = ServerAction::<RestoreRevision>::new();
     let i18n = use_i18n();
     view! {
@@ -93,9 +104,17 @@ pub fn HistoryPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(e) => error_view(e),
-                    Ok((editor, revisions)) => {
+                    Ok((editor, history)) => {
                         let editor_href = format!("/agents/{}/failover", editor.agent_id);
-                        let rows = if revisions.is_empty() {
+                        let pager = view! {
+                            <Pager
+                                page=history.page
+                                pages=history.pages()
+                                base=format!("/agents/{}/history?", editor.agent_id)
+                            />
+                        };
+                        let revisions = history.revisions;
+                        let rows = if revisions.is_empty() && history.total == 0 {
                             view! { <p class="empty">{t!(i18n, no_revisions)}</p> }.into_any()
                         } else {
                             revisions
@@ -158,6 +177,7 @@ pub fn HistoryPage() -> impl IntoView {
                                     <p class="form-error" role="alert">{error_message(i18n.get_locale(), &e)}</p>
                                 })}
                                 {rows}
+                                {pager}
                             </section>
                         }
                         .into_any()

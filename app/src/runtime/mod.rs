@@ -2,6 +2,7 @@
 //! failover document, kept in step with the database.
 
 pub mod doc;
+pub mod file;
 pub mod metrics;
 pub mod snapshot;
 pub mod sync;

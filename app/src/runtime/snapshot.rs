@@ -84,6 +84,8 @@ pub struct Runtime {
     snapshot: ArcSwap<Snapshot>,
     loaded: AtomicBool,
     db_ok: AtomicBool,
+    /// Whether the last write probe went through.
+    db_writable: AtomicBool,
     /// When a refresh last reached the database (epoch ms).
     synced_at: AtomicI64,
     refresh: tokio::sync::Mutex<()>,
@@ -102,6 +104,7 @@ impl Runtime {
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             loaded: AtomicBool::new(false),
             db_ok: AtomicBool::new(false),
+            db_writable: AtomicBool::new(false),
             synced_at: AtomicI64::new(0),
             refresh: tokio::sync::Mutex::new(()),
             metrics: super::metrics::Metrics::new(),
@@ -113,6 +116,11 @@ impl Runtime {
         self.snapshot.load()
     }
 
+    /// The current snapshot, as an owned pointer (to take to another thread).
+    pub fn snapshot_full(&self) -> Arc<Snapshot> {
+        self.snapshot.load_full()
+    }
+
     /// Whether the first load is done.
     pub fn is_loaded(&self) -> bool {
         self.loaded.load(Ordering::Acquire)
@@ -121,6 +129,24 @@ impl Runtime {
     /// Whether the last refresh reached the database.
     pub fn db_ok(&self) -> bool {
         self.db_ok.load(Ordering::Acquire)
+    }
+
+    /// Whether the database took the last write probe.
+    pub fn db_writable(&self) -> bool {
+        self.db_writable.load(Ordering::Acquire)
+    }
+
+    /// Tries a write, and remembers (and logs, on a change) whether it went through.
+    pub async fn probe_writes(&self, db: &Db) -> bool {
+        let result = crate::store::health::probe_write(db.pool()).await;
+        let ok = result.is_ok();
+        if self.db_writable.swap(ok, Ordering::AcqRel) != ok {
+            match result {
+                Ok(()) => tracing::info!("the database takes writes again"),
+                Err(e) => tracing::warn!(error = %e, "the database does not take writes"),
+            }
+        }
+        ok
     }
 
     /// When a refresh last reached the database (epoch ms, 0: never).
@@ -234,21 +260,32 @@ impl Runtime {
         Ok(written)
     }
 
+    /// Serves `snapshot` (read from the snapshot file) until the database
+    /// answers: loaded, and stale.
+    pub fn adopt(&self, snapshot: Snapshot) {
+        self.db_ok.store(false, Ordering::Release);
+        self.store(snapshot);
+        self.loaded.store(true, Ordering::Release);
+    }
+
     fn store(&self, next: Snapshot) {
         self.metrics.snapshot_loaded(next.docs.len(), next.bytes);
         self.snapshot.store(Arc::new(next));
     }
 }
 
+/// The strong ETag of a document: a digest of its bytes.
+pub fn etag_of(body: &[u8]) -> axum::http::HeaderValue {
+    use blake2::Digest;
+    let digest = blake2::Blake2s256::digest(body);
+    axum::http::HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
+        .expect("hex is a valid header value")
+}
+
 fn entry(s: &AgentState) -> DocEntry {
     let doc = FailoverDocument::build(s);
     let body = serde_json::to_vec(&doc).expect("documents serialize");
-    let etag = {
-        use blake2::Digest;
-        let digest = blake2::Blake2s256::digest(&body);
-        axum::http::HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
-            .expect("hex is a valid header value")
-    };
+    let etag = etag_of(&body);
     DocEntry {
         agent_id: Arc::from(s.agent_id.as_str()),
         account_id: Arc::from(s.account_id.as_str()),

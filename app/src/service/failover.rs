@@ -10,7 +10,10 @@ use crate::store::accounts::AccountRow;
 use crate::store::agents::AgentRow;
 use crate::store::failover::{self as store, SaveOutcome, SavedBy};
 use crate::store::sip;
-use crate::views::{Change, FailoverEditor, RevisionView, SipConnectionView, TestReport};
+use crate::views::{
+    Change, FailoverEditor, HISTORY_PAGE_SIZE, RevisionPage, RevisionView, SipConnectionView,
+    TestReport,
+};
 
 /// Everything the editor page needs.
 pub async fn editor(ctx: &Ctx, agent_id: &str) -> Result<FailoverEditor, AppError> {
@@ -39,8 +42,14 @@ pub async fn editor(ctx: &Ctx, agent_id: &str) -> Result<FailoverEditor, AppErro
         updated_by: current.as_ref().map(|c| c.updated_by_label.clone()),
         action: current.map(|c| c.action),
         sip_connections: connections,
-        allow_list: (*ctx.webhook_allow_list).clone(),
     })
+}
+
+/// Whether a webhook URL passes the save rules here (the allow-list stays
+/// on the server: the editor asks about a local URL it would refuse).
+pub fn webhook_allowed(ctx: &Ctx, url: &str) -> Result<bool, AppError> {
+    ctx.principal().ok_or(AppError::Unauthenticated)?;
+    Ok(crate::domain::failover::parse_webhook_url(url, &ctx.webhook_allow_list).is_ok())
 }
 
 /// Editors, owners and staff save; customers only while the flag is on.
@@ -49,15 +58,9 @@ fn may_save(ctx: &Ctx, account: &AccountRow) -> bool {
         && (account.failover_enabled || ctx.is_staff())
 }
 
-/// Saves `action` as the revision after `base_revision`, or refuses (nothing
-/// overwritten) when someone saved since.
-async fn write(
-    ctx: &Ctx,
-    agent: &AgentRow,
-    base_revision: i64,
-    action: FailoverAction,
-    restored_from: Option<i64>,
-) -> Result<i64, AppError> {
+/// The agent's account, if this caller may change (or test) the agent's
+/// failover now: inbound agents only, customers only while the flag is on.
+async fn editable_account(ctx: &Ctx, agent: &AgentRow) -> Result<AccountRow, AppError> {
     let account =
         super::accounts::load_by_id(ctx, &agent.account_id, Permission::ViewAccount).await?;
     if agent.direction != Direction::Inbound {
@@ -72,6 +75,19 @@ async fn write(
             },
         );
     }
+    Ok(account)
+}
+
+/// Saves `action` as the revision after `base_revision`, or refuses (nothing
+/// overwritten) when someone saved since.
+async fn write(
+    ctx: &Ctx,
+    agent: &AgentRow,
+    base_revision: i64,
+    action: FailoverAction,
+    restored_from: Option<i64>,
+) -> Result<i64, AppError> {
+    let account = editable_account(ctx, agent).await?;
     if let FailoverAction::Transfer {
         target: TransferTarget::Sip(s),
         ..
@@ -138,7 +154,8 @@ pub async fn save(
     write(ctx, &agent, base_revision, action, None).await
 }
 
-/// Saves an old revision again, as a new revision.
+/// Saves an old revision again, as a new revision: checked by today's rules
+/// (a webhook host since refused, a header since forbidden stay out).
 pub async fn restore(
     ctx: &Ctx,
     agent_id: &str,
@@ -149,14 +166,20 @@ pub async fn restore(
     let old = store::revision(ctx.db.pool(), &agent.id, revision)
         .await?
         .ok_or(AppError::NotFound)?;
-    write(ctx, &agent, base_revision, old.action, Some(revision)).await
+    let action = FailoverDraft::from_action(Some(&old.action)).parse(&ctx.webhook_allow_list)?;
+    write(ctx, &agent, base_revision, action, Some(revision)).await
 }
 
-/// Every saved revision, newest first, with what each changed.
-pub async fn history(ctx: &Ctx, agent_id: &str) -> Result<Vec<RevisionView>, AppError> {
+/// One page of the saved revisions, newest first, with what each changed.
+pub async fn history(ctx: &Ctx, agent_id: &str, page: i64) -> Result<RevisionPage, AppError> {
     let agent = super::agents::load(ctx, agent_id, Permission::ViewAccount).await?;
-    let revisions = store::revisions(ctx.db.pool(), &agent.id).await?;
-    Ok(revisions
+    let (page, offset) = super::page_offset(page, HISTORY_PAGE_SIZE);
+    let pool = ctx.db.pool();
+    let total = store::count_revisions(pool, &agent.id).await?;
+    // One more than shown: the oldest shown is compared with the one before it.
+    let revisions = store::revisions(pool, &agent.id, HISTORY_PAGE_SIZE + 1, offset).await?;
+    let shown = revisions.len().min(HISTORY_PAGE_SIZE as usize);
+    let revisions_view = revisions[..shown]
         .iter()
         .enumerate()
         .map(|(i, r)| RevisionView {
@@ -167,22 +190,32 @@ pub async fn history(ctx: &Ctx, agent_id: &str) -> Result<Vec<RevisionView>, App
             action: r.action.clone(),
             changes: changes(revisions.get(i + 1).map(|prev| &prev.action), &r.action),
         })
-        .collect())
+        .collect();
+    Ok(RevisionPage {
+        revisions: revisions_view,
+        total,
+        page,
+        page_size: HISTORY_PAGE_SIZE,
+    })
 }
 
 /// Tests the draft (not saved): a workflow's webhook is called with a sample
 /// context (`"test": true`); other actions are described as the runtime
 /// would run them.
+///
+/// Refused, as a save would be, for an outbound agent or (for customers)
+/// while the flag is off. Webhook calls are limited per user and in number
+/// running at once (429).
 pub async fn test(
     ctx: &Ctx,
     webhooks: &crate::webhook::WebhookClient,
+    limits: &crate::security::rate::TestLimits,
     agent_id: &str,
     draft: &FailoverDraft,
 ) -> Result<TestReport, AppError> {
     let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
     let action = draft.parse(&ctx.webhook_allow_list)?;
-    let account =
-        super::accounts::load_by_id(ctx, &agent.account_id, Permission::ViewAccount).await?;
+    let account = editable_account(ctx, &agent).await?;
     match action {
         FailoverAction::Workflow {
             webhook_url,
@@ -197,6 +230,15 @@ pub async fn test(
                 "precall_context": {"trigger": "precall_error", "detail": "sample context sent by the Test button"},
                 "test": true,
             });
+            let too_many = |wait: std::time::Duration| AppError::TooManyRequests {
+                retry_after_secs: wait.as_secs().max(1),
+            };
+            limits.per_user.check(ctx.label()).map_err(too_many)?;
+            let _running = limits
+                .running
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| too_many(std::time::Duration::from_secs(1)))?;
             let timeout = std::time::Duration::from_secs(u64::from(timeout_seconds));
             let call = webhooks
                 .call(&webhook_url, timeout, &payload, &ctx.webhook_allow_list)

@@ -231,9 +231,9 @@ impl Write<'_> {
     }
 }
 
-/// Pages of lists start at 1; a page number is clamped to what `i64`
-/// arithmetic on offsets survives.
+/// Pages of lists start at 1 and end at `MAX_PAGE` (a page past the last
+/// comes back empty, and the page says so).
 pub(crate) fn page_offset(page: i64, page_size: i64) -> (i64, i64) {
-    let page = page.clamp(1, i64::MAX / page_size);
-    (page, (page - 1) * page_size)
+    let page = page.clamp(1, crate::views::MAX_PAGE);
+    (page, (page - 1) * page_size.max(1))
 }

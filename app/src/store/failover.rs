@@ -163,21 +163,39 @@ fn revision_row(r: &AnyRow) -> Result<RevisionRow, sqlx::Error> {
 }
 
 /// Every revision of an agent's config, newest first.
+/// Up to `limit` revisions of an agent, newest first, skipping `offset`.
 pub async fn revisions<'c>(
     ex: impl AnyExecutor<'c>,
     agent_id: &str,
+    limit: i64,
+    offset: i64,
 ) -> Result<Vec<RevisionRow>, StoreError> {
     let rows = sqlx::query::<Any>(
         "SELECT revision, action_json, saved_at, saved_by_label, restored_from FROM failover_revisions \
-         WHERE agent_id = $1 ORDER BY revision DESC",
+         WHERE agent_id = $1 ORDER BY revision DESC LIMIT $2 OFFSET $3",
     )
     .bind(agent_id)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(ex)
     .await?;
     Ok(rows
         .iter()
         .map(revision_row)
         .collect::<Result<Vec<_>, _>>()?)
+}
+
+/// How many revisions an agent has.
+pub async fn count_revisions<'c>(
+    ex: impl AnyExecutor<'c>,
+    agent_id: &str,
+) -> Result<i64, StoreError> {
+    let row =
+        sqlx::query::<Any>("SELECT COUNT(*) AS n FROM failover_revisions WHERE agent_id = $1")
+            .bind(agent_id)
+            .fetch_one(ex)
+            .await?;
+    Ok(row.try_get("n")?)
 }
 
 pub async fn revision<'c>(

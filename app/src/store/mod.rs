@@ -9,6 +9,7 @@ pub mod audit;
 pub mod changes;
 pub mod events;
 pub mod failover;
+pub mod health;
 pub mod sessions;
 pub mod sip;
 pub mod snapshot;
@@ -52,7 +53,14 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::Io(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
-            | sqlx::Error::Tls(_) => StoreError::Unavailable(e),
+            | sqlx::Error::Tls(_) => {
+                health::trouble();
+                StoreError::Unavailable(e)
+            }
+            sqlx::Error::Database(ref db) if health::is_outage(db.code().as_deref()) => {
+                health::trouble();
+                StoreError::Unavailable(e)
+            }
             other => StoreError::Other(other),
         }
     }
@@ -96,7 +104,11 @@ impl Db {
             Backend::Sqlite
         } else {
             return Err(StoreError::Other(sqlx::Error::Configuration(
-                format!("unsupported database URL (want sqlite: or postgres://): {url}").into(),
+                format!(
+                    "unsupported database URL (want sqlite: or postgres://): {}",
+                    redact_url(url)
+                )
+                .into(),
             )));
         };
         let mut url = url.to_owned();
@@ -109,6 +121,12 @@ impl Db {
             // Short: while the database is down, a write is refused (and the
             // runtime snapshot marked stale) within seconds, not half a minute.
             .acquire_timeout(Duration::from_secs(3))
+            // A connection older than the last outage-like error may be the
+            // one that failed (a SQLite file opened read-only stays so): it
+            // is replaced, so service returns as soon as the cause is fixed.
+            .before_acquire(|_conn, meta| {
+                Box::pin(async move { Ok(!health::predates_trouble(meta.age)) })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -122,8 +140,9 @@ impl Db {
                     Ok(())
                 })
             })
-            .connect_with(options)
-            .await?;
+            // Lazily: a database that can't be reached at start is waited
+            // for (the runtime API serves its last snapshot meanwhile).
+            .connect_lazy_with(options);
         Ok(Db {
             pool,
             backend,
@@ -208,6 +227,36 @@ fn prepare_sqlite_path(url: &mut String) {
             "?mode=rwc"
         });
     }
+}
+
+/// A database URL as it may be shown or logged: the password (in the
+/// user part or as a `password` parameter) replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return url.to_owned();
+    };
+    if parsed.password().is_some() {
+        let _ = parsed.set_password(Some("***"));
+    }
+    if parsed
+        .query_pairs()
+        .any(|(k, _)| k.eq_ignore_ascii_case("password"))
+    {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(k, v)| {
+                let v = if k.eq_ignore_ascii_case("password") {
+                    "***".into()
+                } else {
+                    v.into_owned()
+                };
+                (k.into_owned(), v)
+            })
+            .collect();
+        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        parsed.set_query(Some(&query.join("&")));
+    }
+    parsed.to_string()
 }
 
 /// Milliseconds since the Unix epoch: every timestamp column holds one.

@@ -30,7 +30,7 @@ pub struct AccountList {
 
 impl AccountList {
     pub fn pages(&self) -> i64 {
-        ((self.total + self.page_size - 1) / self.page_size).max(1)
+        super::page_count(self.total, self.page_size)
     }
 }
 

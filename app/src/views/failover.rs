@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::SipConnectionView;
-use crate::domain::failover::{DefaultMessage, FailoverAction, WebhookAllowList};
+use crate::domain::failover::{DefaultMessage, FailoverAction};
 use crate::webhook::WebhookCall;
 
 /// Everything the editor page needs.
@@ -26,7 +26,24 @@ pub struct FailoverEditor {
     pub updated_at: Option<i64>,
     pub updated_by: Option<String>,
     pub sip_connections: Vec<SipConnectionView>,
-    pub allow_list: WebhookAllowList,
+}
+
+/// Revisions shown per page of an agent's history.
+pub const HISTORY_PAGE_SIZE: i64 = 20;
+
+/// One page of an agent's history, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RevisionPage {
+    pub revisions: Vec<RevisionView>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+impl RevisionPage {
+    pub fn pages(&self) -> i64 {
+        super::page_count(self.total, self.page_size)
+    }
 }
 
 /// A saved revision and what it changed from the one before.

@@ -33,13 +33,17 @@ impl Resolve for GuardedResolver {
                         .eq_ignore_ascii_case(host.trim_end_matches('.'))
                 })
             });
-            let addrs: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            if addrs.is_empty() {
-                return Err("no address".into());
-            }
-            if !allowed && addrs.iter().any(|a| !is_public_ip(a.ip())) {
-                return Err(Box::new(ForbiddenAddress) as Box<dyn std::error::Error + Send + Sync>);
+            // A name that doesn't resolve gets the same answer as one that
+            // resolves to a private address: the Test button must not tell
+            // which internal names exist.
+            let forbidden =
+                || Box::new(ForbiddenAddress) as Box<dyn std::error::Error + Send + Sync>;
+            let addrs: Vec<SocketAddr> = match tokio::net::lookup_host((host.as_str(), 0)).await {
+                Ok(found) => found.collect(),
+                Err(_) => return Err(forbidden()),
+            };
+            if addrs.is_empty() || (!allowed && addrs.iter().any(|a| !is_public_ip(a.ip()))) {
+                return Err(forbidden());
             }
             Ok(Box::new(addrs.into_iter()) as Addrs)
         })
@@ -51,7 +55,7 @@ struct ForbiddenAddress;
 
 impl std::fmt::Display for ForbiddenAddress {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the webhook's host resolves to a local or private address")
+        f.write_str("the webhook's host does not resolve to a public address")
     }
 }
 
@@ -105,7 +109,8 @@ impl WebhookClient {
                     std::iter::successors(Some(&e as &dyn std::error::Error), |e| e.source()).any(
                         |e| {
                             e.is::<ForbiddenAddress>()
-                                || e.to_string().contains("local or private address")
+                                || e.to_string()
+                                    .contains("does not resolve to a public address")
                         },
                     );
                 return failed(

@@ -13,6 +13,10 @@ use tokio::sync::oneshot;
 
 pub use relais_server::demo::DEMO_PASSWORD;
 
+/// The operator's token the test servers are started with (`/metrics`, the
+/// details of `/readyz`).
+pub const METRICS_TOKEN: &str = "test-metrics-token";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -348,6 +352,7 @@ impl TestApp {
             .with_env_filter(std::env::var("RELAIS_TEST_LOG").unwrap_or_else(|_| "warn".into()))
             .try_init();
         let mut config = ServeConfig::for_database(&test_db.url);
+        config.auth.metrics_token = Some(METRICS_TOKEN.to_owned());
         tweak(&mut config);
         let server = Server::bind(&config).await.expect("server starts");
         let addr = server.local_addr();
@@ -402,9 +407,12 @@ impl TestApp {
             .unwrap()
     }
 
-    /// What `/readyz` says.
+    /// What `/readyz` says to the operator (with the metrics token).
     pub async fn readyz(&self) -> serde_json::Value {
-        reqwest::get(self.url("/readyz"))
+        reqwest::Client::new()
+            .get(self.url("/readyz"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
             .await
             .unwrap()
             .json()
@@ -447,7 +455,12 @@ impl TestApp {
             std::time::Duration::from_secs(10),
             &format!("the snapshot catching up with change {want}"),
             async || {
-                let res = reqwest::get(self.url("/readyz")).await.expect("readyz");
+                let res = reqwest::Client::new()
+                    .get(self.url("/readyz"))
+                    .bearer_auth(METRICS_TOKEN)
+                    .send()
+                    .await
+                    .expect("readyz");
                 if res.status() != 200 {
                     return None;
                 }

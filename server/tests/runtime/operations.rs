@@ -1,7 +1,7 @@
 //! Operating the runtime API on both databases: the probes, the metrics, and
 //! real answers checked against the OpenAPI document.
 
-use crate::common::{Backend, TestApp, say};
+use crate::common::{Backend, METRICS_TOKEN, TestApp, say};
 use crate::on_both_backends;
 use serde_json::{Value, json};
 
@@ -17,9 +17,12 @@ async fn probes_and_metrics(backend: Backend) {
             .unwrap(),
         "ok"
     );
+    // The anonymous learn only whether runtime reads are answered.
     let res = reqwest::get(app.url("/readyz")).await.unwrap();
     assert_eq!(res.status(), 200);
     let r: Value = res.json().await.unwrap();
+    assert_eq!(r, json!({"status": "ready"}));
+    let r = app.readyz().await;
     assert_eq!(r["status"], "ready");
     assert_eq!(r["database"], "ok");
     assert_eq!(r["snapshot"]["agents"], 5);
@@ -29,7 +32,19 @@ async fn probes_and_metrics(backend: Backend) {
         app.runtime_get(Some(&token), &format!("/agents/{accueil}/failover"))
             .await;
     }
-    let text = reqwest::get(app.url("/metrics"))
+    let anonymous = reqwest::get(app.url("/metrics")).await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    let wrong = reqwest::Client::new()
+        .get(app.url("/metrics"))
+        .bearer_auth("not-the-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let text = reqwest::Client::new()
+        .get(app.url("/metrics"))
+        .bearer_auth(METRICS_TOKEN)
+        .send()
         .await
         .unwrap()
         .text()
