@@ -91,16 +91,25 @@ impl Server {
     /// file meanwhile.
     pub async fn bind(config: &ServeConfig) -> anyhow::Result<Server> {
         let db = Db::connect(&config.database_url).await?;
-        let migrate_later = match db.migrate().await {
-            Ok(()) => false,
-            Err(app::store::StoreError::Unavailable(e)) => {
+        // A database that doesn't answer within a second is waited for in
+        // the background: the address is bound and the runtime API served.
+        let migrated = tokio::time::timeout(Duration::from_secs(1), db.migrate()).await;
+        let migrate_later = match migrated {
+            Ok(Ok(())) => false,
+            Ok(Err(app::store::StoreError::Unavailable(e))) => {
                 tracing::warn!(
                     error = %e,
                     "the database can't be reached at start; the runtime API serves the snapshot file, if any, until it can"
                 );
                 true
             }
-            Err(e) => return Err(e.into()),
+            Err(_) => {
+                tracing::warn!(
+                    "the database did not answer at start; the runtime API serves the snapshot file, if any, until it does"
+                );
+                true
+            }
+            Ok(Err(e)) => return Err(e.into()),
         };
         let listener = TcpListener::bind(config.addr).await?;
         let addr = listener.local_addr()?;

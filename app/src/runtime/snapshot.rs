@@ -261,11 +261,17 @@ impl Runtime {
     }
 
     /// Serves `snapshot` (read from the snapshot file) until the database
-    /// answers: loaded, and stale.
-    pub fn adopt(&self, snapshot: Snapshot) {
+    /// answers: loaded, and stale. Refused (false) once the database has
+    /// been loaded from: the file is never newer.
+    pub async fn adopt(&self, snapshot: Snapshot) -> bool {
+        let _one_at_a_time = self.refresh.lock().await;
+        if self.is_loaded() {
+            return false;
+        }
         self.db_ok.store(false, Ordering::Release);
         self.store(snapshot);
         self.loaded.store(true, Ordering::Release);
+        true
     }
 
     fn store(&self, next: Snapshot) {

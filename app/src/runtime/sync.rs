@@ -28,6 +28,9 @@ pub struct SnapshotFile {
     pub identity: [u8; 32],
 }
 
+/// How long the first load may take before the snapshot file is served.
+const FILE_AFTER: Duration = Duration::from_millis(300);
+
 /// The snapshot file is written at most this often (after changes).
 pub const WRITE_FILE_EVERY: Duration = Duration::from_secs(5);
 
@@ -37,11 +40,20 @@ pub const WRITE_FILE_EVERY: Duration = Duration::from_secs(5);
 /// usable) is served, marked stale.
 pub fn spawn(db: Db, runtime: Arc<Runtime>, migrate: bool, file: Option<SnapshotFile>) {
     let (poll_db, poll_rt) = (db.clone(), runtime.clone());
+    // Unless the database answers at once, the file is served meanwhile.
+    if let Some(f) = file.clone() {
+        let rt = runtime.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(FILE_AFTER).await;
+            if !rt.is_loaded() {
+                adopt_file(&rt, &f).await;
+            }
+        });
+    }
     tokio::spawn(async move {
         let (db, rt) = (&poll_db, &poll_rt);
         let started = std::time::Instant::now();
         let mut migrated = !migrate;
-        let mut file_tried = false;
         loop {
             let attempt = async {
                 if !migrated {
@@ -54,10 +66,6 @@ pub fn spawn(db: Db, runtime: Arc<Runtime>, migrate: bool, file: Option<Snapshot
             match attempt.await {
                 Ok(_) => break,
                 Err(e) => {
-                    if !file_tried && let Some(f) = &file {
-                        file_tried = true;
-                        adopt_file(rt, f).await;
-                    }
                     tracing::warn!(error = %e, "could not load the runtime snapshot; retrying");
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
@@ -110,15 +118,18 @@ async fn adopt_file(rt: &Runtime, f: &SnapshotFile) {
     let read = tokio::task::spawn_blocking(move || super::file::read(&path, &identity)).await;
     match read {
         Ok(Ok(snapshot)) => {
-            tracing::warn!(
-                agents = snapshot.docs.len(),
-                tokens = snapshot.tokens.len(),
-                sequence = snapshot.seq,
-                ms = started.elapsed().as_millis() as u64,
-                path = %f.path.display(),
-                "database unreachable at start: serving the last snapshot file (stale)"
-            );
-            rt.adopt(snapshot);
+            let (agents, tokens, sequence) =
+                (snapshot.docs.len(), snapshot.tokens.len(), snapshot.seq);
+            if rt.adopt(snapshot).await {
+                tracing::warn!(
+                    agents,
+                    tokens,
+                    sequence,
+                    ms = started.elapsed().as_millis() as u64,
+                    path = %f.path.display(),
+                    "database unreachable at start: serving the last snapshot file (stale)"
+                );
+            }
         }
         Ok(Err(super::file::FileError::Io(e))) if e.kind() == std::io::ErrorKind::NotFound => {
             tracing::info!(path = %f.path.display(), "no snapshot file yet");

@@ -80,6 +80,9 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     url: Option<String>,
+    /// A SQLite file's folder, created when missing (at every migration
+    /// attempt: it may become creatable after the start).
+    sqlite_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Db {
@@ -112,9 +115,11 @@ impl Db {
             )));
         };
         let mut url = url.to_owned();
-        if backend == Backend::Sqlite {
-            prepare_sqlite_path(&mut url);
-        }
+        let sqlite_dir = if backend == Backend::Sqlite {
+            prepare_sqlite_path(&mut url)
+        } else {
+            None
+        };
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
@@ -147,11 +152,15 @@ impl Db {
             pool,
             backend,
             url: Some(url),
+            sqlite_dir,
         })
     }
 
     /// Applies the pending migrations.
     pub async fn migrate(&self) -> Result<(), StoreError> {
+        if let Some(dir) = &self.sqlite_dir {
+            let _ = std::fs::create_dir_all(dir);
+        }
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(e) => StoreError::from(e),
             other => StoreError::Other(sqlx::Error::Migrate(Box::new(other))),
@@ -207,17 +216,21 @@ impl std::ops::DerefMut for Tx {
     }
 }
 
-fn prepare_sqlite_path(url: &mut String) {
+/// Asks SQLite to create the file when missing (`mode=rwc`), creates its
+/// folder, and returns the folder.
+fn prepare_sqlite_path(url: &mut String) -> Option<std::path::PathBuf> {
     let rest = url
         .trim_start_matches("sqlite://")
         .trim_start_matches("sqlite:");
     let path = rest.split('?').next().unwrap_or_default();
     if path.is_empty() || path == ":memory:" {
-        return;
+        return None;
     }
-    if let Some(parent) = std::path::Path::new(path).parent()
-        && !parent.as_os_str().is_empty()
-    {
+    let dir = std::path::Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(std::path::Path::to_path_buf);
+    if let Some(parent) = &dir {
         let _ = std::fs::create_dir_all(parent);
     }
     if !url.contains("mode=") {
@@ -227,6 +240,7 @@ fn prepare_sqlite_path(url: &mut String) {
             "?mode=rwc"
         });
     }
+    dir
 }
 
 /// A database URL as it may be shown or logged: the password (in the
