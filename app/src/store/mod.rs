@@ -96,10 +96,25 @@ impl std::fmt::Debug for Db {
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
+/// When a SQLite commit is on disk. `Full` (what Relais runs with): when the
+/// commit is answered, it survives an OS crash or a power loss, not only a
+/// killed process. `Normal` may lose the last commits then (WAL mode); it
+/// exists to measure the difference (`BENCHMARKS.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SqliteSync {
+    Full,
+    Normal,
+}
+
 impl Db {
     /// Connects to `url` (`sqlite:` file or `postgres://`), creating a SQLite
     /// file and its folder when missing.
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
+        Self::connect_with(url, SqliteSync::Full).await
+    }
+
+    /// The same, choosing SQLite's durability.
+    pub async fn connect_with(url: &str, sync: SqliteSync) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -140,7 +155,11 @@ impl Db {
                         conn.execute("PRAGMA journal_mode = WAL").await?;
                         conn.execute("PRAGMA busy_timeout = 5000").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
-                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute(match sync {
+                            SqliteSync::Full => "PRAGMA synchronous = FULL",
+                            SqliteSync::Normal => "PRAGMA synchronous = NORMAL",
+                        })
+                        .await?;
                     }
                     Ok(())
                 })
