@@ -41,6 +41,14 @@ sqlite_n=$(grep -cE '^test .*::sqlite \.\.\. ok$' "$LOG_DIR/cargo.log" || true)
 pg_n=$(grep -cE '^test .*::postgres \.\.\. ok$' "$LOG_DIR/cargo.log" || true)
 echo "Rust: $rust_passed passed, $rust_failed failed ($sqlite_n on SQLite, $pg_n on PostgreSQL)"
 
+echo "==> fuzzing the runtime API (schemathesis, from its OpenAPI)"
+set +e
+bash scripts/fuzz.sh 2>&1 | tee "$LOG_DIR/fuzz.log"
+fuzz_status=${PIPESTATUS[0]}
+set -e
+fuzz_line=$(grep -E '^fuzz: ' "$LOG_DIR/fuzz.log" | tail -n 1 || echo "fuzz: did not run")
+echo "Fuzzing: ${fuzz_line#fuzz: }"
+
 echo "==> browser journeys (Playwright + Chromium)"
 export RELAIS_BIN="$ROOT/target/debug/relais" LEPTOS_SITE_ROOT="$ROOT/target/site"
 set +e
@@ -55,6 +63,7 @@ echo "Browser: $e2e_passed passed, $e2e_failed failed"
 
 total_passed=$((rust_passed + e2e_passed))
 total_failed=$((rust_failed + e2e_failed))
+if [ "$fuzz_status" -eq 0 ]; then total_passed=$((total_passed + 1)); else total_failed=$((total_failed + 1)); fi
 if [ "$cargo_status" -ne 0 ] && [ "$rust_failed" -eq 0 ]; then total_failed=$((total_failed + 1)); fi
 if [ "$e2e_status" -ne 0 ] && [ "$e2e_failed" -eq 0 ]; then total_failed=$((total_failed + 1)); fi
 echo "total: $total_passed passed, $total_failed failed"

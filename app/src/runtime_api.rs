@@ -19,7 +19,8 @@ use utoipa::OpenApi;
 use crate::domain::{Cause, EventActionType, Outcome, Scope};
 use crate::runtime::doc::{
     ChangesPage, DefaultErrorMessage, DisabledReason, ErrorBody, ErrorDetail, EventAccepted,
-    FailoverDocument, FailoverEvent, RuntimeAction, SipHeaderDoc, SipTransferDoc, parse_rfc3339,
+    FailoverDocument, FailoverEvent, NotKept, RuntimeAction, SipHeaderDoc, SipTransferDoc,
+    parse_rfc3339,
 };
 use crate::runtime::snapshot::{Snapshot, TokenEntry};
 use crate::service::events::{self, Report};
@@ -293,8 +294,10 @@ pub async fn agent_failover(
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// The `cursor` of the previous page; omit it to start from the beginning.
+    #[param(pattern = r"^([0-9]{1,18}:.{0,64})?$")]
     after: Option<String>,
     /// Items per page, 1 to 1000 (default 100).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 
@@ -303,7 +306,7 @@ pub struct ChangesQuery {
 fn parse_cursor(raw: &str) -> Option<(i64, String)> {
     let (seq, id) = raw.split_once(':')?;
     let seq: i64 = seq.parse().ok()?;
-    (seq >= 0 && id.len() <= 64).then(|| (seq, id.to_owned()))
+    (seq >= 0 && id.chars().count() <= 64).then(|| (seq, id.to_owned()))
 }
 
 /// Every agent's document changed after the cursor, oldest change first.
@@ -323,12 +326,18 @@ fn parse_cursor(raw: &str) -> Option<(i64, String)> {
 )]
 pub async fn failover_configs(
     State(state): State<AppState>,
-    Query(q): Query<ChangesQuery>,
+    query: Result<Query<ChangesQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
     let (snapshot, token) = match authenticate(&state, &headers, Scope::RuntimeRead) {
         Ok(found) => found,
         Err(e) => return e.into_response(),
+    };
+    // A query that doesn't decode (a parameter twice, say): the same 422.
+    let Ok(Query(q)) = query else {
+        let mut e = ApiError::invalid("invalid_query", BTreeMap::new());
+        e.message = "The query is not valid: `after` and `limit` at most once each.".to_owned();
+        return e.into_response();
     };
     let mut fields = BTreeMap::new();
     let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
@@ -338,10 +347,11 @@ pub async fn failover_configs(
             (0, String::new())
         }),
     };
+    // Digits only (no sign, no blank): what the schema's integer allows.
     let limit = match q.limit.as_deref() {
-        None | Some("") => 100,
+        None => 100,
         Some(raw) => match raw.parse::<usize>() {
-            Ok(n) if (1..=1000).contains(&n) => n,
+            Ok(n) if (1..=1000).contains(&n) && raw.bytes().all(|b| b.is_ascii_digit()) => n,
             _ => {
                 fields.insert("limit".to_owned(), "out_of_range".to_owned());
                 0
@@ -400,7 +410,6 @@ pub async fn failover_configs(
 /// The checks of an event report, field by field.
 fn check_event(
     v: &serde_json::Map<String, serde_json::Value>,
-    oldest: Option<i64>,
 ) -> Result<FailoverEvent, BTreeMap<String, String>> {
     let mut fields = BTreeMap::new();
     let mut text = |name: &str, max: usize| -> Option<String> {
@@ -450,15 +459,6 @@ fn check_event(
     let action_type: Option<EventActionType> = choice(&mut fields, "action_type", action_type);
     let outcome: Option<Outcome> = choice(&mut fields, "outcome", outcome);
     let occurred_at = occurred_at.and_then(|raw| match parse_rfc3339(&raw) {
-        Some(ms) if ms > now_ms() + 5 * 60 * 1000 => {
-            fields.insert("occurred_at".to_owned(), "in_future".to_owned());
-            None
-        }
-        // Older than the retention: it would be deleted at once.
-        Some(ms) if oldest.is_some_and(|o| ms < o) => {
-            fields.insert("occurred_at".to_owned(), "too_old".to_owned());
-            None
-        }
         Some(_) => Some(raw),
         None => {
             fields.insert("occurred_at".to_owned(), "invalid_timestamp".to_owned());
@@ -492,7 +492,7 @@ fn check_event(
     tag = "runtime",
     request_body = FailoverEvent,
     responses(
-        (status = 202, description = "Recorded (or already recorded for this call)", body = EventAccepted),
+        (status = 202, description = "Accepted: recorded, already recorded for this call, or not kept (and why)", body = EventAccepted),
         (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
         (status = 403, description = "Scope missing, or the agent belongs to another account than the token's", body = ErrorBody),
         (status = 404, description = "Unknown agent", body = ErrorBody),
@@ -548,10 +548,7 @@ pub async fn failover_event(
             return e.into_response();
         }
     };
-    let event = match check_event(
-        &object,
-        crate::state::event_cutoff(state.event_retention_days, now_ms()),
-    ) {
+    let event = match check_event(&object) {
         Ok(e) => e,
         Err(fields) => return ApiError::invalid("invalid_body", fields).into_response(),
     };
@@ -562,13 +559,28 @@ pub async fn failover_event(
     if let Err(e) = check_account(&token, &doc.account_id) {
         return e.into_response();
     }
-    if !doc.inbound {
-        let fields = BTreeMap::from([("agent_id".to_owned(), "outbound_agent".to_owned())]);
-        return ApiError::invalid("invalid_body", fields).into_response();
-    }
+    let outbound = !doc.inbound;
     let account_id = doc.account_id.clone();
     drop(snapshot);
     let occurred_at = parse_rfc3339(&event.occurred_at).unwrap_or_default();
+    let now = now_ms();
+    let oldest = crate::state::event_cutoff(state.event_retention_days, now);
+    let not_kept = if outbound {
+        Some(NotKept::OutboundAgent)
+    } else if occurred_at > now.saturating_add(5 * 60 * 1000) {
+        Some(NotKept::InFuture)
+    } else if oldest.is_some_and(|o| occurred_at < o) {
+        Some(NotKept::OlderThanRetention)
+    } else {
+        None
+    };
+    if let Some(why) = not_kept {
+        let answer = EventAccepted {
+            recorded: false,
+            not_kept: Some(why),
+        };
+        return (StatusCode::ACCEPTED, axum::Json(answer)).into_response();
+    }
     let inserted = events::record(
         &state.db,
         Report {
@@ -588,7 +600,11 @@ pub async fn failover_event(
             if recorded {
                 state.runtime.metrics.event_ingested();
             }
-            (StatusCode::ACCEPTED, axum::Json(EventAccepted { recorded })).into_response()
+            let answer = EventAccepted {
+                recorded,
+                not_kept: None,
+            };
+            (StatusCode::ACCEPTED, axum::Json(answer)).into_response()
         }
         Err(e) => {
             tracing::warn!(error = %e, "could not store a failover event");
@@ -619,7 +635,7 @@ async fn not_found() -> Response {
     components(schemas(
         FailoverDocument, DisabledReason, RuntimeAction, SipTransferDoc, SipHeaderDoc,
         DefaultErrorMessage, ChangesPage, FailoverEvent, Cause, EventActionType, Outcome,
-        EventAccepted, ErrorBody, ErrorDetail
+        EventAccepted, NotKept, ErrorBody, ErrorDetail
     )),
     modifiers(&BearerAuth),
     tags((name = "runtime", description = "For call runtimes; bearer tokens"))

@@ -218,15 +218,28 @@ pub struct ChangesPage {
 /// A failover that happened on a call.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct FailoverEvent {
+    /// 1 to 64 characters, not blank, no control characters.
+    #[schema(
+        min_length = 1,
+        max_length = 64,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub agent_id: String,
-    /// The platform's call id (1 to 128 characters). A second report of the
-    /// same call of the same agent is accepted and ignored.
+    /// The platform's call id (1 to 128 characters, not blank, no control
+    /// characters). A second report of the same call of the same agent is
+    /// accepted and ignored.
+    #[schema(
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub call_id: String,
     pub cause: Cause,
     pub action_type: EventActionType,
     pub outcome: Outcome,
-    /// RFC 3339; at most 5 minutes in the future, and within the event
-    /// retention (90 days by default; older: `too_old`).
+    /// RFC 3339. Accepted whatever it is; kept when it is at most 5 minutes
+    /// in the future and within the event retention (90 days by default):
+    /// otherwise the answer says `recorded: false` and why.
     #[schema(format = DateTime)]
     pub occurred_at: String,
 }
@@ -234,8 +247,23 @@ pub struct FailoverEvent {
 /// The answer to an accepted event.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EventAccepted {
-    /// False when this call's event was already recorded.
+    /// False when this call's event was already recorded, or is not kept.
     pub recorded: bool,
+    /// Why an event is not kept (absent when it is, or was already).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_kept: Option<NotKept>,
+}
+
+/// Why an accepted event is not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NotKept {
+    /// Older than the event retention: it would be deleted at once.
+    OlderThanRetention,
+    /// More than 5 minutes ahead of Relais's clock.
+    InFuture,
+    /// An outbound agent: it has no failover.
+    OutboundAgent,
 }
 
 #[cfg(test)]

@@ -56,7 +56,10 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
     let mut future = event.clone();
     future["call_id"] = json!("call-future");
     future["occurred_at"] = json!("2999-01-01T00:00:00Z");
-    assert_eq!(app.post_event(&token, &future).await.status(), 422);
+    let res = app.post_event(&token, &future).await;
+    assert_eq!(res.status(), 202);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, json!({"recorded": false, "not_kept": "in_future"}));
     // Too large.
     let mut big = event.clone();
     big["padding"] = json!("x".repeat(20_000));
@@ -76,11 +79,12 @@ async fn events_are_checked_stored_and_charted(backend: Backend) {
     other["agent_id"] = json!("nope");
     assert_eq!(app.post_event(&token, &other).await.status(), 404);
     other["agent_id"] = json!(app.agent_id("acme", "Relance impayés").await);
+    // An outbound agent has no failover: accepted, not kept.
     let res = app.post_event(&token, &other).await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 202);
     assert_eq!(
-        res.json::<Value>().await.unwrap()["error"]["fields"]["agent_id"],
-        "outbound_agent"
+        res.json::<Value>().await.unwrap(),
+        json!({"recorded": false, "not_kept": "outbound_agent"})
     );
 
     // More events, then the page's counts: customers see their accounts only.
@@ -254,10 +258,14 @@ async fn events_past_their_retention_go(backend: Backend) {
         json!({"agent_id": accueil, "call_id": call, "cause": "precall_error",
             "action_type": "transfer", "outcome": "succeeded", "occurred_at": at(days)})
     };
+    // Older than the retention: accepted (nothing for the runtime to retry), not kept.
     let res = app.post_event(&token, &event("too-old", 31)).await;
-    assert_eq!(res.status(), 422);
+    assert_eq!(res.status(), 202);
     let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"]["fields"], json!({"occurred_at": "too_old"}));
+    assert_eq!(
+        body,
+        json!({"recorded": false, "not_kept": "older_than_retention"})
+    );
     let res = app.post_event(&token, &event("in-time", 29)).await;
     assert_eq!(res.status(), 202);
 
