@@ -223,11 +223,11 @@ async fn acknowledged_writes_survive_kill_9(backend: Backend) {
                 acked.clone(),
             )));
         }
-        for i in 0..REPORTERS {
+        for (i, agent) in agents.iter().enumerate().take(REPORTERS) {
             tasks.push(tokio::spawn(reporter(
                 base.clone(),
                 token.clone(),
-                agents[i].clone(),
+                agent.clone(),
                 format!("r{round}-e{i}"),
                 acked.clone(),
             )));
@@ -243,7 +243,7 @@ async fn acknowledged_writes_survive_kill_9(backend: Backend) {
     let (mut child, base) = serve(&t.url);
     wait_ready(&http, &base).await;
     let db = app::store::Db::connect(&t.url).await.unwrap();
-    let acked = acked.lock().unwrap();
+    let acked = std::mem::take(&mut *acked.lock().unwrap());
     let mut found = 0;
     for (agent, revision, text) in &acked.saves {
         let row: Option<String> = sqlx::query_scalar::<sqlx::Any, String>(
