@@ -5,7 +5,9 @@
 # for random agents from wrk (a separate process, on loopback); then drives a
 # bare axum program serving a document of the same size the same way. Prints
 # req/s and p50/p99 for both and their ratio, p99 at half the maximum rate, the
-# server's memory and its time to ready.
+# server's memory and its time to ready; then the time to serve from the
+# snapshot file when the database can't be opened, and what SQLite's
+# synchronous=FULL costs a save.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -23,7 +25,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 step "building the release server and the bench programs"
-cargo build --release -q -p relais-server --bin relais --example bench_seed --example bench_static
+cargo build --release -q -p relais-server --bin relais --example bench_seed --example bench_static --example bench_saves
 
 WORK=$(mktemp -d /tmp/relais-bench.XXXXXX)
 PIDS=()
@@ -42,7 +44,8 @@ export RELAIS_BENCH_TOKEN="$TOKEN" RELAIS_BENCH_IDS="$WORK/ids.txt"
 PORT=$(free_port)
 step "starting relais (release) on port $PORT"
 start_ns=$(date +%s%N)
-RELAIS_LOG=warn target/release/relais --database-url "$DB" serve --addr "127.0.0.1:$PORT" >"$WORK/relais.log" 2>&1 &
+SNAP="$WORK/snapshot.bin"
+RELAIS_LOG=warn RELAIS_SNAPSHOT_FILE="$SNAP" target/release/relais --database-url "$DB" serve --addr "127.0.0.1:$PORT" >"$WORK/relais.log" 2>&1 &
 RELAIS_PID=$!
 PIDS+=("$RELAIS_PID")
 until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" = 200 ]; do
@@ -108,6 +111,31 @@ read -r s_rps s_p50 s_p99 < <(drive "http://127.0.0.1:$SPORT" "$CONNECTIONS")
 step "bare axum: paced the same way ($half_conn connections, $PACE ms apart)"
 read -r sh_rps sh_p50 sh_p99 < <(drive "http://127.0.0.1:$SPORT" "$half_conn" "$PACE")
 
+# The snapshot file: a restart while the database can't be opened (a folder
+# where the file was) serves the last snapshot.
+step "a restart with the database unopenable: serving from the snapshot file"
+until [ -s "$SNAP" ]; do sleep 0.1; done
+snap_bytes=$(wc -c <"$SNAP")
+mv "$WORK/bench.db" "$WORK/bench.db.away"
+rm -f "$WORK/bench.db-wal" "$WORK/bench.db-shm"
+mkdir "$WORK/bench.db"
+FPORT=$(free_port)
+start_ns=$(date +%s%N)
+RELAIS_LOG=warn RELAIS_SNAPSHOT_FILE="$SNAP" target/release/relais --database-url "$DB" serve --addr "127.0.0.1:$FPORT" >"$WORK/relais-file.log" 2>&1 &
+FILE_PID=$!
+PIDS+=("$FILE_PID")
+until [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$FPORT/api/runtime/v1/agents/$SAMPLE/failover")" = 200 ]; do
+  kill -0 "$FILE_PID" 2>/dev/null || { cat "$WORK/relais-file.log"; exit 1; }
+  sleep 0.01
+done
+file_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+stale=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$FPORT/api/runtime/v1/agents/$SAMPLE/failover" | tr -d '\r' | awk -F': ' 'tolower($1)=="relais-stale"{print $2}')
+rss_file_kb=$(awk '/VmRSS/{print $2}' "/proc/$FILE_PID/status")
+kill "$FILE_PID"; wait "$FILE_PID" 2>/dev/null || true
+
+step "what SQLite's synchronous=FULL costs a save (${BENCH_SAVES:-1000} sequential saves)"
+SAVES_TABLE=$(target/release/examples/bench_saves "${BENCH_SAVES:-1000}" "$WORK/saves")
+
 ratio=$(awk -v a="$r_rps" -v b="$s_rps" 'BEGIN { printf "%.2f", a / b }')
 cat <<REPORT
 
@@ -125,4 +153,8 @@ ratio relais / bare axum: $ratio   (target >= 0.8)
 p99 at half rate: $h_p99 ms         (target <= 2 ms)
 RSS: $((rss_ready_kb / 1024)) MB when ready, $((rss_kb / 1024)) MB after the load, peak $((hwm_kb / 1024)) MB   (target <= 300 MB)
 time to ready: $ready_ms ms         (target <= 3000 ms)
+start from the snapshot file, database unopenable: $file_ms ms to the first 200 (Relais-Stale: $stale); file $((snap_bytes / 1024)) KiB; RSS $((rss_file_kb / 1024)) MB
+
+SQLite commit durability, per save (service layer: transaction, revision, audit entry, commit):
+$SAVES_TABLE
 REPORT

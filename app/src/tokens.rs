@@ -7,12 +7,13 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::time_fmt::utc;
-use crate::ui::{Loading, error_view};
-use crate::views::{CreatedToken, TokenView, TokensPageData};
+use crate::ui::{Loading, Pager, error_view};
+use crate::views::{CreatedToken, TOKENS_PAGE_SIZE, TokenView, TokensPageData};
 
+/// One page of the tokens, newest first.
 #[server(prefix = "/api", endpoint = "tokens/list")]
-pub async fn list_tokens() -> Result<TokensPageData, AppError> {
-    crate::error::respond(ssr::list().await)
+pub async fn list_tokens(#[server(default)] page: i64) -> Result<TokensPageData, AppError> {
+    crate::error::respond(ssr::list(page).await)
 }
 
 /// Creates a token with the ticked scopes, optionally bound to one account.
@@ -47,9 +48,9 @@ mod ssr {
             .map_err(|_| AppError::Internal)
     }
 
-    pub async fn list() -> Result<TokensPageData, AppError> {
+    pub async fn list(page: i64) -> Result<TokensPageData, AppError> {
         let ctx = context().await?;
-        let tokens = tokens::list(&ctx).await?;
+        let (tokens, total, page) = tokens::list(&ctx, page).await?;
         let accounts = accounts::choices(&ctx).await?;
         // Shown once: the handle is taken out of the session as it is read.
         let handle: Option<String> = match session().await {
@@ -59,6 +60,8 @@ mod ssr {
         let created = handle.and_then(|h| crate::state::app_state().ok()?.created_tokens.take(&h));
         Ok(TokensPageData {
             tokens,
+            total,
+            page,
             accounts,
             created,
         })
@@ -106,7 +109,15 @@ pub fn TokensPage() -> impl IntoView {
     let i18n = use_i18n();
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let data = Resource::new(|| (), |_| list_tokens());
+    let query = leptos_router::hooks::use_query_map();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+    };
+    let data = Resource::new(page, list_tokens);
     view! {
         <section class="page">
             <h1>{t!(i18n, tokens_title)}</h1>
@@ -139,6 +150,8 @@ fn TokensBody(
         }
     });
     let accounts = d.accounts;
+    let pages = crate::views::page_count(d.total, TOKENS_PAGE_SIZE);
+    let page = d.page;
     let rows = d
         .tokens
         .into_iter()
@@ -164,6 +177,7 @@ fn TokensBody(
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        <Pager page pages base="/tokens?".to_owned() />
     }
 }
 

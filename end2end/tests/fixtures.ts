@@ -92,6 +92,7 @@ export const test = base.extend<{ relais: Relais }>({
       LEPTOS_SITE_ROOT: SITE,
       RELAIS_LOG: 'warn',
       RELAIS_WEBHOOK_ALLOW: new URL(webhook.url).host,
+      RELAIS_SNAPSHOT_FILE: path.join(dir, 'snapshot.bin'),
     };
     const cli = (...args: string[]) =>
       execFileSync(BIN, ['--database-url', databaseUrl, ...args], { encoding: 'utf8', env });

@@ -538,6 +538,51 @@ async fn history_pages_and_lists_say_when_a_page_is_past_the_end(backend: Backen
     );
     let html = app.page(&staff, "/audit?page=999999").await;
     assert!(html.contains("There is no page"), "the audit trail says so");
+
+    // An account's agents and the runtime tokens come in pages too.
+    let cli = app.system("test");
+    for i in 0..60 {
+        app::service::agents::create(&cli, "acme", &format!("Agent {i:02}"), "inbound", "fr-FR")
+            .await
+            .unwrap();
+        app::service::tokens::create(&cli, &format!("token {i:02}"), "runtime:read", None)
+            .await
+            .unwrap();
+    }
+    let account = |page: &'static str| {
+        let staff = staff.clone();
+        let app = &app;
+        async move {
+            let res = app
+                .call(
+                    &staff,
+                    "accounts/get",
+                    &[("slug", "acme"), ("agents_page", page)],
+                )
+                .await;
+            res.json::<serde_json::Value>().await.unwrap()
+        }
+    };
+    let first = account("1").await;
+    assert_eq!(first["agents_total"], 63);
+    assert_eq!(first["agents"].as_array().unwrap().len(), 50);
+    assert_eq!(account("2").await["agents"].as_array().unwrap().len(), 13);
+    let html = app.page(&staff, "/accounts/acme?agents_page=2").await;
+    assert!(
+        html.contains("Page 2 of 2"),
+        "the account page pages its agents"
+    );
+    let admin = app.signed_in("admin@relais.example").await;
+    let tokens: serde_json::Value = app
+        .call(&admin, "tokens/list", &[("page", "2")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tokens["total"], 61);
+    assert_eq!(tokens["tokens"].as_array().unwrap().len(), 11);
+    let html = app.page(&admin, "/tokens?page=3").await;
+    assert!(html.contains("There is no page"), "the tokens page says so");
 }
 
 async fn the_allow_list_stays_on_the_server(backend: Backend) {

@@ -17,10 +17,14 @@ pub async fn list_accounts(
     crate::error::respond(ssr::list(q, page).await)
 }
 
-/// One account by slug; 404 for an account the user doesn't belong to.
+/// One account by slug (and a page of its agents); 404 for an account the
+/// user doesn't belong to.
 #[server(prefix = "/api", endpoint = "accounts/get")]
-pub async fn get_account(slug: String) -> Result<AccountView, AppError> {
-    crate::error::respond(ssr::get(slug).await)
+pub async fn get_account(
+    slug: String,
+    #[server(default)] agents_page: i64,
+) -> Result<AccountView, AppError> {
+    crate::error::respond(ssr::get(slug, agents_page).await)
 }
 
 /// Switches failover on or off for an account (staff only), with a reason
@@ -56,8 +60,8 @@ mod ssr {
         accounts::list(&context().await?, &q, page).await
     }
 
-    pub async fn get(slug: String) -> Result<AccountView, AppError> {
-        accounts::view(&context().await?, &slug).await
+    pub async fn get(slug: String, agents_page: i64) -> Result<AccountView, AppError> {
+        accounts::view(&context().await?, &slug, agents_page).await
     }
 
     pub async fn set_failover(

@@ -113,7 +113,18 @@ fn AccountTable(list: AccountList, q: String) -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let account = Resource::new(slug, get_account);
+    let query = use_query_map();
+    let agents_page = move || {
+        query
+            .read()
+            .get("agents_page")
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+    };
+    let account = Resource::new(
+        move || (slug(), agents_page()),
+        |(slug, page)| get_account(slug, page),
+    );
     view! {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -175,7 +186,12 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
                 <span class="mono muted">{a.slug.clone()}</span>
             </header>
             <FlagCard slug=a.slug.clone() on=a.failover_enabled can_switch=a.can_switch />
-            <AgentsCard slug=a.slug.clone() agents=a.agents manage=a.can_manage />
+            <AgentsCard
+                slug=a.slug.clone()
+                agents=a.agents
+                page=(a.agents_page, a.agents_total)
+                manage=a.can_manage
+            />
             <SipCard slug=a.slug.clone() connections=a.sip_connections manage=a.can_manage />
             <DefaultMessageCard slug=a.slug message=a.default_message manage=a.can_manage />
             {a.members.map(|members| view! { <MembersCard members /> })}
@@ -236,12 +252,30 @@ fn FlagCard(slug: String, on: bool, can_switch: bool) -> impl IntoView {
 /// The account's agents, each with a link to its failover editor; owners and
 /// staff edit them and add more.
 #[component]
-fn AgentsCard(slug: String, agents: Vec<AgentView>, manage: bool) -> impl IntoView {
+fn AgentsCard(
+    slug: String,
+    agents: Vec<AgentView>,
+    /// The page shown and the number of agents.
+    page: (i64, i64),
+    manage: bool,
+) -> impl IntoView {
     let i18n = use_i18n();
     let add_agent = ServerAction::<CreateAgent>::new();
     let edit_agent = ServerAction::<UpdateAgent>::new();
+    let (page, total) = page;
+    let pager = view! {
+        <Pager
+            page
+            pages=crate::views::page_count(total, crate::views::AGENTS_PAGE_SIZE)
+            base=format!("/accounts/{slug}?agents_")
+        />
+    }
+    .into_any();
     let table = if agents.is_empty() {
-        view! { <p class="empty">{t!(i18n, no_agents)}</p> }.into_any()
+        // Past the last page, the pager says so.
+        (total == 0)
+            .then(|| view! { <p class="empty">{t!(i18n, no_agents)}</p> })
+            .into_any()
     } else {
         let rows = agents
             .into_iter()
@@ -295,9 +329,12 @@ fn AgentsCard(slug: String, agents: Vec<AgentView>, manage: bool) -> impl IntoVi
             {form_error(edit_agent.value(), None)}
             {form_error(edit_agent.value(), Some("name"))}
             {table}
+            {pager}
             {agent_form}
         </section>
     }
+    // Type-erased: the account page's view type stays within the compiler's depth limit.
+    .into_any()
 }
 
 /// The account's SIP connections; owners and staff add, edit and delete them.

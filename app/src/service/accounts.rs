@@ -9,8 +9,8 @@ use crate::error::AppError;
 use crate::store::accounts::{self, AccountRow};
 use crate::store::{agents, sip, users};
 use crate::views::{
-    ACCOUNTS_PAGE_SIZE, AccountList, AccountSummary, AccountView, AgentView, MemberView,
-    SipConnectionView,
+    ACCOUNTS_PAGE_SIZE, AGENTS_PAGE_SIZE, AccountList, AccountSummary, AccountView, AgentView,
+    MemberView, SipConnectionView,
 };
 
 /// The account with `slug`, if the caller may `perm` on it; another
@@ -101,10 +101,12 @@ pub async fn choices(ctx: &Ctx) -> Result<Vec<(String, String)>, AppError> {
 }
 
 /// The account page.
-pub async fn view(ctx: &Ctx, slug: &str) -> Result<AccountView, AppError> {
+pub async fn view(ctx: &Ctx, slug: &str, agents_page: i64) -> Result<AccountView, AppError> {
     let account = load(ctx, slug, Permission::ViewAccount).await?;
     let pool = ctx.db.pool();
-    let agents = agents::list_by_account(pool, &account.id)
+    let (agents_page, offset) = page_offset(agents_page, AGENTS_PAGE_SIZE);
+    let agents_total = agents::count_by_account(pool, &account.id).await?;
+    let agents = agents::page_by_account(pool, &account.id, AGENTS_PAGE_SIZE, offset)
         .await?
         .into_iter()
         .map(AgentView::from)
@@ -139,6 +141,8 @@ pub async fn view(ctx: &Ctx, slug: &str) -> Result<AccountView, AppError> {
         slug: account.slug,
         failover_enabled: account.failover_enabled,
         agents,
+        agents_total,
+        agents_page,
         members,
         sip_connections,
     })

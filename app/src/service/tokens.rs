@@ -6,7 +6,7 @@ use crate::domain::Code;
 use crate::domain::{AuditAction, FieldErrors, Permission, PersonName, Scope, scopes_to_string};
 use crate::error::AppError;
 use crate::store::tokens::{self, TokenRow};
-use crate::views::TokenView;
+use crate::views::{TOKENS_PAGE_SIZE, TokenView};
 
 impl From<TokenRow> for TokenView {
     fn from(t: TokenRow) -> Self {
@@ -26,13 +26,13 @@ impl From<TokenRow> for TokenView {
 }
 
 /// Every token, newest first.
-pub async fn list(ctx: &Ctx) -> Result<Vec<TokenView>, AppError> {
+/// One page of the tokens, newest first, and how many there are.
+pub async fn list(ctx: &Ctx, page: i64) -> Result<(Vec<TokenView>, i64, i64), AppError> {
     ctx.require(Permission::Administer, None)?;
-    Ok(tokens::list(ctx.db.pool())
-        .await?
-        .into_iter()
-        .map(TokenView::from)
-        .collect())
+    let (page, offset) = super::page_offset(page, TOKENS_PAGE_SIZE);
+    let total = tokens::count(ctx.db.pool()).await?;
+    let rows = tokens::page(ctx.db.pool(), TOKENS_PAGE_SIZE, offset).await?;
+    Ok((rows.into_iter().map(TokenView::from).collect(), total, page))
 }
 
 /// Creates a token; returns it with its secret, to show once. `scopes` is a

@@ -49,11 +49,35 @@ pub async fn list_by_account<'c>(
     ex: impl AnyExecutor<'c>,
     account_id: &str,
 ) -> Result<Vec<AgentRow>, StoreError> {
+    page_by_account(ex, account_id, i64::MAX, 0).await
+}
+
+/// How many agents an account has.
+pub async fn count_by_account<'c>(
+    ex: impl AnyExecutor<'c>,
+    account_id: &str,
+) -> Result<i64, StoreError> {
+    let r = sqlx::query::<Any>("SELECT COUNT(*) AS n FROM agents WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_one(ex)
+        .await?;
+    Ok(r.try_get("n")?)
+}
+
+/// Up to `limit` agents of an account by name, skipping `offset`.
+pub async fn page_by_account<'c>(
+    ex: impl AnyExecutor<'c>,
+    account_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AgentRow>, StoreError> {
     let rows = sqlx::query::<Any>(
         "SELECT id, account_id, name, direction, language FROM agents \
-         WHERE account_id = $1 ORDER BY LOWER(name), id",
+         WHERE account_id = $1 ORDER BY LOWER(name), id LIMIT $2 OFFSET $3",
     )
     .bind(account_id)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(ex)
     .await?;
     rows.iter()

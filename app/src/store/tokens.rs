@@ -161,10 +161,31 @@ pub async fn find<'c>(ex: impl AnyExecutor<'c>, id: &str) -> Result<Option<Token
 
 /// Every token, newest first.
 pub async fn list<'c>(ex: impl AnyExecutor<'c>) -> Result<Vec<TokenRow>, StoreError> {
-    let rows = sqlx::query::<Any>(&format!("{SELECT} ORDER BY t.created_at DESC, t.id"))
-        .fetch_all(ex)
-        .await?;
+    page(ex, i64::MAX, 0).await
+}
+
+/// Up to `limit` tokens, newest first, skipping `offset`.
+pub async fn page<'c>(
+    ex: impl AnyExecutor<'c>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<TokenRow>, StoreError> {
+    let rows = sqlx::query::<Any>(&format!(
+        "{SELECT} ORDER BY t.created_at DESC, t.id LIMIT $1 OFFSET $2"
+    ))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await?;
     Ok(rows.iter().map(row).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// How many tokens there are.
+pub async fn count<'c>(ex: impl AnyExecutor<'c>) -> Result<i64, StoreError> {
+    let r = sqlx::query::<Any>("SELECT COUNT(*) AS n FROM runtime_tokens")
+        .fetch_one(ex)
+        .await?;
+    Ok(r.try_get("n")?)
 }
 
 /// Tokens changed (created or revoked) after `seq`.

@@ -28,6 +28,9 @@ pub struct AccountList {
     pub page_size: i64,
 }
 
+/// Agents shown per page of an account.
+pub const AGENTS_PAGE_SIZE: i64 = 50;
+
 impl AccountList {
     pub fn pages(&self) -> i64 {
         super::page_count(self.total, self.page_size)
@@ -59,7 +62,10 @@ pub struct AccountView {
     pub name: String,
     pub slug: String,
     pub failover_enabled: bool,
+    /// One page of the account's agents, by name.
     pub agents: Vec<AgentView>,
+    pub agents_total: i64,
+    pub agents_page: i64,
     /// Only for those who manage the account's users.
     pub members: Option<Vec<MemberView>>,
     /// Staff may switch failover.

@@ -26,9 +26,15 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
+/// Tokens shown per page.
+pub const TOKENS_PAGE_SIZE: i64 = 50;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokensPageData {
+    /// One page of the tokens, newest first.
     pub tokens: Vec<TokenView>,
+    pub total: i64,
+    pub page: i64,
     /// Slug and name of every account, to bind a token to one.
     pub accounts: Vec<(String, String)>,
     pub created: Option<CreatedToken>,
