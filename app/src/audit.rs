@@ -65,13 +65,7 @@ pub fn AuditLogPage() -> impl IntoView {
         get("from"),
         get("to"),
     );
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(1)
-    };
+    let page = crate::ui::query_page("page");
     let data = Resource::new(
         move || (account(), actor(), action(), from(), to(), page()),
         |(a, b, c, d, e, p)| list_audit(a, b, c, d, e, p),

@@ -109,14 +109,7 @@ pub fn TokensPage() -> impl IntoView {
     let i18n = use_i18n();
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
-    let query = leptos_router::hooks::use_query_map();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(1)
-    };
+    let page = crate::ui::query_page("page");
     let data = Resource::new(page, list_tokens);
     view! {
         <section class="page">

@@ -32,6 +32,18 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// The page number in the query parameter `name` (1 when absent or not a number).
+pub fn query_page(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
+    let query = leptos_router::hooks::use_query_map();
+    move || {
+        query
+            .read()
+            .get(name)
+            .and_then(|p| p.parse::<i64>().ok())
+            .unwrap_or(1)
+    }
+}
+
 /// Links to the pages around `page` of `pages`; `base` is the list's URL,
 /// ending in `?` or `&`, that `page=N` is added to. Past the last page it
 /// says so and links to the last one.

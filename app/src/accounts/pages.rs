@@ -20,13 +20,7 @@ pub fn AccountsPage() -> impl IntoView {
     let i18n = use_i18n();
     let query = use_query_map();
     let q = move || query.read().get("q").unwrap_or_default();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(1)
-    };
+    let page = crate::ui::query_page("page");
     let list = Resource::new(move || (q(), page()), |(q, page)| list_accounts(q, page));
     view! {
         <section class="page">
@@ -113,14 +107,7 @@ fn AccountTable(list: AccountList, q: String) -> impl IntoView {
 pub fn AccountPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
-    let query = use_query_map();
-    let agents_page = move || {
-        query
-            .read()
-            .get("agents_page")
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(1)
-    };
+    let agents_page = crate::ui::query_page("agents_page");
     let account = Resource::new(
         move || (slug(), agents_page()),
         |(slug, page)| get_account(slug, page),
@@ -179,22 +166,41 @@ where
 
 #[component]
 fn AccountDetail(a: AccountView) -> impl IntoView {
+    // Each card type-erased: the page's view type stays within the
+    // compiler's depth limit in the release build.
+    let flag =
+        view! { <FlagCard slug=a.slug.clone() on=a.failover_enabled can_switch=a.can_switch /> }
+            .into_any();
+    let agents = view! {
+        <AgentsCard
+            slug=a.slug.clone()
+            agents=a.agents
+            page=(a.agents_page, a.agents_total)
+            manage=a.can_manage
+        />
+    }
+    .into_any();
+    let sip =
+        view! { <SipCard slug=a.slug.clone() connections=a.sip_connections manage=a.can_manage /> }
+            .into_any();
+    let message = view! {
+        <DefaultMessageCard slug=a.slug.clone() message=a.default_message manage=a.can_manage />
+    }
+    .into_any();
+    let members = a
+        .members
+        .map(|members| view! { <MembersCard members /> }.into_any());
     view! {
         <section class="page">
             <header class="page-head">
                 <h1>{a.name}</h1>
-                <span class="mono muted">{a.slug.clone()}</span>
+                <span class="mono muted">{a.slug}</span>
             </header>
-            <FlagCard slug=a.slug.clone() on=a.failover_enabled can_switch=a.can_switch />
-            <AgentsCard
-                slug=a.slug.clone()
-                agents=a.agents
-                page=(a.agents_page, a.agents_total)
-                manage=a.can_manage
-            />
-            <SipCard slug=a.slug.clone() connections=a.sip_connections manage=a.can_manage />
-            <DefaultMessageCard slug=a.slug message=a.default_message manage=a.can_manage />
-            {a.members.map(|members| view! { <MembersCard members /> })}
+            {flag}
+            {agents}
+            {sip}
+            {message}
+            {members}
         </section>
     }
 }
@@ -333,8 +339,6 @@ fn AgentsCard(
             {agent_form}
         </section>
     }
-    // Type-erased: the account page's view type stays within the compiler's depth limit.
-    .into_any()
 }
 
 /// The account's SIP connections; owners and staff add, edit and delete them.

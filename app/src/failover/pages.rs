@@ -81,14 +81,7 @@ fn EditorBody(e: FailoverEditor) -> impl IntoView {
 #[component]
 pub fn HistoryPage() -> impl IntoView {
     let id = agent_param();
-    let query = leptos_router::hooks::use_query_map();
-    let page = move || {
-        query
-            .read()
-            .get("page")
-            .and_then(|p| p.parse::<i64>().ok())
-            .unwrap_or(1)
-    };
+    let page = crate::ui::query_page("page");
     let data = Resource::new(
         move || (id(), page()),
         |(id, page)| async move {

@@ -4,11 +4,12 @@
 //! checksummed, and tied to its database: a file that is corrupt, truncated,
 //! from another version or written for another database is ignored.
 //!
-//! Layout: the magic line, then the payload's length (u64), its BLAKE2s
-//! checksum and the database's identity (32 bytes each), then the payload:
+//! Layout: the magic line, the database's identity (32 bytes), the payload —
 //! the sequence number, the documents (agent id, account id, inbound,
 //! sequence number, body) and the tokens (secret hash, id, name, scopes,
-//! account, revoked). Numbers are little-endian; strings and bodies are
+//! account, revoked) — then the payload's length (u64) and its BLAKE2s
+//! checksum (32 bytes), so that it is written as it is made, never held
+//! whole in memory. Numbers are little-endian; strings and bodies are
 //! length-prefixed (u32). Token secrets are there as their hashes only, as
 //! in the database.
 
@@ -43,22 +44,39 @@ pub fn identity(database_url: &str) -> [u8; 32] {
     blake2::Blake2s256::digest(redacted.as_bytes()).into()
 }
 
-struct Writer(Vec<u8>);
+/// Writes the payload out as it is made, hashing and counting it.
+struct Writer<W: std::io::Write> {
+    out: W,
+    hash: blake2::Blake2s256,
+    len: u64,
+    failed: Option<std::io::Error>,
+}
 
-impl Writer {
+impl<W: std::io::Write> Writer<W> {
+    fn put(&mut self, b: &[u8]) {
+        if self.failed.is_some() {
+            return;
+        }
+        match self.out.write_all(b) {
+            Ok(()) => {
+                self.hash.update(b);
+                self.len += b.len() as u64;
+            }
+            Err(e) => self.failed = Some(e),
+        }
+    }
     fn u8(&mut self, v: u8) {
-        self.0.push(v);
+        self.put(&[v]);
     }
     fn u32(&mut self, v: usize) {
-        self.0
-            .extend_from_slice(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
+        self.put(&u32::try_from(v).unwrap_or(u32::MAX).to_le_bytes());
     }
     fn i64(&mut self, v: i64) {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        self.put(&v.to_le_bytes());
     }
     fn bytes(&mut self, b: &[u8]) {
         self.u32(b.len());
-        self.0.extend_from_slice(b);
+        self.put(b);
     }
 }
 
@@ -96,11 +114,20 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The file's bytes for `snapshot`.
-pub fn encode(snapshot: &Snapshot, identity: &[u8; 32]) -> Vec<u8> {
-    let mut p = Writer(Vec::with_capacity(
-        snapshot.bytes + snapshot.docs.len() * 96 + 1024,
-    ));
+/// Writes the file for `snapshot` to `out`; returns the bytes written.
+pub fn encode_to(
+    out: &mut impl std::io::Write,
+    snapshot: &Snapshot,
+    identity: &[u8; 32],
+) -> std::io::Result<u64> {
+    out.write_all(MAGIC)?;
+    out.write_all(identity)?;
+    let mut p = Writer {
+        out: &mut *out,
+        hash: blake2::Blake2s256::new(),
+        len: 0,
+        failed: None,
+    };
     p.i64(snapshot.seq);
     p.u32(snapshot.docs.len());
     // In feed order: the same snapshot always gives the same bytes.
@@ -115,7 +142,7 @@ pub fn encode(snapshot: &Snapshot, identity: &[u8; 32]) -> Vec<u8> {
     tokens.sort_by_key(|(h, _)| **h);
     p.u32(tokens.len());
     for (hash, t) in tokens {
-        p.0.extend_from_slice(hash);
+        p.put(hash);
         p.bytes(t.id.as_bytes());
         p.bytes(t.name.as_bytes());
         p.u8(u8::from(t.read) | (u8::from(t.events) << 1) | (u8::from(t.revoked) << 2));
@@ -127,13 +154,19 @@ pub fn encode(snapshot: &Snapshot, identity: &[u8; 32]) -> Vec<u8> {
             None => p.u8(0),
         }
     }
-    let payload = p.0;
-    let mut out = Vec::with_capacity(payload.len() + MAGIC.len() + 72);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&blake2::Blake2s256::digest(&payload));
-    out.extend_from_slice(identity);
-    out.extend_from_slice(&payload);
+    if let Some(e) = p.failed {
+        return Err(e);
+    }
+    let (len, checksum) = (p.len, p.hash.finalize());
+    out.write_all(&len.to_le_bytes())?;
+    out.write_all(&checksum)?;
+    Ok(MAGIC.len() as u64 + 32 + len + 8 + 32)
+}
+
+/// The file's bytes for `snapshot`.
+pub fn encode(snapshot: &Snapshot, identity: &[u8; 32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(snapshot.bytes + snapshot.docs.len() * 96 + 1024);
+    encode_to(&mut out, snapshot, identity).expect("writing to memory");
     out
 }
 
@@ -141,20 +174,21 @@ pub fn encode(snapshot: &Snapshot, identity: &[u8; 32]) -> Vec<u8> {
 /// version for the database `identity`.
 pub fn decode(bytes: &[u8], identity: &[u8; 32]) -> Result<Snapshot, FileError> {
     let rest = bytes.strip_prefix(MAGIC).ok_or(FileError::NotASnapshot)?;
-    let mut r = Reader(rest);
-    let len: [u8; 8] = r.take(8)?.try_into().map_err(|_| FileError::Corrupt)?;
-    let len = usize::try_from(u64::from_le_bytes(len)).map_err(|_| FileError::Corrupt)?;
-    let checksum = r.hash()?;
-    let written_for = r.hash()?;
-    if r.0.len() != len {
+    if rest.len() < 32 + 8 + 32 {
         return Err(FileError::Corrupt);
     }
-    if blake2::Blake2s256::digest(r.0).as_slice() != checksum {
+    let (written_for, rest) = rest.split_at(32);
+    let (payload, trailer) = rest.split_at(rest.len() - 40);
+    let len: [u8; 8] = trailer[..8].try_into().map_err(|_| FileError::Corrupt)?;
+    if u64::from_le_bytes(len) != payload.len() as u64
+        || blake2::Blake2s256::digest(payload).as_slice() != &trailer[8..]
+    {
         return Err(FileError::Corrupt);
     }
-    if &written_for != identity {
+    if written_for != identity {
         return Err(FileError::Foreign);
     }
+    let mut r = Reader(payload);
     let mut s = Snapshot {
         seq: r.i64()?,
         ..Snapshot::default()
@@ -208,10 +242,13 @@ pub fn decode(bytes: &[u8], identity: &[u8; 32]) -> Result<Snapshot, FileError> 
     Ok(s)
 }
 
-/// Replaces `path` with `bytes` so that a reader (or a crash) sees the old
-/// file or the new one, never a mix: a temporary file beside it, flushed to
-/// disk, renamed over it, and the folder flushed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
+/// Replaces `path` with what `write` writes, so that a reader (or a crash)
+/// sees the old file or the new one, never a mix: a temporary file beside
+/// it, flushed to disk, renamed over it, and the folder flushed.
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), FileError> {
     use std::io::Write;
     let dir = path
         .parent()
@@ -226,9 +263,11 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let tmp = dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
+        let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
+        write(&mut f)?;
+        f.flush()?;
+        f.get_ref().sync_all()?;
+        drop(f);
         std::fs::rename(&tmp, path)?;
         if let Ok(d) = std::fs::File::open(dir) {
             let _ = d.sync_all();
@@ -239,6 +278,16 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FileError> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Writes the snapshot file for `snapshot` at `path`; returns its size.
+pub fn save(path: &Path, snapshot: &Snapshot, identity: &[u8; 32]) -> Result<u64, FileError> {
+    let mut size = 0;
+    write_atomic(path, |w| {
+        size = encode_to(w, snapshot, identity)?;
+        Ok(())
+    })?;
+    Ok(size)
 }
 
 /// Reads the snapshot of `path`, if there is a usable one.
@@ -330,8 +379,8 @@ mod tests {
     fn writing_replaces_the_file_whole() {
         let dir = std::env::temp_dir().join(format!("relais-file-{}", std::process::id()));
         let path = dir.join("snap.bin");
-        write_atomic(&path, b"first").unwrap();
-        write_atomic(&path, b"second").unwrap();
+        write_atomic(&path, |w| std::io::Write::write_all(w, b"first")).unwrap();
+        write_atomic(&path, |w| std::io::Write::write_all(w, b"second")).unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"second");
         let leftovers = std::fs::read_dir(&dir).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file left");

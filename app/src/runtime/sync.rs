@@ -158,11 +158,8 @@ async fn write_file(
     }
     let (path, identity) = (f.path.clone(), f.identity);
     let seq = snapshot.seq;
-    let done = tokio::task::spawn_blocking(move || {
-        let bytes = super::file::encode(&snapshot, &identity);
-        super::file::write_atomic(&path, &bytes).map(|()| bytes.len())
-    })
-    .await;
+    let done =
+        tokio::task::spawn_blocking(move || super::file::save(&path, &snapshot, &identity)).await;
     match done {
         Ok(Ok(bytes)) => {
             tracing::debug!(sequence = seq, bytes, "snapshot file written");

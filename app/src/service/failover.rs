@@ -87,6 +87,11 @@ async fn write(
     action: FailoverAction,
     restored_from: Option<i64>,
 ) -> Result<i64, AppError> {
+    // A revision the form can have been loaded from: 0 (none yet) up to one
+    // that still has a successor.
+    if !(0..i64::MAX).contains(&base_revision) {
+        return Err(FieldErrors::single("base_revision", Code::OutOfRange).into());
+    }
     let account = editable_account(ctx, agent).await?;
     if let FailoverAction::Transfer {
         target: TransferTarget::Sip(s),

@@ -162,7 +162,6 @@ fn revision_row(r: &AnyRow) -> Result<RevisionRow, sqlx::Error> {
     })
 }
 
-/// Every revision of an agent's config, newest first.
 /// Up to `limit` revisions of an agent, newest first, skipping `offset`.
 pub async fn revisions<'c>(
     ex: impl AnyExecutor<'c>,
