@@ -84,8 +84,9 @@ pub struct Runtime {
     snapshot: ArcSwap<Snapshot>,
     loaded: AtomicBool,
     db_ok: AtomicBool,
-    /// Whether the last write probe went through.
+    /// Whether the last write probe went through, and whether one has run.
     db_writable: AtomicBool,
+    probed: AtomicBool,
     /// When a refresh last reached the database (epoch ms).
     synced_at: AtomicI64,
     refresh: tokio::sync::Mutex<()>,
@@ -105,6 +106,7 @@ impl Runtime {
             loaded: AtomicBool::new(false),
             db_ok: AtomicBool::new(false),
             db_writable: AtomicBool::new(false),
+            probed: AtomicBool::new(false),
             synced_at: AtomicI64::new(0),
             refresh: tokio::sync::Mutex::new(()),
             metrics: super::metrics::Metrics::new(),
@@ -140,11 +142,14 @@ impl Runtime {
     pub async fn probe_writes(&self, db: &Db) -> bool {
         let result = crate::store::health::probe_write(db.pool()).await;
         let ok = result.is_ok();
-        if self.db_writable.swap(ok, Ordering::AcqRel) != ok {
-            match result {
-                Ok(()) => tracing::info!("the database takes writes again"),
-                Err(e) => tracing::warn!(error = %e, "the database does not take writes"),
+        let was = self.db_writable.swap(ok, Ordering::AcqRel);
+        let first = !self.probed.swap(true, Ordering::AcqRel);
+        match result {
+            Err(e) if first || was => {
+                tracing::warn!(error = %e, "the database does not take writes")
             }
+            Ok(()) if !first && !was => tracing::info!("the database takes writes again"),
+            _ => {}
         }
         ok
     }
