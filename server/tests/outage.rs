@@ -94,6 +94,35 @@ async fn a_read_only_sqlite_file_answers_503_and_heals_without_a_restart() {
     assert!(healed < Duration::from_secs(10));
 }
 
+/// Another program holding SQLite's write lock past the busy timeout (5 s):
+/// the save answers 503, and goes through once the lock is released.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_file_locked_by_another_program_answers_503() {
+    use sqlx::Connection;
+    let app = TestApp::with_demo(Backend::Sqlite).await;
+    let path = sqlite_path(app.db.url().unwrap());
+    let owner = app.signed_in("owner@acme.example").await;
+    let agent = app.agent_id("acme", "Accueil standard").await;
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+        .await
+        .unwrap();
+    sqlx::query("BEGIN EXCLUSIVE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let res = say(&app, &owner, &agent, 0, "Verrouillé").await;
+    let waited = started.elapsed();
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("Unavailable"), "{body}");
+    sqlx::query("ROLLBACK").execute(&mut other).await.unwrap();
+    other.close().await.unwrap();
+    assert_eq!(say(&app, &owner, &agent, 0, "Libre").await.status(), 200);
+    eprintln!("locked out: 503 after {waited:?}; the next save went through");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_folder_that_cannot_be_opened_at_start_is_waited_for() {
     let dir = std::env::temp_dir().join(format!("relais-closed-{}", uuid::Uuid::new_v4().simple()));
