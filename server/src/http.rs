@@ -315,10 +315,10 @@ fn same_origin(req: &Request<Body>, public_origin: Option<&str>) -> bool {
 /// bearer tokens, not cookies, and is left to its own checks.
 async fn csrf_guard(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let public = state.auth.public_origin();
+    // The public origin is only worked out for requests that change something.
     if !safe
         && !req.uri().path().starts_with("/api/runtime/")
-        && !same_origin(&req, public.as_deref())
+        && !same_origin(&req, state.auth.public_origin().as_deref())
     {
         tracing::warn!(path = %req.uri().path(), "cross-site request refused");
         return (StatusCode::FORBIDDEN, "cross-site request refused").into_response();
