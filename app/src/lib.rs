@@ -14,6 +14,7 @@ pub mod events;
 pub mod failover;
 pub mod i18n_cookie;
 pub mod messages;
+pub mod people;
 pub mod shell;
 pub mod sip;
 pub mod time_fmt;
@@ -22,6 +23,8 @@ pub mod ui;
 pub mod views;
 pub mod webhook;
 
+#[cfg(feature = "ssr")]
+pub mod mail;
 #[cfg(feature = "ssr")]
 pub mod runtime;
 #[cfg(feature = "ssr")]

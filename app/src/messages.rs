@@ -45,6 +45,14 @@ pub fn field_message(locale: Locale, code: Code) -> &'static str {
         Code::TakenName => td_string!(locale, err_taken_name),
         Code::InvalidDate => td_string!(locale, err_invalid_date),
         Code::AlreadyRevoked => td_string!(locale, err_already_revoked),
+        Code::LastOwner => td_string!(locale, err_last_owner),
+        Code::LastAdmin => td_string!(locale, err_last_admin),
+        Code::NotYourself => td_string!(locale, err_not_yourself),
+        Code::WrongPassword => td_string!(locale, err_wrong_password),
+        Code::AlreadyMember => td_string!(locale, err_already_member),
+        Code::StaffUser => td_string!(locale, err_staff_user),
+        Code::PendingUser => td_string!(locale, err_pending_user),
+        Code::DisabledUser => td_string!(locale, err_disabled_user),
     }
 }
 

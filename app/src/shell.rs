@@ -107,6 +107,10 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />
                 <Route path=path!("/events") view=crate::events::EventsPage ssr=SsrMode::Async />
                 <Route path=path!("/tokens") view=crate::tokens::TokensPage ssr=SsrMode::Async />
+                <Route path=path!("/users") view=crate::people::pages::UsersPage ssr=SsrMode::Async />
+                <Route path=path!("/me") view=crate::people::pages::MyAccountPage ssr=SsrMode::Async />
+                <Route path=path!("/invite") view=crate::people::pages::InvitePage ssr=SsrMode::Async />
+                <Route path=path!("/reset") view=crate::people::pages::ResetPage ssr=SsrMode::Async />
             </Routes>
         </main>
     }
@@ -187,13 +191,14 @@ fn UserNav(p: Principal) -> impl IntoView {
     view! {
         <nav class="nav" aria-label="main">
             {p.is_staff().then(|| view! { <A href="/accounts">{t!(i18n, nav_accounts)}</A> })}
+            {p.is_staff().then(|| view! { <A href="/users">{t!(i18n, nav_users)}</A> })}
             {audit.then(|| view! { <A href="/audit">{t!(i18n, audit_log)}</A> })}
             <A href="/events">{t!(i18n, events_title)}</A>
             {p.can(crate::domain::Permission::Administer, None).then(|| view! { <A href="/tokens">{t!(i18n, tokens_title)}</A> })}
             {switcher}
         </nav>
         <div class="who">
-            <span class="who-name">{t!(i18n, signed_in_as, name = move || name.clone())}</span>
+            <A href="/me" attr:class="who-name">{t!(i18n, signed_in_as, name = move || name.clone())}</A>
             {move || role().map(|r| view! { <span class="badge">{r}</span> })}
             <ActionForm action=sign_out attr:class="inline">
                 <button type="submit" class="button link">{t!(i18n, nav_sign_out)}</button>

@@ -107,6 +107,10 @@ pub struct Shared {
     pub throttle: Arc<SignInThrottle>,
     /// New tokens' secrets waiting for the page that shows them once (no JavaScript).
     pub created_tokens: crate::security::one_time::OneTime<crate::views::CreatedToken>,
+    /// New one-time links waiting for the page that shows them once.
+    pub issued_links: crate::security::one_time::OneTime<crate::views::IssuedLink>,
+    /// The SMTP server (`RELAIS_SMTP_URL`), when one is configured.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
     /// What the runtime API serves, in memory.
     pub runtime: Arc<crate::runtime::Runtime>,
     /// Failover events are kept this many days (0: for ever).
@@ -141,12 +145,25 @@ impl AppState {
             auth: Arc::new(auth),
             throttle,
             created_tokens: Default::default(),
+            issued_links: Default::default(),
+            mailer: None,
             runtime: Arc::new(crate::runtime::Runtime::new()),
             event_retention_days,
             event_limiter: crate::security::rate::PerKey::per_second(events_per_second),
             tests: Default::default(),
             leptos_options,
         }))
+    }
+}
+
+impl AppState {
+    /// The same state, e-mailing links through `mailer` (set once at start,
+    /// before the state is shared).
+    pub fn with_mailer(self, mailer: Option<crate::mail::Mailer>) -> Self {
+        let mut shared = Arc::try_unwrap(self.0)
+            .unwrap_or_else(|_| panic!("with_mailer is called before the state is shared"));
+        shared.mailer = mailer.map(Arc::new);
+        Self(Arc::new(shared))
     }
 }
 

@@ -5,8 +5,10 @@ use leptos::prelude::*;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
+use crate::domain::{AccountRole, StaffRole};
 use crate::error::AppError;
 use crate::i18n::*;
+use crate::messages::{error_message, field_message};
 
 #[component]
 pub fn Loading() -> impl IntoView {
@@ -121,5 +123,82 @@ mod tests {
             super::urlencode("/audit?a=b c&é"),
             "/audit%3Fa%3Db%20c%26%C3%A9"
         );
+    }
+}
+
+pub fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: AccountRole) -> &'static str {
+    match role {
+        AccountRole::Owner => t_string!(i18n, role_owner),
+        AccountRole::Editor => t_string!(i18n, role_editor),
+        AccountRole::Viewer => t_string!(i18n, role_viewer),
+    }
+}
+
+/// The error a no-JavaScript form post brought back, for one field (or, with
+/// `None`, for the whole form when it is not about a field).
+pub fn form_error<T, S>(
+    value: S,
+    field: Option<&'static str>,
+) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
+where
+    T: Clone + Send + Sync + 'static,
+    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    let i18n = use_i18n();
+    move || {
+        let err = value.get().and_then(Result::err)?;
+        let locale = i18n.get_locale();
+        let text = match (&err, field) {
+            (AppError::Invalid(f), Some(field)) => field_message(locale, f.get(field)?).to_owned(),
+            (AppError::Invalid(_), None) => return None,
+            (_, Some(_)) => return None,
+            (AppError::InUse(names), None) => {
+                format!("{} {}", error_message(locale, &err), names.join(", "))
+            }
+            (other, None) => error_message(locale, other).to_owned(),
+        };
+        let class = if field.is_some() {
+            "field-error"
+        } else {
+            "form-error"
+        };
+        Some(view! { <p class=class role="alert">{text}</p> }.into_any())
+    }
+}
+
+pub fn staff_role_label(i18n: leptos_i18n::I18nContext<Locale>, role: StaffRole) -> &'static str {
+    match role {
+        StaffRole::Admin => t_string!(i18n, role_admin),
+        StaffRole::Csm => t_string!(i18n, role_csm),
+    }
+}
+
+/// A one-time link, selectable in a read-only field (works without
+/// JavaScript) and, once the page is live, a "Copy link" button.
+#[island]
+pub fn CopyLink(url: String, label: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let live = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    Effect::new(move || live.set(true));
+    let text = url.clone();
+    let copy = move |_| {
+        #[cfg(target_arch = "wasm32")]
+        if let Some(w) = leptos::web_sys::window() {
+            let _ = w.navigator().clipboard().write_text(&text);
+            copied.set(true);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = &text;
+    };
+    view! {
+        <div class="copy-link">
+            <input class="mono" readonly value=url aria-label=label data-testid="issued-link" />
+            <Show when=move || live.get()>
+                <button type="button" class="button" on:click=copy.clone()>
+                    {move || if copied.get() { t_string!(i18n, copied) } else { t_string!(i18n, copy_link) }}
+                </button>
+            </Show>
+        </div>
     }
 }

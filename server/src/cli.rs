@@ -10,9 +10,10 @@ use app::domain::{AccountRole, StaffRole, scopes_to_string};
 use app::error::AppError;
 use app::security::throttle::ThrottleLimits;
 use app::service::members::NewUserRole;
-use app::service::{Ctx, accounts, agents, members, tokens};
+use app::service::{Ctx, Links, accounts, agents, invitations, members, tokens, users};
 use app::state::AuthSettings;
 use app::store::Db;
+use app::views::{InviteOutcome, IssuedLink, LinkKind};
 
 use crate::{ServeConfig, Server, default_site_root, shutdown_signal};
 
@@ -111,6 +112,31 @@ pub struct ServeArgs {
     /// Failover event reports accepted per second per runtime token (429 past it).
     #[arg(long, env = "RELAIS_EVENTS_PER_SECOND", default_value_t = crate::DEFAULT_EVENTS_PER_SECOND)]
     pub events_per_second: u32,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+/// The SMTP server invitation and password-reset links are e-mailed through.
+#[derive(Debug, Args)]
+pub struct MailArgs {
+    /// smtp://host:25 (plain), smtp://user:pass@host:587?tls=required
+    /// (STARTTLS), smtps://host:465; unset: links are only shown.
+    #[arg(long, env = "RELAIS_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender, e.g. "Relais <relais@example.com>".
+    #[arg(long, env = "RELAIS_MAIL_FROM")]
+    pub mail_from: Option<String>,
+}
+
+impl MailArgs {
+    fn mailer(&self) -> anyhow::Result<Option<app::mail::Mailer>> {
+        match self.smtp_url.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(url) => app::mail::Mailer::new(url, self.mail_from.as_deref())
+                .map(Some)
+                .map_err(|e| anyhow!(e)),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,6 +152,42 @@ pub enum AccountCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
+    /// Invite someone to an account: an existing user is added at once; a
+    /// new one gets a one-time link (printed; e-mailed when SMTP is set).
+    Invite {
+        #[arg(long)]
+        email: String,
+        /// The slug of the account.
+        #[arg(long)]
+        account: String,
+        /// owner, editor or viewer.
+        #[arg(long)]
+        role: String,
+        /// Where the link points, e.g. https://relais.example.com.
+        #[arg(long, env = "RELAIS_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<url::Url>,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
+    /// Disable a user: their sessions end at once.
+    Disable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        #[arg(long)]
+        email: String,
+    },
+    /// Make a one-time password-reset link (24 hours; printed, e-mailed when SMTP is set).
+    ResetPassword {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "RELAIS_PUBLIC_URL", value_parser = parse_public_url)]
+        public_url: Option<url::Url>,
+        #[command(flatten)]
+        mail: MailArgs,
+    },
     /// Create a user; without --password-stdin a password is generated and printed once.
     Create {
         #[arg(long)]
@@ -267,6 +329,38 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let role = new_user_role(staff, account, role)?;
             create_user(&url, &email, &name, role, password_stdin).await
         }
+        Command::User(UserCommand::Invite {
+            email,
+            account,
+            role,
+            public_url,
+            mail,
+        }) => {
+            let ctx = open(&url).await?.with_links(links(public_url, &mail)?);
+            match invitations::invite(&ctx, &account, &email, &role)
+                .await
+                .map_err(explain_account)?
+            {
+                InviteOutcome::Added { email } => {
+                    println!("{email} already had a user: they are a member of {account} now");
+                }
+                InviteOutcome::Invited(link) => print_link(&link),
+            }
+            Ok(())
+        }
+        Command::User(UserCommand::Disable { email }) => set_disabled(&url, &email, true).await,
+        Command::User(UserCommand::Enable { email }) => set_disabled(&url, &email, false).await,
+        Command::User(UserCommand::ResetPassword {
+            email,
+            public_url,
+            mail,
+        }) => {
+            let ctx = open(&url).await?.with_links(links(public_url, &mail)?);
+            let id = users::id_by_email(&ctx, &email).await.map_err(explain)?;
+            let link = invitations::reset_link(&ctx, &id).await.map_err(explain)?;
+            print_link(&link);
+            Ok(())
+        }
         Command::Agent(AgentCommand::Create {
             account,
             name,
@@ -284,11 +378,55 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Demo => {
             let ctx = open(&url).await?;
             let demo = Ctx::system(ctx.db, "demo", None);
-            let token = crate::demo::seed(&demo).await.map_err(explain)?;
-            crate::demo::print_sign_in(None, Some(&token));
+            let seeded = crate::demo::seed(&demo).await.map_err(explain)?;
+            crate::demo::print_sign_in(None, Some(&seeded));
             Ok(())
         }
     }
+}
+
+/// Where the command line's links point: `RELAIS_PUBLIC_URL`, else the
+/// default address of `relais serve`.
+fn links(public_url: Option<url::Url>, mail: &MailArgs) -> anyhow::Result<Links> {
+    let base_url = public_url
+        .map(|u| u.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_else(|| "http://127.0.0.1:3000".to_owned());
+    Ok(Links {
+        base_url,
+        mailer: mail.mailer()?.map(std::sync::Arc::new),
+    })
+}
+
+/// A link, printed once: its use, who it is for, until when.
+fn print_link(link: &IssuedLink) {
+    let what = match link.kind {
+        LinkKind::Invitation => "invitation",
+        LinkKind::PasswordReset => "password-reset link",
+    };
+    println!(
+        "{what} for {} (valid until {}):\n{}",
+        link.email,
+        app::time_fmt::utc(link.expires_at),
+        link.url
+    );
+    match link.emailed {
+        Some(true) => println!("e-mailed to {}", link.email),
+        Some(false) => eprintln!("the e-mail could not be sent: pass the link on yourself"),
+        None => {}
+    }
+}
+
+async fn set_disabled(url: &str, email: &str, disabled: bool) -> anyhow::Result<()> {
+    let ctx = open(url).await?;
+    let id = users::id_by_email(&ctx, email).await.map_err(explain)?;
+    users::set_disabled(&ctx, &id, disabled)
+        .await
+        .map_err(explain)?;
+    println!(
+        "{email} is {}",
+        if disabled { "disabled" } else { "enabled" }
+    );
+    Ok(())
 }
 
 /// The role of `relais user create`: a staff role, or a role in one account.
@@ -423,11 +561,12 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             "" | "off" => None,
             path => Some(std::path::PathBuf::from(path)),
         },
+        mailer: args.mail.mailer()?,
     };
     let server = Server::bind(&config)
         .await
         .with_context(|| format!("cannot start on {} with {}", config.addr, redact(url)))?;
-    let token = if args.demo {
+    let seeded = if args.demo {
         let demo = Ctx::system(
             server.state.db.clone(),
             "demo",
@@ -440,7 +579,7 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
     let addr = server.local_addr();
     println!("Relais is listening on http://{addr}");
     if args.demo {
-        crate::demo::print_sign_in(Some(addr), token.as_deref());
+        crate::demo::print_sign_in(Some(addr), seeded.as_ref());
     }
     server.run(shutdown_signal()).await
 }

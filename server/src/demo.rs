@@ -6,7 +6,8 @@ use std::net::SocketAddr;
 use app::domain::{AccountRole, StaffRole};
 use app::error::AppError;
 use app::service::members::{self, NewUserRole};
-use app::service::{Ctx, accounts, agents, sip, tokens};
+use app::service::{Ctx, accounts, agents, invitations, sip, tokens};
+use app::views::InviteOutcome;
 
 /// The password of every demo user (demo data only).
 pub const DEMO_PASSWORD: &str = "relais-demo-lantern-42";
@@ -56,10 +57,22 @@ pub fn demo_users() -> Vec<(&'static str, &'static str, NewUserRole)> {
     ]
 }
 
+/// What the demo seed made that is shown once.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    /// The runtime API token.
+    pub token: String,
+    /// The path of the pending invitation's link (`/invite?token=…`).
+    pub invitation: String,
+}
+
+/// The demo's pending invitation: someone Globex's owner invited.
+pub const DEMO_INVITEE: &str = "new.hire@globex.example";
+
 /// Seeds the demo through the services (the domain rules, an audit entry by
 /// `demo` for every change); fails, writing nothing more, if it is already
-/// there. Returns the demo's runtime token (shown once).
-pub async fn seed(demo: &Ctx) -> Result<String, AppError> {
+/// there. Returns the demo's runtime token and invitation (shown once).
+pub async fn seed(demo: &Ctx) -> Result<Seeded, AppError> {
     accounts::create(demo, "Acme Santé", "acme").await?;
     accounts::create(demo, "Globex Assurances", "globex").await?;
     for (email, name, role) in demo_users() {
@@ -100,18 +113,22 @@ pub async fn seed(demo: &Ctx) -> Result<String, AppError> {
     .await?;
     let (_, token) =
         tokens::create(demo, "Demo runtime", "runtime:read,runtime:events", None).await?;
-    Ok(token)
+    let invitation = match invitations::invite(demo, "globex", DEMO_INVITEE, "editor").await? {
+        InviteOutcome::Invited(link) => link.url,
+        InviteOutcome::Added { .. } => String::new(),
+    };
+    Ok(Seeded { token, invitation })
 }
 
 /// Seeds the demo when the database has no account; returns its runtime token if it did.
-pub async fn seed_if_empty(demo: &Ctx) -> Result<Option<String>, AppError> {
+pub async fn seed_if_empty(demo: &Ctx) -> Result<Option<Seeded>, AppError> {
     if !accounts::none_yet(demo).await? {
         return Ok(None);
     }
     Ok(Some(seed(demo).await?))
 }
 
-pub fn print_sign_in(addr: Option<SocketAddr>, token: Option<&str>) {
+pub fn print_sign_in(addr: Option<SocketAddr>, seeded: Option<&Seeded>) {
     if let Some(addr) = addr {
         println!("Open http://{addr}/ and sign in with one of these demo users:");
     } else {
@@ -128,7 +145,13 @@ pub fn print_sign_in(addr: Option<SocketAddr>, token: Option<&str>) {
         println!("  {email:<24} {what}");
     }
     println!("  password: {DEMO_PASSWORD}");
-    if let Some(token) = token {
+    if let Some(Seeded { invitation, .. }) = seeded {
+        let origin = addr.map(|a| format!("http://{a}")).unwrap_or_default();
+        println!(
+            "Pending invitation ({DEMO_INVITEE}, editor of globex; shown once): {origin}{invitation}"
+        );
+    }
+    if let Some(Seeded { token, .. }) = seeded {
         println!("Runtime API token (runtime:read, runtime:events; shown once): {token}");
         if let Some(addr) = addr {
             println!(

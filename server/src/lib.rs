@@ -44,6 +44,9 @@ pub struct ServeConfig {
     /// The last known runtime snapshot, served when Relais starts while the
     /// database is unreachable (None: not kept).
     pub snapshot_file: Option<PathBuf>,
+    /// Where invitation and password-reset links are e-mailed from
+    /// (`RELAIS_SMTP_URL`, `RELAIS_MAIL_FROM`); none: links are only shown.
+    pub mailer: Option<app::mail::Mailer>,
 }
 
 impl ServeConfig {
@@ -61,6 +64,7 @@ impl ServeConfig {
             event_retention_days: DEFAULT_EVENT_RETENTION_DAYS,
             events_per_second: DEFAULT_EVENTS_PER_SECOND,
             snapshot_file: None,
+            mailer: None,
         }
     }
 }
@@ -120,7 +124,8 @@ impl Server {
             config.event_retention_days,
             config.events_per_second,
             leptos_options(config, addr),
-        );
+        )
+        .with_mailer(config.mailer.clone());
         let snapshot_file =
             config
                 .snapshot_file

@@ -17,6 +17,12 @@ const PUBLIC: &[(&str, &str)] = &[
     ),
     ("/api/whoami", "says null to the anonymous"),
     ("/api/locale", "the language cookie"),
+    (
+        "/api/links/info",
+        "a one-time link's page: the link is the credential",
+    ),
+    ("/api/links/accept", "accepting an invitation with its link"),
+    ("/api/links/reset", "a new password with a reset link"),
 ];
 
 /// Server functions a signed-in user of any account may call, as they act
@@ -30,6 +36,12 @@ const ANY_USER: &[(&str, &str)] = &[
         "/api/accounts/list",
         "lists the caller's own accounts (checked below)",
     ),
+    ("/api/me", "one's own account and sessions"),
+    (
+        "/api/me/password",
+        "one's own password (the current one first)",
+    ),
+    ("/api/me/sign_out_others", "one's own other sessions"),
 ];
 
 fn registered() -> Vec<String> {
@@ -74,6 +86,11 @@ fn superset(agent: &str, sip: &str, token: &str) -> Vec<(String, String)> {
         ("draft[action_type]", "say_message"),
         ("draft[text]", "Sweep"),
         ("draft[language]", "fr-FR"),
+        ("role", "viewer"),
+        ("disabled", "true"),
+        ("kind", "Invitation"),
+        ("current_password", "not-the-password"),
+        ("new_password", "a sweep of long passwords"),
     ];
     let mut v: Vec<(String, String)> = pairs
         .iter()
@@ -151,7 +168,16 @@ async fn every_server_function_checks_who_calls(backend: Backend) {
     let token = app::store::tokens::list(app.db.pool()).await.unwrap()[0]
         .id
         .clone();
-    let form = superset(&agent, &sip, &token);
+    let mut form = superset(&agent, &sip, &token);
+    // A user of Acme, for the functions that act on one.
+    let editor = app::store::users::find_by_email(
+        app.db.pool(),
+        &app::domain::Email::parse("editor@acme.example").unwrap(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    form.push(("user_id".into(), editor.id));
     let before = footprint(&app).await;
     let mut tried = 0;
 

@@ -50,6 +50,18 @@ pub async fn set_default_message(
     crate::error::respond(ssr::set_default_message(slug, text, language).await)
 }
 
+/// Creates an account (staff), then goes to its page.
+#[server(prefix = "/api", endpoint = "accounts/create")]
+pub async fn create_account(name: String, slug: String) -> Result<String, AppError> {
+    crate::error::respond(ssr::create(name, slug).await)
+}
+
+/// Renames an account (staff); the slug stays.
+#[server(prefix = "/api", endpoint = "accounts/rename")]
+pub async fn rename_account(slug: String, name: String) -> Result<(), AppError> {
+    crate::error::respond(ssr::rename(slug, name).await)
+}
+
 #[cfg(feature = "ssr")]
 mod ssr {
     use super::*;
@@ -61,7 +73,23 @@ mod ssr {
     }
 
     pub async fn get(slug: String, agents_page: i64) -> Result<AccountView, AppError> {
-        accounts::view(&context().await?, &slug, agents_page).await
+        let mut view = accounts::view(&context().await?, &slug, agents_page).await?;
+        if let Some(members) = &mut view.members {
+            members.issued = crate::people::ssr::take_issued().await;
+        }
+        Ok(view)
+    }
+
+    pub async fn create(name: String, slug: String) -> Result<String, AppError> {
+        let account = accounts::create(&context().await?, &name, &slug).await?;
+        if crate::error::plain_form_post() {
+            leptos_axum::redirect(&format!("/accounts/{}", account.slug));
+        }
+        Ok(account.slug)
+    }
+
+    pub async fn rename(slug: String, name: String) -> Result<(), AppError> {
+        accounts::rename(&context().await?, &slug, &name).await
     }
 
     pub async fn set_failover(

@@ -4,16 +4,16 @@ use leptos::prelude::*;
 use leptos_router::components::{A, Form};
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use super::{SetDefaultMessage, SetFailoverEnabled, get_account, list_accounts};
+use super::{
+    CreateAccount, RenameAccount, SetDefaultMessage, SetFailoverEnabled, get_account, list_accounts,
+};
 use crate::agents::{CreateAgent, UpdateAgent};
 use crate::domain::failover::DefaultMessage;
-use crate::domain::{AccountRole, Direction, LANGUAGES};
-use crate::error::AppError;
+use crate::domain::{Direction, LANGUAGES};
 use crate::i18n::*;
-use crate::messages::{error_message, field_message};
 use crate::sip::{CreateSipConnection, DeleteSipConnection, UpdateSipConnection};
-use crate::ui::{Loading, Pager, error_view, urlencode};
-use crate::views::{AccountList, AccountView, AgentView, MemberView, SipConnectionView};
+use crate::ui::{Loading, Pager, error_view, form_error, urlencode};
+use crate::views::{AccountList, AccountView, AgentView, SipConnectionView};
 
 #[component]
 pub fn AccountsPage() -> impl IntoView {
@@ -25,6 +25,11 @@ pub fn AccountsPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{t!(i18n, accounts_title)}</h1>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    list.await.ok().filter(|l| l.can_create).map(|_| view! { <NewAccountForm /> })
+                })}
+            </Transition>
             <Form method="GET" action="" attr:class="search" attr:role="search">
                 <label for="q" class="visually-hidden">{t!(i18n, search_label)}</label>
                 <input
@@ -124,46 +129,6 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
-fn role_label(i18n: leptos_i18n::I18nContext<Locale>, role: AccountRole) -> &'static str {
-    match role {
-        AccountRole::Owner => t_string!(i18n, role_owner),
-        AccountRole::Editor => t_string!(i18n, role_editor),
-        AccountRole::Viewer => t_string!(i18n, role_viewer),
-    }
-}
-
-/// The error a no-JavaScript form post brought back, for one field (or, with
-/// `None`, for the whole form when it is not about a field).
-fn form_error<T, S>(
-    value: S,
-    field: Option<&'static str>,
-) -> impl Fn() -> Option<AnyView> + Send + Sync + 'static
-where
-    T: Clone + Send + Sync + 'static,
-    S: Get<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
-{
-    let i18n = use_i18n();
-    move || {
-        let err = value.get().and_then(Result::err)?;
-        let locale = i18n.get_locale();
-        let text = match (&err, field) {
-            (AppError::Invalid(f), Some(field)) => field_message(locale, f.get(field)?).to_owned(),
-            (AppError::Invalid(_), None) => return None,
-            (_, Some(_)) => return None,
-            (AppError::InUse(names), None) => {
-                format!("{} {}", error_message(locale, &err), names.join(", "))
-            }
-            (other, None) => error_message(locale, other).to_owned(),
-        };
-        let class = if field.is_some() {
-            "field-error"
-        } else {
-            "form-error"
-        };
-        Some(view! { <p class=class role="alert">{text}</p> }.into_any())
-    }
-}
-
 #[component]
 fn AccountDetail(a: AccountView) -> impl IntoView {
     // Each card type-erased: the page's view type stays within the
@@ -189,19 +154,82 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
     .into_any();
     let members = a
         .members
-        .map(|members| view! { <MembersCard members /> }.into_any());
+        .map(|m| view! { <crate::people::pages::MembersCard slug=a.slug.clone() m /> }.into_any());
+    let rename = a
+        .can_rename
+        .then(|| view! { <RenameForm slug=a.slug.clone() name=a.name.clone() /> }.into_any());
     view! {
         <section class="page">
             <header class="page-head">
                 <h1>{a.name}</h1>
                 <span class="mono muted">{a.slug}</span>
             </header>
+            {rename}
             {flag}
             {agents}
             {sip}
             {message}
             {members}
         </section>
+    }
+}
+
+/// Renames the account (staff): the slug stays.
+#[component]
+fn RenameForm(slug: String, name: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let rename = ServerAction::<RenameAccount>::new();
+    view! {
+        <details class="edit">
+            <summary>{t!(i18n, rename)}</summary>
+            <ActionForm action=rename attr:class="form inline-form">
+                <input type="hidden" name="slug" value=slug />
+                <div class="field">
+                    <label for="account-name">{t!(i18n, account_name)}</label>
+                    <input id="account-name" name="name" value=name required maxlength="100" />
+                    {form_error(rename.value(), Some("name"))}
+                </div>
+                <button type="submit" class="button">{t!(i18n, rename)}</button>
+                {form_error(rename.value(), None)}
+            </ActionForm>
+        </details>
+    }
+}
+
+/// "New account" (staff): a name and a slug, then its page.
+#[component]
+fn NewAccountForm() -> impl IntoView {
+    let i18n = use_i18n();
+    let create = ServerAction::<CreateAccount>::new();
+    view! {
+        <details class="card new-account" open=move || create.value().get().is_some_and(|r| r.is_err())>
+            <summary class="button primary">{t!(i18n, new_account)}</summary>
+            <ActionForm action=create attr:class="form">
+                <div class="field">
+                    <label for="new-account-name">{t!(i18n, account_name)}</label>
+                    <input id="new-account-name" name="name" required maxlength="100" />
+                    {form_error(create.value(), Some("name"))}
+                </div>
+                <div class="field">
+                    <label for="new-account-slug">{t!(i18n, slug)}</label>
+                    <input
+                        id="new-account-slug"
+                        name="slug"
+                        required
+                        minlength="2"
+                        maxlength="63"
+                        pattern="[a-z0-9]([a-z0-9\\-]*[a-z0-9])?"
+                        aria-describedby="slug-help"
+                        autocomplete="off"
+                        spellcheck="false"
+                    />
+                    <p class="hint" id="slug-help">{t!(i18n, slug_help)}</p>
+                    {form_error(create.value(), Some("slug"))}
+                </div>
+                <button type="submit" class="button primary">{t!(i18n, create_account)}</button>
+                {form_error(create.value(), None)}
+            </ActionForm>
+        </details>
     }
 }
 
@@ -453,47 +481,6 @@ fn DefaultMessageCard(slug: String, message: DefaultMessage, manage: bool) -> im
             <h2>{t!(i18n, default_message)}</h2>
             <p class="muted">{t!(i18n, default_message_help)}</p>
             {message_form}
-        </section>
-    }
-}
-
-/// Who belongs to the account (for those who manage its users).
-#[component]
-fn MembersCard(members: Vec<MemberView>) -> impl IntoView {
-    let i18n = use_i18n();
-    let rows = members
-            .into_iter()
-            .map(|m| {
-                let role = m.role;
-                let disabled = m.disabled;
-                view! {
-                    <tr>
-                        <td>{m.name}</td>
-                        <td class="mono">{m.email}</td>
-                        <td>{move || role_label(i18n, role)}</td>
-                        <td>
-                            {move || {
-                                if disabled { t_string!(i18n, disabled) } else { t_string!(i18n, active) }
-                            }}
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
-    view! {
-        <section class="card">
-            <h2>{t!(i18n, account_members)}</h2>
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(i18n, col_name)}</th>
-                        <th scope="col">{t!(i18n, col_email)}</th>
-                        <th scope="col">{t!(i18n, col_role)}</th>
-                        <th scope="col">{t!(i18n, col_status)}</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
         </section>
     }
 }

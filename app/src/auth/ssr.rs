@@ -12,10 +12,9 @@ use crate::service::{Ctx, members};
 use crate::state::{AppState, app_state};
 use crate::store::now_ms;
 
-const USER_ID: &str = "uid";
-const SIGNED_IN_AT: &str = "signed_in_at";
+use crate::store::sessions::{CLIENT_IP, SIGNED_IN_AT, USER_AGENT, USER_ID};
 
-async fn session() -> Result<Session, AppError> {
+pub(crate) async fn session() -> Result<Session, AppError> {
     leptos_axum::extract::<Session>().await.map_err(|e| {
         tracing::error!(error = %e, "session layer missing");
         AppError::Internal
@@ -77,14 +76,84 @@ pub async fn context() -> Result<Ctx, AppError> {
     let principal = optional_principal()
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let ip = client_ip(&state).await.map(|ip| ip.to_string());
+    context_as(&state, principal).await
+}
+
+async fn context_as(state: &AppState, principal: Principal) -> Result<Ctx, AppError> {
+    let ip = client_ip(state).await.map(|ip| ip.to_string());
     Ok(Ctx::user(
         state.db.clone(),
         state.runtime.clone(),
         principal,
         ip,
         state.webhook_allow_list.clone(),
-    ))
+    )
+    .with_links(links(state)))
+}
+
+/// How links are written for this request: to `RELAIS_PUBLIC_URL`, else to
+/// the host the browser asked for (what the inviter sees in their address bar).
+fn links(state: &AppState) -> crate::service::Links {
+    let base_url = match &state.auth.public_url {
+        Some(u) => u.as_str().trim_end_matches('/').to_owned(),
+        None => leptos::prelude::use_context::<axum::http::request::Parts>()
+            .and_then(|p| {
+                p.headers
+                    .get(axum::http::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .filter(|h| {
+                        h.bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+                    })
+                    .map(|h| format!("http://{h}"))
+            })
+            .unwrap_or_default(),
+    };
+    crate::service::Links {
+        base_url,
+        mailer: state.mailer.clone(),
+    }
+}
+
+/// What an anonymous server function (a one-time link's page) runs with:
+/// the service acts as the link's user once it has checked the link.
+pub async fn anonymous_context() -> Result<Ctx, AppError> {
+    let state = app_state()?;
+    let ip = client_ip(&state).await.map(|ip| ip.to_string());
+    let mut ctx = Ctx::system(state.db.clone(), "link", Some(state.runtime.clone()))
+        .with_links(links(&state));
+    ctx.client_ip = ip;
+    Ok(ctx)
+}
+
+/// This browser's session id, if it has one.
+pub async fn current_session_id() -> Option<String> {
+    session().await.ok()?.id().map(|id| id.to_string())
+}
+
+/// Starts a session for `principal` (after sign-in, an accepted invitation,
+/// a used reset link): a new id, who, since when, which browser, from where.
+pub async fn start_session(principal: &Principal) -> Result<(), AppError> {
+    let state = app_state()?;
+    let session = session().await?;
+    // A new id at sign-in: a session id planted before sign-in is worthless.
+    session.cycle_id().await.map_err(|_| AppError::Internal)?;
+    let ip = client_ip(&state).await.map(|ip| ip.to_string());
+    let ua: Option<String> =
+        leptos::prelude::use_context::<axum::http::request::Parts>().and_then(|p| {
+            p.headers
+                .get(axum::http::header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(300).collect())
+        });
+    let insert = async |k: &str, v: serde_json::Value| {
+        session.insert(k, v).await.map_err(|_| AppError::Internal)
+    };
+    insert(USER_ID, principal.user_id.clone().into()).await?;
+    insert(SIGNED_IN_AT, now_ms().into()).await?;
+    insert(USER_AGENT, ua.into()).await?;
+    insert(CLIENT_IP, ip.into()).await?;
+    Ok(())
 }
 
 /// Only a path of this site is followed after sign-in (no open redirect):
@@ -92,7 +161,7 @@ pub async fn context() -> Result<Ctx, AppError> {
 /// into `//x`), no backslash (browsers read it as `/`), neither `//` nor its
 /// percent-encoded form at the start, and resolved against an origin it must
 /// not leave. Anything else: the role's home.
-fn safe_next(next: Option<String>) -> Option<String> {
+pub(crate) fn safe_next(next: Option<String>) -> Option<String> {
     const ORIGIN: &str = "http://relais.invalid";
     let next = next?;
     let printable = next.bytes().all(|b| b.is_ascii_graphic());
@@ -138,17 +207,7 @@ pub async fn sign_in(
     if let Some(email) = &parsed {
         state.throttle.succeeded(ip, email);
     }
-    let session = session().await?;
-    // A new id at sign-in: a session id planted before sign-in is worthless.
-    session.cycle_id().await.map_err(|_| AppError::Internal)?;
-    session
-        .insert(USER_ID, &principal.user_id)
-        .await
-        .map_err(|_| AppError::Internal)?;
-    session
-        .insert(SIGNED_IN_AT, now_ms())
-        .await
-        .map_err(|_| AppError::Internal)?;
+    start_session(&principal).await?;
     let home = safe_next(next).unwrap_or_else(|| principal.home());
     leptos_axum::redirect(&home);
     Ok(())

@@ -14,6 +14,8 @@ pub enum AuditAction {
     AccountFailover,
     #[strum(serialize = "account.default_message")]
     AccountDefaultMessage,
+    #[strum(serialize = "account.rename")]
+    AccountRename,
     #[strum(serialize = "agent.create")]
     AgentCreate,
     #[strum(serialize = "agent.update")]
@@ -22,8 +24,18 @@ pub enum AuditAction {
     FailoverSave,
     #[strum(serialize = "failover.restore")]
     FailoverRestore,
+    #[strum(serialize = "invitation.create")]
+    InvitationCreate,
+    #[strum(serialize = "invitation.revoke")]
+    InvitationRevoke,
+    #[strum(serialize = "invitation.accept")]
+    InvitationAccept,
     #[strum(serialize = "membership.create")]
     MembershipCreate,
+    #[strum(serialize = "membership.role")]
+    MembershipRole,
+    #[strum(serialize = "membership.remove")]
+    MembershipRemove,
     #[strum(serialize = "sip_connection.create")]
     SipConnectionCreate,
     #[strum(serialize = "sip_connection.update")]
@@ -36,6 +48,18 @@ pub enum AuditAction {
     TokenRevoke,
     #[strum(serialize = "user.create")]
     UserCreate,
+    #[strum(serialize = "user.disable")]
+    UserDisable,
+    #[strum(serialize = "user.enable")]
+    UserEnable,
+    #[strum(serialize = "user.staff_role")]
+    UserStaffRole,
+    #[strum(serialize = "user.reset_link")]
+    UserResetLink,
+    #[strum(serialize = "user.password")]
+    UserPassword,
+    #[strum(serialize = "user.sessions_end")]
+    UserSessionsEnd,
 }
 
 impl AuditAction {

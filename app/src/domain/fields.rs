@@ -49,6 +49,22 @@ pub enum Code {
     TakenName,
     InvalidDate,
     AlreadyRevoked,
+    /// The last owner of an account can't be removed or demoted.
+    LastOwner,
+    /// The last admin can't be disabled or demoted.
+    LastAdmin,
+    /// Not on oneself (disable, change one's own staff role).
+    NotYourself,
+    /// The current password given is not the user's.
+    WrongPassword,
+    /// Already a member of this account.
+    AlreadyMember,
+    /// A staff user, managed by admins only.
+    StaffUser,
+    /// A user who hasn't accepted their invitation yet (invite them again).
+    PendingUser,
+    /// A disabled user (enable them first).
+    DisabledUser,
 }
 
 /// What must be unique and already is: the conflict of a refused create.

@@ -124,9 +124,57 @@ pub fn check_password_shape(raw: &str) -> Result<(), Code> {
     Ok(())
 }
 
+/// A short name for a browser from its User-Agent ("Firefox on Linux"), for
+/// the list of one's sessions; "Unknown browser" when it says nothing known.
+pub fn browser_label(user_agent: &str) -> String {
+    let ua = user_agent;
+    // Order matters: Edge and Opera also say Chrome; Chrome also says Safari.
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chromium/", "Chromium"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .iter()
+    .find(|(mark, _)| ua.contains(mark))
+    .map(|(_, name)| *name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .iter()
+    .find(|(mark, _)| ua.contains(mark))
+    .map(|(_, name)| *name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} · {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => s.to_owned(),
+        (None, None) => "?".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn browsers() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+        assert_eq!(browser_label(firefox), "Firefox · Linux");
+        let chrome = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36";
+        assert_eq!(browser_label(chrome), "Chrome · Windows");
+        let safari = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+        assert_eq!(browser_label(safari), "Safari · iOS");
+        assert_eq!(browser_label(""), "?");
+    }
 
     #[test]
     fn emails() {

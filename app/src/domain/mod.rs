@@ -15,6 +15,8 @@ pub use access::{Membership, Principal};
 pub use audit::AuditAction;
 pub use events::{Cause, EventActionType, Outcome};
 pub use fields::{Code, FieldError, FieldErrors, Taken};
-pub use identity::{AccountName, Email, PersonName, Slug, check_password_shape};
+pub use identity::{
+    AccountName, Email, PASSWORD_MIN_CHARS, PersonName, Slug, browser_label, check_password_shape,
+};
 pub use roles::{AccountRole, Direction, LANGUAGES, Language, Permission, StaffRole};
 pub use tokens::{Scope, scopes_to_string};

@@ -54,7 +54,11 @@ pub enum Permission {
     EditFailoverConfig,
     /// Read the audit log of an account (or all, for staff).
     ReadAudit,
-    /// Create accounts, staff users and runtime API tokens.
+    /// Create and rename accounts (staff).
+    CreateAccount,
+    /// The list of every user; disable, enable, password-reset links (staff).
+    ManageUsers,
+    /// Staff users and runtime API tokens (admins).
     Administer,
 }
 
@@ -65,14 +69,14 @@ impl Permission {
         use Permission::*;
         match staff {
             Some(StaffRole::Admin) => return true,
-            // Staff do everything on accounts; creating accounts, staff users
-            // and runtime tokens stays with admins.
+            // Staff do everything on accounts and customers; staff users and
+            // runtime tokens stay with admins.
             Some(StaffRole::Csm) => return self != Administer,
             None => {}
         }
         let Some(role) = member else { return false };
         match self {
-            ListAllAccounts | SwitchFailover | Administer => false,
+            ListAllAccounts | SwitchFailover | CreateAccount | ManageUsers | Administer => false,
             ViewAccount => true,
             ManageAccountUsers | ManageAccountSettings | ReadAudit => role == AccountRole::Owner,
             EditFailoverConfig => role >= AccountRole::Editor,
@@ -154,6 +158,8 @@ mod tests {
             ManageAccountSettings,
             EditFailoverConfig,
             ReadAudit,
+            CreateAccount,
+            ManageUsers,
             Administer,
         ] {
             assert!(p.allowed(Some(StaffRole::Admin), None), "admin {p:?}");
@@ -163,6 +169,8 @@ mod tests {
         assert!(!Administer.allowed(Some(StaffRole::Csm), None));
         assert!(EditFailoverConfig.allowed(Some(StaffRole::Csm), None));
         assert!(ManageAccountSettings.allowed(Some(StaffRole::Csm), None));
+        assert!(CreateAccount.allowed(Some(StaffRole::Csm), None));
+        assert!(ManageUsers.allowed(Some(StaffRole::Csm), None));
     }
 
     #[test]
@@ -179,6 +187,8 @@ mod tests {
             );
             assert!(!ListAllAccounts.allowed(None, Some(role)));
             assert!(!Administer.allowed(None, Some(role)));
+            assert!(!CreateAccount.allowed(None, Some(role)));
+            assert!(!ManageUsers.allowed(None, Some(role)));
         }
         assert!(!EditFailoverConfig.allowed(None, Some(Viewer)));
         assert!(EditFailoverConfig.allowed(None, Some(Editor)));

@@ -7,10 +7,10 @@ use crate::domain::failover::{DefaultMessage, parse_reason, parse_say_text};
 use crate::domain::{AccountName, AuditAction, FieldErrors, Language, Permission, Slug};
 use crate::error::AppError;
 use crate::store::accounts::{self, AccountRow};
-use crate::store::{agents, sip, users};
+use crate::store::{agents, links, sip, users};
 use crate::views::{
     ACCOUNTS_PAGE_SIZE, AGENTS_PAGE_SIZE, AccountList, AccountSummary, AccountView, AgentView,
-    MemberView, SipConnectionView,
+    InvitationView, MemberView, MembersView, SipConnectionView,
 };
 
 /// The account with `slug`, if the caller may `perm` on it; another
@@ -43,7 +43,7 @@ pub(crate) async fn field(ctx: &Ctx, slug: &str, perm: Permission) -> Result<Acc
 
 /// Creates an account (failover off); a taken slug is a field error.
 pub async fn create(ctx: &Ctx, name: &str, slug: &str) -> Result<AccountRow, AppError> {
-    ctx.require(Permission::Administer, None)?;
+    ctx.require(Permission::CreateAccount, None)?;
     let mut errors = FieldErrors::new();
     let name = errors.take("name", AccountName::parse(name));
     let slug = errors.take("slug", Slug::parse(slug));
@@ -60,6 +60,25 @@ pub async fn create(ctx: &Ctx, name: &str, slug: &str) -> Result<AccountRow, App
     })
     .await?;
     Ok(account)
+}
+
+/// Renames an account (staff); its slug stays.
+pub async fn rename(ctx: &Ctx, slug: &str, name: &str) -> Result<(), AppError> {
+    let account = load(ctx, slug, Permission::CreateAccount).await?;
+    let name = AccountName::parse(name).map_err(|c| FieldErrors::single("name", c))?;
+    if name.as_str() == account.name {
+        return Ok(());
+    }
+    let mut w = ctx.begin().await?;
+    accounts::rename(&mut **w.tx(), &account.id, &name).await?;
+    w.commit(Change {
+        action: AuditAction::AccountRename,
+        account_id: Some(&account.id),
+        subject: Some(&account.slug),
+        before: Some(serde_json::json!({"name": account.name})),
+        after: Some(serde_json::json!({"name": name.as_str()})),
+    })
+    .await
 }
 
 /// Accounts whose name or slug contains `q`: every account for staff, the
@@ -90,6 +109,7 @@ pub async fn list(ctx: &Ctx, q: &str, page: i64) -> Result<AccountList, AppError
         total,
         page,
         page_size: ACCOUNTS_PAGE_SIZE,
+        can_create: ctx.can(Permission::CreateAccount, None),
     })
 }
 
@@ -112,18 +132,35 @@ pub async fn view(ctx: &Ctx, slug: &str, agents_page: i64) -> Result<AccountView
         .map(AgentView::from)
         .collect();
     let members = if ctx.can(Permission::ManageAccountUsers, Some(&account.id)) {
-        Some(
-            users::members(pool, &account.id)
+        let now = crate::store::now_ms();
+        Some(MembersView {
+            members: users::members(pool, &account.id)
                 .await?
                 .into_iter()
                 .map(|m| MemberView {
+                    user_id: m.user_id,
                     email: m.email,
                     name: m.name,
                     role: m.role,
                     disabled: m.disabled,
+                    pending: m.pending,
                 })
                 .collect(),
-        )
+            invitations: links::invitations(pool, &account.id)
+                .await?
+                .into_iter()
+                .map(|i| InvitationView {
+                    expired: i.expires_at <= now,
+                    user_id: i.user_id,
+                    email: i.email,
+                    role: i.role,
+                    created_by: i.created_by,
+                    created_at: i.created_at,
+                    expires_at: i.expires_at,
+                })
+                .collect(),
+            issued: None,
+        })
     } else {
         None
     };
@@ -134,6 +171,7 @@ pub async fn view(ctx: &Ctx, slug: &str, agents_page: i64) -> Result<AccountView
         .collect();
     Ok(AccountView {
         can_switch: ctx.can(Permission::SwitchFailover, Some(&account.id)),
+        can_rename: ctx.can(Permission::CreateAccount, Some(&account.id)),
         can_manage: ctx.can(Permission::ManageAccountSettings, Some(&account.id)),
         default_message: default_message(&account),
         id: account.id,

@@ -8,7 +8,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::security::password::{check_new_password, hash_password, verify_password};
-use crate::store::{Db, users};
+use crate::store::{Db, links, users};
 
 /// What a new user may do: a staff role, or a role in one account.
 #[derive(Debug, Clone)]
@@ -104,11 +104,96 @@ pub async fn add_member(
     .await
 }
 
-/// The principal of a user id (a session's), unless the user is gone or disabled.
+/// Changes a member's role; the account's last owner stays one.
+pub async fn change_role(
+    ctx: &Ctx,
+    account_slug: &str,
+    user_id: &str,
+    role: &str,
+) -> Result<(), AppError> {
+    let account = super::accounts::load(ctx, account_slug, Permission::ManageAccountUsers).await?;
+    let role = AccountRole::parse(role).map_err(|c| FieldErrors::single("role", c))?;
+    let user = users::find_by_id(ctx.db.pool(), user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut w = ctx.begin().await?;
+    let before = users::membership_role(&mut **w.tx(), &account.id, &user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if before == role {
+        return Ok(());
+    }
+    if before == AccountRole::Owner {
+        last_owner_guard(&mut w, &account.id, &user).await?;
+    }
+    users::set_membership_role(&mut **w.tx(), &account.id, &user.id, role).await?;
+    w.commit(Change {
+        action: AuditAction::MembershipRole,
+        account_id: Some(&account.id),
+        subject: Some(&user.email),
+        before: Some(serde_json::json!({"role": before.as_str()})),
+        after: Some(serde_json::json!({"role": role.as_str()})),
+    })
+    .await
+}
+
+/// Removes a member from an account (their other accounts stay theirs); the
+/// last owner stays. A pending user left with nothing goes.
+pub async fn remove(ctx: &Ctx, account_slug: &str, user_id: &str) -> Result<(), AppError> {
+    let account = super::accounts::load(ctx, account_slug, Permission::ManageAccountUsers).await?;
+    let user = users::find_by_id(ctx.db.pool(), user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut w = ctx.begin().await?;
+    let before = users::membership_role(&mut **w.tx(), &account.id, &user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if before == AccountRole::Owner {
+        last_owner_guard(&mut w, &account.id, &user).await?;
+    }
+    users::remove_membership(&mut **w.tx(), &account.id, &user.id).await?;
+    if user.pending {
+        let link = links::of_user(&mut **w.tx(), &user.id, links::Purpose::Invite).await?;
+        if link.is_some_and(|l| l.account_id.as_deref() == Some(account.id.as_str())) {
+            links::revoke(&mut **w.tx(), &user.id, links::Purpose::Invite).await?;
+        }
+        if users::membership_count(&mut **w.tx(), &user.id).await? == 0 && user.staff_role.is_none()
+        {
+            users::delete_pending(&mut **w.tx(), &user.id).await?;
+        }
+    }
+    w.commit(Change {
+        action: AuditAction::MembershipRemove,
+        account_id: Some(&account.id),
+        subject: Some(&user.email),
+        before: Some(serde_json::json!({"email": user.email, "role": before.as_str()})),
+        after: None,
+    })
+    .await
+}
+
+/// Refuses to take away the last owner who can act (signed up, enabled).
+async fn last_owner_guard(
+    w: &mut super::Write<'_>,
+    account_id: &str,
+    user: &users::UserRow,
+) -> Result<(), AppError> {
+    if user.pending || user.disabled {
+        return Ok(());
+    }
+    users::lock_owners(&mut **w.tx(), account_id).await?;
+    if users::count_active_owners(&mut **w.tx(), account_id).await? <= 1 {
+        return Err(FieldErrors::single("role", Code::LastOwner).into());
+    }
+    Ok(())
+}
+
+/// The principal of a user id (a session's), unless the user is gone,
+/// disabled or hasn't signed up yet.
 pub async fn principal(db: &Db, user_id: &str) -> Result<Option<Principal>, AppError> {
     let Some(user) = users::find_by_id(db.pool(), user_id)
         .await?
-        .filter(|u| !u.disabled)
+        .filter(|u| !u.disabled && !u.pending)
     else {
         return Ok(None);
     };
@@ -136,8 +221,12 @@ pub async fn authenticate(
     let hash = user.as_ref().map(|u| u.password_hash.clone());
     let verified = verify_password(password, hash).await;
     match user {
-        Some(u) if verified && !u.disabled => {
-            principal(db, &u.id).await?.ok_or(AppError::BadCredentials)
+        Some(u) if verified && !u.disabled && !u.pending => {
+            let p = principal(db, &u.id)
+                .await?
+                .ok_or(AppError::BadCredentials)?;
+            users::signed_in(db.pool(), &u.id).await?;
+            Ok(p)
         }
         _ => Err(AppError::BadCredentials),
     }

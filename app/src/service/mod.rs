@@ -14,9 +14,11 @@ pub mod agents;
 pub mod audit;
 pub mod events;
 pub mod failover;
+pub mod invitations;
 pub mod members;
 pub mod sip;
 pub mod tokens;
+pub mod users;
 
 use std::sync::Arc;
 
@@ -66,6 +68,18 @@ pub struct Ctx {
     pub client_ip: Option<String>,
     /// Local webhook endpoints allowed anyway (development, tests).
     pub webhook_allow_list: Arc<WebhookAllowList>,
+    /// How one-time links are written and sent.
+    pub links: Links,
+}
+
+/// Where one-time links (invitations, password resets) point and how they
+/// are sent.
+#[derive(Debug, Clone, Default)]
+pub struct Links {
+    /// The site's address, e.g. `https://relais.example.com` (no trailing `/`).
+    pub base_url: String,
+    /// The SMTP server, when one is configured.
+    pub mailer: Option<Arc<crate::mail::Mailer>>,
 }
 
 impl Ctx {
@@ -83,6 +97,22 @@ impl Ctx {
             who: Who::User(principal),
             client_ip,
             webhook_allow_list,
+            links: Links::default(),
+        }
+    }
+
+    /// The same caller, writing links to `links`.
+    pub fn with_links(mut self, links: Links) -> Ctx {
+        self.links = links;
+        self
+    }
+
+    /// The same context acting as `principal` (someone accepting an
+    /// invitation or using a reset link: they act for themselves).
+    pub(crate) fn acting_as(&self, principal: Principal) -> Ctx {
+        Ctx {
+            who: Who::User(principal),
+            ..self.clone()
         }
     }
 
@@ -95,6 +125,7 @@ impl Ctx {
             who: Who::System(label),
             client_ip: None,
             webhook_allow_list: Arc::new(WebhookAllowList::default()),
+            links: Links::default(),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use sqlx::{Any, AnyExecutor, Row, any::AnyRow};
 
-use super::{StoreError, new_id, now_ms, unique_as};
+use super::{StoreError, like_pattern, new_id, now_ms, unique_as};
 use crate::domain::{AccountName, Slug, Taken};
 
 /// One account as stored.
@@ -90,20 +90,6 @@ pub async fn find_by_id<'c>(
     Ok(r.as_ref().map(row).transpose()?)
 }
 
-/// Escapes `%`, `_` and `\` so a search term matches literally inside LIKE.
-fn like_pattern(term: &str) -> String {
-    let mut p = String::with_capacity(term.len() + 2);
-    p.push('%');
-    for c in term.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
 /// A page of accounts whose name or slug contains `search` (any case), with
 /// counts, ordered by name; plus the total number of matches.
 pub async fn search(
@@ -189,6 +175,24 @@ pub async fn set_failover_enabled(
     Ok(())
 }
 
+/// Renames an account (its slug stays: links and tokens name it).
+pub async fn rename<'c>(
+    ex: impl AnyExecutor<'c>,
+    id: &str,
+    name: &AccountName,
+) -> Result<(), StoreError> {
+    let done = sqlx::query::<Any>("UPDATE accounts SET name = $1, updated_at = $2 WHERE id = $3")
+        .bind(name.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .execute(ex)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    Ok(())
+}
+
 /// Sets (or, with `None`, resets to the platform's) default error message.
 pub async fn set_default_message(
     conn: &mut sqlx::AnyConnection,
@@ -209,12 +213,4 @@ pub async fn set_default_message(
     }
     super::changes::touch(conn, super::changes::Touched::Account(id)).await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn like_escapes() {
-        assert_eq!(super::like_pattern("A_b%"), "%a\\_b\\%%");
-    }
 }

@@ -10,6 +10,7 @@ pub mod changes;
 pub mod events;
 pub mod failover;
 pub mod health;
+pub mod links;
 pub mod sessions;
 pub mod sip;
 pub mod snapshot;
@@ -292,6 +293,20 @@ pub fn redact_url(url: &str) -> String {
     parsed.to_string()
 }
 
+/// Escapes `%`, `_` and `\` so a search term matches literally inside LIKE.
+pub(crate) fn like_pattern(term: &str) -> String {
+    let mut p = String::with_capacity(term.len() + 2);
+    p.push('%');
+    for c in term.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
 /// Milliseconds since the Unix epoch: every timestamp column holds one.
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -303,4 +318,12 @@ pub fn now_ms() -> i64 {
 /// A new time-ordered id.
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn like_escapes() {
+        assert_eq!(super::like_pattern("A_b%"), "%a\\_b\\%%");
+    }
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::MembersView;
 use crate::domain::failover::DefaultMessage;
 use crate::domain::{AccountRole, Direction};
 
@@ -26,6 +27,8 @@ pub struct AccountList {
     pub total: i64,
     pub page: i64,
     pub page_size: i64,
+    /// Staff create accounts.
+    pub can_create: bool,
 }
 
 /// Agents shown per page of an account.
@@ -49,10 +52,13 @@ pub struct AgentView {
 /// A member of an account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {
+    pub user_id: String,
     pub email: String,
     pub name: String,
     pub role: AccountRole,
     pub disabled: bool,
+    /// Invited, not signed up yet.
+    pub pending: bool,
 }
 
 /// One account, as its page shows it.
@@ -67,7 +73,9 @@ pub struct AccountView {
     pub agents_total: i64,
     pub agents_page: i64,
     /// Only for those who manage the account's users.
-    pub members: Option<Vec<MemberView>>,
+    pub members: Option<MembersView>,
+    /// Staff may rename the account.
+    pub can_rename: bool,
     /// Staff may switch failover.
     pub can_switch: bool,
     /// Owners and staff manage agents, SIP connections and the default message.

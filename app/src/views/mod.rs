@@ -5,12 +5,14 @@ mod accounts;
 mod audit;
 mod events;
 mod failover;
+mod people;
 mod tokens;
 
 pub use accounts::*;
 pub use audit::*;
 pub use events::*;
 pub use failover::*;
+pub use people::*;
 pub use tokens::*;
 
 /// The highest page number asked for that is looked up (higher ones are

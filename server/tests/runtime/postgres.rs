@@ -147,7 +147,8 @@ async fn a_server_started_without_its_database_waits_for_it() {
                 .set(
                     relais_server::demo::seed(&crate::common::system(db, "demo"))
                         .await
-                        .unwrap(),
+                        .unwrap()
+                        .token,
                 )
                 .unwrap();
             cluster.set_running(false).await;
