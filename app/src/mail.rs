@@ -53,8 +53,14 @@ impl Mailer {
             .to(to_box)
             .subject(subject)
             .header(lettre::message::header::ContentType::TEXT_PLAIN)
-            .body(body)
-        {
+            // Readable as it travels; links survive (soft line breaks aside).
+            .body(
+                lettre::message::Body::new_with_encoding(
+                    body,
+                    lettre::message::header::ContentTransferEncoding::QuotedPrintable,
+                )
+                .unwrap_or_else(|b| lettre::message::Body::new(b)),
+            ) {
             Ok(m) => m,
             Err(e) => {
                 tracing::warn!(error = %e, "e-mail not built");

@@ -53,6 +53,7 @@ pub fn field_message(locale: Locale, code: Code) -> &'static str {
         Code::StaffUser => td_string!(locale, err_staff_user),
         Code::PendingUser => td_string!(locale, err_pending_user),
         Code::DisabledUser => td_string!(locale, err_disabled_user),
+        Code::TakenSlug => td_string!(locale, err_taken_slug),
     }
 }
 

@@ -65,6 +65,8 @@ pub enum Code {
     PendingUser,
     /// A disabled user (enable them first).
     DisabledUser,
+    /// Another account has this slug.
+    TakenSlug,
 }
 
 /// What must be unique and already is: the conflict of a refused create.

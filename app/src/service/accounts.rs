@@ -50,7 +50,12 @@ pub async fn create(ctx: &Ctx, name: &str, slug: &str) -> Result<AccountRow, App
     errors.into_result()?;
     let (name, slug) = (name.expect("checked"), slug.expect("checked"));
     let mut w = ctx.begin().await?;
-    let account = accounts::create(&mut **w.tx(), &name, &slug).await?;
+    let account = match accounts::create(&mut **w.tx(), &name, &slug).await {
+        Err(crate::store::StoreError::Duplicate(crate::domain::Taken::Slug)) => {
+            return Err(FieldErrors::single("slug", Code::TakenSlug).into());
+        }
+        other => other?,
+    };
     w.commit(Change {
         action: AuditAction::AccountCreate,
         account_id: Some(&account.id),
