@@ -4,6 +4,7 @@
 import { test as base, expect, Page } from '@playwright/test';
 import { spawn, execFileSync, ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +26,54 @@ export type Relais = {
   webhookRequests: unknown[];
   /** The runtime API token the demo printed (runtime:read, runtime:events). */
   demoToken: string;
+  /** The messages the local SMTP server received (RELAIS_SMTP_URL points to it). */
+  mails: string[];
 };
+
+/** A local SMTP server that accepts every message and keeps its data. */
+async function startSmtp(): Promise<{ server: net.Server; url: string; mails: string[] }> {
+  const mails: string[] = [];
+  const server = net.createServer((socket) => {
+    let buffer = '';
+    let data: string | null = null;
+    socket.write('220 e2e ESMTP\r\n');
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      let end;
+      while ((end = buffer.indexOf('\r\n')) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (data !== null) {
+          if (line === '.') {
+            mails.push(data);
+            data = null;
+            socket.write('250 queued\r\n');
+          } else data += line + '\n';
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'EHLO') socket.write('250-e2e\r\n250 8BITMIME\r\n');
+        else if (verb === 'DATA') {
+          data = '';
+          socket.write('354 go on\r\n');
+        } else if (verb === 'QUIT') socket.end('221 bye\r\n');
+        else socket.write('250 ok\r\n');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return { server, url: `smtp://127.0.0.1:${port}`, mails };
+}
+
+/** The first link of a quoted-printable e-mail. */
+export function linkInMail(mail: string): string {
+  const flat = mail.replace(/=\n/g, '').replace(/=3D/g, '=');
+  const m = flat.match(/http:\/\/\S+token=[0-9a-f]{64}/);
+  if (!m) throw new Error(`no link in the e-mail:\n${mail}`);
+  return m[0];
+}
 
 /** A local failover webhook for the Test button. */
 async function startWebhook(): Promise<{ server: http.Server; url: string; requests: unknown[] }> {
@@ -87,12 +135,14 @@ export const test = base.extend<{ relais: Relais }>({
     const database = newDatabase(testInfo.project.name, dir);
     const databaseUrl = database.url;
     const webhook = await startWebhook();
+    const smtp = await startSmtp();
     const env = {
       ...process.env,
       LEPTOS_SITE_ROOT: SITE,
       RELAIS_LOG: 'warn',
       RELAIS_WEBHOOK_ALLOW: new URL(webhook.url).host,
       RELAIS_SNAPSHOT_FILE: path.join(dir, 'snapshot.bin'),
+      RELAIS_SMTP_URL: smtp.url,
     };
     const cli = (...args: string[]) =>
       execFileSync(BIN, ['--database-url', databaseUrl, ...args], { encoding: 'utf8', env });
@@ -108,7 +158,15 @@ export const test = base.extend<{ relais: Relais }>({
     });
     try {
       const url = await started(proc);
-      await use({ url, databaseUrl, cli, webhookUrl: webhook.url, webhookRequests: webhook.requests, demoToken });
+      await use({
+        url,
+        databaseUrl,
+        cli,
+        webhookUrl: webhook.url,
+        webhookRequests: webhook.requests,
+        demoToken,
+        mails: smtp.mails,
+      });
     } finally {
       if (testInfo.status !== testInfo.expectedStatus && serverLog) {
         await testInfo.attach('relais server log', { body: serverLog, contentType: 'text/plain' });
@@ -120,6 +178,7 @@ export const test = base.extend<{ relais: Relais }>({
         await exited;
       }
       webhook.server.close();
+      smtp.server.close();
       database.drop();
       rmSync(dir, { recursive: true, force: true });
     }

@@ -350,10 +350,15 @@ async fn demo_seeds_once(backend: Backend) {
     assert_eq!(count(&t.url, "accounts").await, 2);
     // Built through the services: an entry by `demo` for every change (2
     // accounts, 7 users, 1 membership, 5 agents, the failover switch, the SIP
-    // connection, the token).
+    // connection, the token, the pending invitation).
     assert_eq!(
         actors(&t.url).await,
-        [("system".to_owned(), "demo".to_owned(), 18)]
+        [("system".to_owned(), "demo".to_owned(), 19)]
+    );
+    assert!(
+        out.contains("Pending invitation (new.hire@globex.example")
+            && out.contains("/invite?token="),
+        "{out}"
     );
     let again = relais(&t.url, &["demo"], None);
     refused(&again, "already taken");
@@ -486,19 +491,24 @@ async fn logs_never_hold_a_secret(backend: Backend) {
             }
         }
     });
-    let (mut base, mut token) = (None, None);
-    while base.is_none() || token.is_none() {
+    let (mut base, mut token, mut invitation) = (None, None, None);
+    while base.is_none() || token.is_none() || invitation.is_none() {
         let line = rx
             .recv_timeout(std::time::Duration::from_secs(60))
             .expect("the server prints its address and the demo token");
         if let Some(rest) = line.strip_prefix("Open ") {
             base = rest.split('/').take(3).collect::<Vec<_>>().join("/").into();
         }
-        if let Some((_, t)) = line.split_once("shown once): ") {
+        if line.starts_with("Runtime API token")
+            && let Some((_, t)) = line.split_once("shown once): ")
+        {
             token = Some(t.trim().to_owned());
         }
+        if let Some((_, t)) = line.split_once("?token=") {
+            invitation = Some(t.trim().to_owned());
+        }
     }
-    let (base, token) = (base.unwrap(), token.unwrap());
+    let (base, token, invitation) = (base.unwrap(), token.unwrap(), invitation.unwrap());
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .timeout(std::time::Duration::from_secs(30))
@@ -553,6 +563,31 @@ async fn logs_never_hold_a_secret(backend: Backend) {
         .as_str()
         .unwrap()
         .to_owned();
+    // An invitation made in the browser, and both links' pages opened.
+    let res = call(
+        "members/invite",
+        &[
+            ("slug", "acme"),
+            ("email", "logs@new.example"),
+            ("role", "viewer"),
+        ],
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let ui_link = res.json::<serde_json::Value>().await.unwrap()["Invited"]["url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let ui_invitation = ui_link.split_once("?token=").unwrap().1.to_owned();
+    for t in [&invitation, &ui_invitation] {
+        let page = http
+            .get(format!("{base}/invite?token={t}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.status(), 200);
+    }
     let bogus = format!("relais_rt_{}", "Zq".repeat(20));
     for t in [&token, &ui_token, &bogus] {
         // Retried while the snapshot still loads or catches up.
@@ -617,9 +652,127 @@ async fn logs_never_hold_a_secret(backend: Backend) {
         ("a CLI-made token", cli_token.as_str()),
         ("an unknown token", bogus.as_str()),
         ("the session id", session.as_str()),
+        ("the demo's invitation", invitation.as_str()),
+        ("an invitation made in the browser", ui_invitation.as_str()),
     ] {
         assert!(!logs.contains(secret), "{what} is in the logs");
     }
+}
+
+async fn people_from_the_command_line(backend: Backend) {
+    let t = fresh_db(backend).await;
+    let url = t.url.as_str();
+    assert!(relais(url, &["demo"], None).status.success());
+    // A new email: a pending user and a printed link to the public URL.
+    let o = relais_env(
+        url,
+        &[
+            "user",
+            "invite",
+            "--email",
+            "Eve@New.example",
+            "--account",
+            "acme",
+            "--role",
+            "editor",
+        ],
+        None,
+        &[
+            ("RELAIS_LOG", "warn"),
+            ("RELAIS_PUBLIC_URL", "https://relais.example.com"),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("invitation for eve@new.example"), "{out}");
+    assert!(
+        out.contains("https://relais.example.com/invite?token="),
+        "{out}"
+    );
+    // An existing user is added at once.
+    let o = relais(
+        url,
+        &[
+            "user",
+            "invite",
+            "--email",
+            "owner@globex.example",
+            "--account",
+            "acme",
+            "--role",
+            "viewer",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("member of acme now"), "{}", stdout(&o));
+    refused(
+        &relais(
+            url,
+            &[
+                "user",
+                "invite",
+                "--email",
+                "x@new.example",
+                "--account",
+                "nope",
+                "--role",
+                "viewer",
+            ],
+            None,
+        ),
+        "No account has this slug",
+    );
+    // Disable, enable, reset: through the same services and audit entries.
+    let o = relais(
+        url,
+        &["user", "disable", "--email", "viewer@acme.example"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = relais(
+        url,
+        &["user", "enable", "--email", "viewer@acme.example"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = relais(
+        url,
+        &["user", "reset-password", "--email", "viewer@acme.example"],
+        None,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("http://127.0.0.1:3000/reset?token="),
+        "{}",
+        stdout(&o)
+    );
+    refused(
+        &relais(
+            url,
+            &["user", "disable", "--email", "nobody@new.example"],
+            None,
+        ),
+        "email:",
+    );
+    let db = app::store::Db::connect(url).await.unwrap();
+    let actions: Vec<String> = sqlx::query_scalar::<sqlx::Any, String>(
+        "SELECT action FROM audit_log WHERE actor_label = 'cli' ORDER BY at",
+    )
+    .fetch_all(db.pool())
+    .await
+    .unwrap();
+    db.close().await;
+    assert_eq!(
+        actions,
+        [
+            "invitation.create",
+            "membership.create",
+            "user.disable",
+            "user.enable",
+            "user.reset_link"
+        ]
+    );
 }
 
 /// Runs a command with trace JSON logs; returns what it printed and logged.
@@ -637,6 +790,7 @@ fn relais_logged(url: &str, args: &[&str]) -> (String, String) {
 on_both_backends!(
     accounts_users_and_agents_from_the_command_line,
     demo_seeds_once,
+    people_from_the_command_line,
     runtime_tokens_from_the_command_line,
     logs_never_hold_a_secret
 );
