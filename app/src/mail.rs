@@ -59,7 +59,7 @@ impl Mailer {
                     body,
                     lettre::message::header::ContentTransferEncoding::QuotedPrintable,
                 )
-                .unwrap_or_else(|b| lettre::message::Body::new(b)),
+                .unwrap_or_else(lettre::message::Body::new),
             ) {
             Ok(m) => m,
             Err(e) => {

@@ -174,10 +174,12 @@ pub fn staff_role_label(i18n: leptos_i18n::I18nContext<Locale>, role: StaffRole)
 }
 
 /// A one-time link, selectable in a read-only field (works without
-/// JavaScript) and, once the page is live, a "Copy link" button.
+/// JavaScript) and, once the page is live, a "Copy link" button (`labels`:
+/// the field's, the button's, and the button's once copied, in the page's
+/// language: islands get their words as props).
 #[island]
-pub fn CopyLink(url: String, label: String) -> impl IntoView {
-    let i18n = use_i18n();
+pub fn CopyLink(url: String, labels: (String, String, String)) -> impl IntoView {
+    let (label, copy_label, copied_label) = labels;
     let live = RwSignal::new(false);
     let copied = RwSignal::new(false);
     Effect::new(move || live.set(true));
@@ -196,7 +198,8 @@ pub fn CopyLink(url: String, label: String) -> impl IntoView {
             <input class="mono" readonly value=url aria-label=label data-testid="issued-link" />
             <Show when=move || live.get()>
                 <button type="button" class="button" on:click=copy.clone()>
-                    {move || if copied.get() { t_string!(i18n, copied) } else { t_string!(i18n, copy_link) }}
+                    {let (a, b) = (copy_label.clone(), copied_label.clone());
+                    move || if copied.get() { b.clone() } else { a.clone() }}
                 </button>
             </Show>
         </div>

@@ -44,7 +44,14 @@ pub fn IssuedLinkNotice(link: IssuedLink) -> impl IntoView {
     view! {
         <div class="notice success" role="status" id="issued-link">
             {intro}
-            <CopyLink url=link.url label=t_string!(i18n, copy_link).to_owned() />
+            <CopyLink
+                url=link.url
+                labels=(
+                    t_string!(i18n, issued_link_label).to_owned(),
+                    t_string!(i18n, copy_link).to_owned(),
+                    t_string!(i18n, copied).to_owned(),
+                )
+            />
             {mail}
         </div>
     }
