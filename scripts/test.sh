@@ -31,7 +31,7 @@ fi
 echo "==> Rust tests (unit, integration on SQLite and PostgreSQL, CLI)"
 leptos_build_env
 set +e
-cargo test -p app -p relais-server --features app/ssr -- --include-ignored 2>&1 | tee "$LOG_DIR/cargo.log"
+cargo test -p app -p relais-server --features app/ssr --no-fail-fast -- --include-ignored 2>&1 | tee "$LOG_DIR/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 unset RUSTFLAGS

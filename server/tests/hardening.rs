@@ -212,7 +212,19 @@ async fn malformed_calls_are_refused_with_400_not_500(backend: Backend) {
         "&base_revision=0&draft[text]={}",
         "a".repeat(3 << 20)
     ));
-    let res = post_raw(&app, &c, "failover/save", form, big.into_bytes()).await;
+    // The server answers before reading the whole body and drops the
+    // connection: `Connection: close` keeps the client from reusing it for
+    // the next request (which would then fail as an incomplete message).
+    let res = c
+        .post(app.url("/api/failover/save"))
+        .header("accept", "application/json")
+        .header("origin", &app.base)
+        .header("content-type", form)
+        .header("connection", "close")
+        .body(big.into_bytes())
+        .send()
+        .await
+        .unwrap();
     let status = res.status();
     assert_eq!(status, 413, "{}", res.text().await.unwrap());
     assert_eq!(app.whoami(&c).await["email"], "owner@acme.example");
