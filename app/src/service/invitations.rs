@@ -23,22 +23,59 @@ pub const RESET_VALID_MS: i64 = 24 * 3600 * 1000;
 pub const INVITE_PATH: &str = "/invite";
 pub const RESET_PATH: &str = "/reset";
 
-/// A new token: 256 random bits, hex.
-fn new_token() -> String {
+/// A new link for `user_id`, stored (by its hash) in the open change: its
+/// token (256 random bits, hex) and row. It replaces the user's previous link
+/// of the same purpose.
+async fn new_link(
+    ctx: &Ctx,
+    w: &mut super::Write<'_>,
+    purpose: Purpose,
+    user_id: &str,
+    account_id: Option<&str>,
+) -> Result<(String, links::LinkRow), AppError> {
     use rand::Rng;
-    hex::encode(rand::rng().random::<[u8; 32]>())
-}
-
-fn link_url(ctx: &Ctx, path: &str, token: &str) -> String {
-    format!(
-        "{}{path}?token={token}",
-        ctx.links.base_url.trim_end_matches('/')
+    let token = hex::encode(rand::rng().random::<[u8; 32]>());
+    let valid_ms = match purpose {
+        Purpose::Invite => INVITATION_VALID_MS,
+        Purpose::Reset => RESET_VALID_MS,
+    };
+    let link = links::replace(
+        w.tx(),
+        purpose,
+        user_id,
+        account_id,
+        &hash_secret(&token),
+        ctx.label(),
+        valid_ms,
     )
+    .await?;
+    Ok((token, link))
 }
 
-fn hashing_failed(e: String) -> AppError {
-    tracing::error!(error = %e, "password hashing failed");
-    AppError::Internal
+/// After the change committed: the link's URL, e-mailed (`mail` writes the
+/// message for the URL) when an SMTP server is configured.
+async fn deliver(
+    ctx: &Ctx,
+    kind: LinkKind,
+    email: &str,
+    token: &str,
+    expires_at: i64,
+    mail: impl FnOnce(&str) -> (String, String),
+) -> IssuedLink {
+    let path = match kind {
+        LinkKind::Invitation => INVITE_PATH,
+        LinkKind::PasswordReset => RESET_PATH,
+    };
+    let base = ctx.links.base_url.trim_end_matches('/');
+    let url = format!("{base}{path}?token={token}");
+    let emailed = send(ctx, email, mail(&url)).await;
+    IssuedLink {
+        kind,
+        email: email.to_owned(),
+        url,
+        expires_at,
+        emailed,
+    }
 }
 
 /// E-mails `url` when an SMTP server is configured; whether it went.
@@ -72,22 +109,12 @@ pub async fn invite(
             if member.is_some() {
                 return Err(FieldErrors::single("email", Code::AlreadyMember).into());
             }
-            let mut w = ctx.begin().await?;
-            users::add_membership(&mut **w.tx(), &account.id, &user.id, role).await?;
-            w.commit(Change {
-                action: AuditAction::MembershipCreate,
-                account_id: Some(&account.id),
-                subject: Some(&user.email),
-                before: None,
-                after: Some(serde_json::json!({"email": user.email, "role": role.as_str()})),
-            })
-            .await?;
+            super::members::add_member(ctx, slug, &user.email, role).await?;
             return Ok(InviteOutcome::Added {
                 email: user.email.clone(),
             });
         }
     }
-    let token = new_token();
     let mut w = ctx.begin().await?;
     let (user_id, before) = match &existing {
         Some(user) => {
@@ -106,16 +133,7 @@ pub async fn invite(
             (id, None)
         }
     };
-    let link = links::replace(
-        w.tx(),
-        Purpose::Invite,
-        &user_id,
-        Some(&account.id),
-        &hash_secret(&token),
-        ctx.label(),
-        INVITATION_VALID_MS,
-    )
-    .await?;
+    let (token, link) = new_link(ctx, &mut w, Purpose::Invite, &user_id, Some(&account.id)).await?;
     w.commit(Change {
         action: AuditAction::InvitationCreate,
         account_id: Some(&account.id),
@@ -126,20 +144,16 @@ pub async fn invite(
         })),
     })
     .await?;
-    let url = link_url(ctx, INVITE_PATH, &token);
-    let emailed = send(
+    let link = deliver(
         ctx,
+        LinkKind::Invitation,
         email.as_str(),
-        crate::mail::invitation(Some(&account.name), &url),
+        &token,
+        link.expires_at,
+        |url| crate::mail::invitation(Some(&account.name), url),
     )
     .await;
-    Ok(InviteOutcome::Invited(IssuedLink {
-        kind: LinkKind::Invitation,
-        email: email.as_str().to_owned(),
-        url,
-        expires_at: link.expires_at,
-        emailed,
-    }))
+    Ok(InviteOutcome::Invited(link))
 }
 
 /// Invites a staff user (admins): a pending user with the staff role and an
@@ -157,7 +171,6 @@ pub async fn invite_staff(ctx: &Ctx, email: &str, role: &str) -> Result<IssuedLi
     {
         return Err(AppError::Conflict(crate::domain::Taken::Email));
     }
-    let token = new_token();
     let mut w = ctx.begin().await?;
     let (user_id, before) = match &existing {
         Some(user) => {
@@ -170,16 +183,7 @@ pub async fn invite_staff(ctx: &Ctx, email: &str, role: &str) -> Result<IssuedLi
             (id, None)
         }
     };
-    let link = links::replace(
-        w.tx(),
-        Purpose::Invite,
-        &user_id,
-        None,
-        &hash_secret(&token),
-        ctx.label(),
-        INVITATION_VALID_MS,
-    )
-    .await?;
+    let (token, link) = new_link(ctx, &mut w, Purpose::Invite, &user_id, None).await?;
     w.commit(Change {
         action: AuditAction::InvitationCreate,
         account_id: None,
@@ -190,15 +194,15 @@ pub async fn invite_staff(ctx: &Ctx, email: &str, role: &str) -> Result<IssuedLi
         })),
     })
     .await?;
-    let url = link_url(ctx, INVITE_PATH, &token);
-    let emailed = send(ctx, email.as_str(), crate::mail::invitation(None, &url)).await;
-    Ok(IssuedLink {
-        kind: LinkKind::Invitation,
-        email: email.as_str().to_owned(),
-        url,
-        expires_at: link.expires_at,
-        emailed,
-    })
+    Ok(deliver(
+        ctx,
+        LinkKind::Invitation,
+        email.as_str(),
+        &token,
+        link.expires_at,
+        |url| crate::mail::invitation(None, url),
+    )
+    .await)
 }
 
 /// Revokes the invitation of a pending member of `slug`: the link dies, the
@@ -213,14 +217,7 @@ pub async fn revoke(ctx: &Ctx, slug: &str, user_id: &str) -> Result<(), AppError
     let role = users::membership_role(&mut **w.tx(), &account.id, &user.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    users::remove_membership(&mut **w.tx(), &account.id, &user.id).await?;
-    let link = links::of_user(&mut **w.tx(), &user.id, Purpose::Invite).await?;
-    if link.is_some_and(|l| l.account_id.as_deref() == Some(account.id.as_str())) {
-        links::revoke(&mut **w.tx(), &user.id, Purpose::Invite).await?;
-    }
-    if users::membership_count(&mut **w.tx(), &user.id).await? == 0 && user.staff_role.is_none() {
-        users::delete_pending(&mut **w.tx(), &user.id).await?;
-    }
+    super::members::leave_account(&mut w, &account.id, &user).await?;
     w.commit(Change {
         action: AuditAction::InvitationRevoke,
         account_id: Some(&account.id),
@@ -303,7 +300,7 @@ pub async fn accept(
     let name = name.expect("checked");
     let hash = hash_password(password.to_owned())
         .await
-        .map_err(hashing_failed)?;
+        .map_err(super::members::hashing_failed)?;
     let me = ctx.acting_as(principal_of(&user, name.as_str()));
     let mut w = me.begin().await?;
     // Deleting the link first: of two tabs accepting at once, one wins.
@@ -342,18 +339,8 @@ pub async fn reset_link(ctx: &Ctx, user_id: &str) -> Result<IssuedLink, AppError
     if user.disabled {
         return Err(FieldErrors::single("user", Code::DisabledUser).into());
     }
-    let token = new_token();
     let mut w = ctx.begin().await?;
-    let link = links::replace(
-        w.tx(),
-        Purpose::Reset,
-        &user.id,
-        None,
-        &hash_secret(&token),
-        ctx.label(),
-        RESET_VALID_MS,
-    )
-    .await?;
+    let (token, link) = new_link(ctx, &mut w, Purpose::Reset, &user.id, None).await?;
     w.commit(Change {
         action: AuditAction::UserResetLink,
         account_id: None,
@@ -362,15 +349,15 @@ pub async fn reset_link(ctx: &Ctx, user_id: &str) -> Result<IssuedLink, AppError
         after: Some(serde_json::json!({"expires_at": link.expires_at})),
     })
     .await?;
-    let url = link_url(ctx, RESET_PATH, &token);
-    let emailed = send(ctx, &user.email, crate::mail::password_reset(&url)).await;
-    Ok(IssuedLink {
-        kind: LinkKind::PasswordReset,
-        email: user.email,
-        url,
-        expires_at: link.expires_at,
-        emailed,
-    })
+    Ok(deliver(
+        ctx,
+        LinkKind::PasswordReset,
+        &user.email,
+        &token,
+        link.expires_at,
+        crate::mail::password_reset,
+    )
+    .await)
 }
 
 /// Uses a reset link: the new password (the strength rule); every session of
@@ -381,7 +368,7 @@ pub async fn use_reset(ctx: &Ctx, token: &str, password: &str) -> Result<Princip
         .map_err(|code| FieldErrors::single("password", code))?;
     let hash = hash_password(password.to_owned())
         .await
-        .map_err(hashing_failed)?;
+        .map_err(super::members::hashing_failed)?;
     let me = ctx.acting_as(principal_of(&user, &user.name));
     let mut w = me.begin().await?;
     links::take(&mut **w.tx(), &link.id).await?;

@@ -49,10 +49,9 @@ pub async fn create_user(
         }
     };
     let (email, name) = (email.expect("checked"), name.expect("checked"));
-    let hash = hash_password(password.to_owned()).await.map_err(|e| {
-        tracing::error!(error = %e, "password hashing failed");
-        AppError::Internal
-    })?;
+    let hash = hash_password(password.to_owned())
+        .await
+        .map_err(hashing_failed)?;
 
     let mut w = ctx.begin().await?;
     let user_id = users::create(&mut **w.tx(), &email, &name, &hash).await?;
@@ -78,6 +77,12 @@ pub async fn create_user(
     })
     .await?;
     Ok((user_id, email))
+}
+
+/// A password hash that couldn't be made: logged, answered as internal.
+pub(super) fn hashing_failed(e: String) -> AppError {
+    tracing::error!(error = %e, "password hashing failed");
+    AppError::Internal
 }
 
 /// Gives an existing user a role in one more account.
@@ -113,13 +118,8 @@ pub async fn change_role(
 ) -> Result<(), AppError> {
     let account = super::accounts::load(ctx, account_slug, Permission::ManageAccountUsers).await?;
     let role = AccountRole::parse(role).map_err(|c| FieldErrors::single("role", c))?;
-    let user = users::find_by_id(ctx.db.pool(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let mut w = ctx.begin().await?;
-    let before = users::membership_role(&mut **w.tx(), &account.id, &user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (user, before) = member(ctx, &mut w, &account.id, user_id).await?;
     if before == role {
         return Ok(());
     }
@@ -141,27 +141,12 @@ pub async fn change_role(
 /// last owner stays. A pending user left with nothing goes.
 pub async fn remove(ctx: &Ctx, account_slug: &str, user_id: &str) -> Result<(), AppError> {
     let account = super::accounts::load(ctx, account_slug, Permission::ManageAccountUsers).await?;
-    let user = users::find_by_id(ctx.db.pool(), user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let mut w = ctx.begin().await?;
-    let before = users::membership_role(&mut **w.tx(), &account.id, &user.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let (user, before) = member(ctx, &mut w, &account.id, user_id).await?;
     if before == AccountRole::Owner {
         last_owner_guard(&mut w, &account.id, &user).await?;
     }
-    users::remove_membership(&mut **w.tx(), &account.id, &user.id).await?;
-    if user.pending {
-        let link = links::of_user(&mut **w.tx(), &user.id, links::Purpose::Invite).await?;
-        if link.is_some_and(|l| l.account_id.as_deref() == Some(account.id.as_str())) {
-            links::revoke(&mut **w.tx(), &user.id, links::Purpose::Invite).await?;
-        }
-        if users::membership_count(&mut **w.tx(), &user.id).await? == 0 && user.staff_role.is_none()
-        {
-            users::delete_pending(&mut **w.tx(), &user.id).await?;
-        }
-    }
+    leave_account(&mut w, &account.id, &user).await?;
     w.commit(Change {
         action: AuditAction::MembershipRemove,
         account_id: Some(&account.id),
@@ -170,6 +155,44 @@ pub async fn remove(ctx: &Ctx, account_slug: &str, user_id: &str) -> Result<(), 
         after: None,
     })
     .await
+}
+
+/// A member of the account and their role there; anyone else: not found.
+async fn member(
+    ctx: &Ctx,
+    w: &mut super::Write<'_>,
+    account_id: &str,
+    user_id: &str,
+) -> Result<(users::UserRow, AccountRole), AppError> {
+    let user = users::find_by_id(ctx.db.pool(), user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let role = users::membership_role(&mut **w.tx(), account_id, &user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((user, role))
+}
+
+/// Takes `user` out of the account, in the open change. A pending user's
+/// invitation to it dies with the membership, and a pending user left with
+/// nothing (no account, no staff role) goes.
+pub(super) async fn leave_account(
+    w: &mut super::Write<'_>,
+    account_id: &str,
+    user: &users::UserRow,
+) -> Result<(), AppError> {
+    users::remove_membership(&mut **w.tx(), account_id, &user.id).await?;
+    if !user.pending {
+        return Ok(());
+    }
+    let link = links::of_user(&mut **w.tx(), &user.id, links::Purpose::Invite).await?;
+    if link.is_some_and(|l| l.account_id.as_deref() == Some(account_id)) {
+        links::revoke(&mut **w.tx(), &user.id, links::Purpose::Invite).await?;
+    }
+    if users::membership_count(&mut **w.tx(), &user.id).await? == 0 && user.staff_role.is_none() {
+        users::delete_pending(&mut **w.tx(), &user.id).await?;
+    }
+    Ok(())
 }
 
 /// Refuses to take away the last owner who can act (signed up, enabled).

@@ -171,10 +171,9 @@ pub async fn change_password(
     if !verify_password(current.to_owned(), Some(user.password_hash.clone())).await {
         return Err(FieldErrors::single("current_password", Code::WrongPassword).into());
     }
-    let hash = hash_password(new.to_owned()).await.map_err(|e| {
-        tracing::error!(error = %e, "password hashing failed");
-        AppError::Internal
-    })?;
+    let hash = hash_password(new.to_owned())
+        .await
+        .map_err(super::members::hashing_failed)?;
     let mut w = ctx.begin().await?;
     users::set_password(&mut **w.tx(), &user.id, &hash).await?;
     let ended = sessions::end_of_user(&mut **w.tx(), &user.id, keep_session).await?;
