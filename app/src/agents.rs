@@ -3,7 +3,11 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::feedback::{Notice, Reply};
 use crate::views::AgentView;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 #[server(prefix = "/api", endpoint = "agents/create")]
 pub async fn create_agent(
@@ -12,7 +16,13 @@ pub async fn create_agent(
     direction: String,
     language: String,
 ) -> Result<AgentView, AppError> {
-    crate::error::respond(ssr::create(slug, name, direction, language).await)
+    let result = ssr::create(slug, name.clone(), direction.clone(), language.clone()).await;
+    Reply::new(CreateAgent::PATH, "agent-new", Notice::Added)
+        .keep("name", &name)
+        .keep("direction", &direction)
+        .keep("language", &language)
+        .answer(result)
+        .await
 }
 
 #[server(prefix = "/api", endpoint = "agents/update")]
@@ -22,7 +32,14 @@ pub async fn update_agent(
     direction: String,
     language: String,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::update(id, name, direction, language).await)
+    let place = format!("agent-{id}");
+    let result = ssr::update(id, name.clone(), direction.clone(), language.clone()).await;
+    Reply::new(UpdateAgent::PATH, place, Notice::Updated)
+        .keep("name", &name)
+        .keep("direction", &direction)
+        .keep("language", &language)
+        .answer(result)
+        .await
 }
 
 #[cfg(feature = "ssr")]

@@ -70,9 +70,9 @@ pub fn AuditLogPage() -> impl IntoView {
         move || (account(), actor(), action(), from(), to(), page()),
         |(a, b, c, d, e, p)| list_audit(a, b, c, d, e, p),
     );
-    view! {
-        <section class="page">
-            <h1>{t!(i18n, audit_log)}</h1>
+    // The filters only for those who may read the log.
+    let filters = move || {
+        view! {
             <Form method="GET" action="" attr:class="form inline-form filters">
                 <div class="field">
                     <label for="f-account">{t!(i18n, filter_account)}</label>
@@ -99,17 +99,23 @@ pub fn AuditLogPage() -> impl IntoView {
                 </div>
                 <button type="submit" class="button">{t!(i18n, search)}</button>
             </Form>
+        }
+    };
+    view! {
+        <section class="page">
+            <h1>{t!(i18n, audit_log)}</h1>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
-                        Err(e) => error_view(e),
-                        Ok(p) if p.total == 0 => view! { <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
+                        Err(e @ (AppError::Forbidden | AppError::Unauthenticated)) => error_view(e),
+                        Err(e) => view! { {filters()} {error_view(e)} }.into_any(),
+                        Ok(p) if p.total == 0 => view! { {filters()} <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
                         Ok(p) => {
                             let base = format!(
                                 "/audit?account={}&actor={}&action={}&from={}&to={}",
                                 urlencode(&account()), urlencode(&actor()), urlencode(&action()), urlencode(&from()), urlencode(&to())
                             );
-                            view! { <AuditTable p base /> }.into_any()
+                            view! { {filters()} <AuditTable p base /> }.into_any()
                         }
                     }
                 })}
@@ -139,30 +145,32 @@ fn AuditTable(p: AuditPage, base: String) -> impl IntoView {
                     <td class="mono">{e.account.unwrap_or_default()}</td>
                     <td class="mono">{e.action}</td>
                     <td class="mono small">{e.subject.unwrap_or_default()}</td>
-                    <td><pre class="json">{e.before.unwrap_or_default()}</pre></td>
-                    <td><pre class="json">{e.after.unwrap_or_default()}</pre></td>
+                    <td><pre class="json" tabindex="0" translate="no">{e.before.unwrap_or_default()}</pre></td>
+                    <td><pre class="json" tabindex="0" translate="no">{e.after.unwrap_or_default()}</pre></td>
                     <td class="mono small">{e.client_ip.unwrap_or_default()}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
-        <table class="table audit">
-            <thead>
-                <tr>
-                    <th scope="col">{t!(i18n, saved_at)}</th>
-                    <th scope="col">{t!(i18n, filter_actor)}</th>
-                    <th scope="col">{t!(i18n, filter_account)}</th>
-                    <th scope="col">{t!(i18n, filter_action)}</th>
-                    <th scope="col">{t!(i18n, subject)}</th>
-                    <th scope="col">{t!(i18n, field_before)}</th>
-                    <th scope="col">{t!(i18n, field_after)}</th>
-                    <th scope="col">"IP"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <Pager page=current pages base=pager_base />
-    }
+            <crate::ui::Scroll label=t_string!(i18n, audit_log)>
+    <table class="table audit">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, saved_at)}</th>
+                        <th scope="col">{t!(i18n, filter_actor)}</th>
+                        <th scope="col">{t!(i18n, filter_account)}</th>
+                        <th scope="col">{t!(i18n, filter_action)}</th>
+                        <th scope="col">{t!(i18n, subject)}</th>
+                        <th scope="col">{t!(i18n, field_before)}</th>
+                        <th scope="col">{t!(i18n, field_after)}</th>
+                        <th scope="col">"IP"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+    </crate::ui::Scroll>
+            <Pager page=current pages base=pager_base />
+        }
     .into_any()
 }

@@ -266,21 +266,23 @@ fn LatestEvents(events: Vec<EventView>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <table class="table">
-            <thead>
-                <tr>
-                    <th scope="col">{t!(i18n, events_when)}</th>
-                    <th scope="col">{t!(i18n, filter_account)}</th>
-                    <th scope="col">{t!(i18n, events_agent)}</th>
-                    <th scope="col">"Call"</th>
-                    <th scope="col">{t!(i18n, events_cause)}</th>
-                    <th scope="col">{t!(i18n, events_action)}</th>
-                    <th scope="col">{t!(i18n, events_outcome)}</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-    }
+            <crate::ui::Scroll label=t_string!(i18n, events_title)>
+    <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, events_when)}</th>
+                        <th scope="col">{t!(i18n, filter_account)}</th>
+                        <th scope="col">{t!(i18n, events_agent)}</th>
+                        <th scope="col">{t!(i18n, events_call)}</th>
+                        <th scope="col">{t!(i18n, events_cause)}</th>
+                        <th scope="col">{t!(i18n, events_action)}</th>
+                        <th scope="col">{t!(i18n, events_outcome)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+    </crate::ui::Scroll>
+        }
 }
 
 /// The colour and total of each series that has events.

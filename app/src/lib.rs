@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod failover;
+pub mod feedback;
 pub mod i18n_cookie;
 pub mod messages;
 pub mod people;

@@ -94,9 +94,11 @@ pub fn App() -> impl IntoView {
 fn Layout() -> impl IntoView {
     let user = Resource::new(|| (), |_| current_user());
     provide_context(Auth { user });
+    let i18n = use_i18n();
     view! {
+        <a class="skip-link" href="#main">{t!(i18n, skip_to_content)}</a>
         <Header />
-        <main class="main">
+        <main class="main" id="main" tabindex="-1">
             <Routes fallback=|| view! { <NotFound /> }>
                 <Route path=path!("/") view=Home ssr=SsrMode::Async />
                 <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
@@ -198,7 +200,7 @@ fn UserNav(p: Principal) -> impl IntoView {
             {switcher}
         </nav>
         <div class="who">
-            <A href="/me" attr:class="who-name">{t!(i18n, signed_in_as, name = move || name.clone())}</A>
+            <A href="/me" attr:class="who-name">{t!(i18n, signed_in_as, name = move || view! { <span translate="no">{name.clone()}</span> })}</A>
             {move || role().map(|r| view! { <span class="badge">{r}</span> })}
             <ActionForm action=sign_out attr:class="inline">
                 <button type="submit" class="button link">{t!(i18n, nav_sign_out)}</button>

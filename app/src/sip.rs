@@ -1,8 +1,12 @@
 //! SIP connections of an account: server functions (owners and staff).
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::feedback::{Notice, Reply};
 use crate::views::SipConnectionView;
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 #[server(prefix = "/api", endpoint = "sip/create")]
 pub async fn create_sip_connection(
@@ -10,7 +14,12 @@ pub async fn create_sip_connection(
     name: String,
     sip_uri: String,
 ) -> Result<SipConnectionView, AppError> {
-    crate::error::respond(ssr::create(slug, name, sip_uri).await)
+    let result = ssr::create(slug, name.clone(), sip_uri.clone()).await;
+    Reply::new(CreateSipConnection::PATH, "sip-new", Notice::Added)
+        .keep("name", &name)
+        .keep("sip_uri", &sip_uri)
+        .answer(result)
+        .await
 }
 
 #[server(prefix = "/api", endpoint = "sip/update")]
@@ -19,14 +28,23 @@ pub async fn update_sip_connection(
     name: String,
     sip_uri: String,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::update(id, name, sip_uri).await)
+    let place = format!("sip-{id}");
+    let result = ssr::update(id, name.clone(), sip_uri.clone()).await;
+    Reply::new(UpdateSipConnection::PATH, place, Notice::Updated)
+        .keep("name", &name)
+        .keep("sip_uri", &sip_uri)
+        .answer(result)
+        .await
 }
 
 /// Deletes a connection; refused with the agents' names while a saved
 /// failover config uses it.
 #[server(prefix = "/api", endpoint = "sip/delete")]
 pub async fn delete_sip_connection(id: String) -> Result<(), AppError> {
-    crate::error::respond(ssr::delete(id).await)
+    let result = ssr::delete(id).await;
+    Reply::new(DeleteSipConnection::PATH, "sip", Notice::Deleted)
+        .answer(result)
+        .await
 }
 
 #[cfg(feature = "ssr")]

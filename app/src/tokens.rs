@@ -5,10 +5,14 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::feedback::{Notice, Reply};
 use crate::i18n::*;
 use crate::time_fmt::utc;
 use crate::ui::{Loading, Pager, error_view};
 use crate::views::{CreatedToken, TOKENS_PAGE_SIZE, TokenView, TokensPageData};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 /// One page of the tokens, newest first.
 #[server(prefix = "/api", endpoint = "tokens/list")]
@@ -24,12 +28,29 @@ pub async fn create_token(
     #[server(default)] events: Option<String>,
     #[server(default)] account: String,
 ) -> Result<CreatedToken, AppError> {
-    crate::error::respond(ssr::create(name, read, events, account).await)
+    let kept = [
+        ("name", name.clone()),
+        ("read", read.clone().unwrap_or_default()),
+        ("events", events.clone().unwrap_or_default()),
+        ("account", account.clone()),
+    ];
+    let result = ssr::create(name, read, events, account).await;
+    kept.iter()
+        .fold(
+            Reply::new(CreateToken::PATH, "new-token", Notice::Added),
+            |r, (k, v)| r.keep(k, v),
+        )
+        .to(None, "created-token")
+        .answer(result)
+        .await
 }
 
 #[server(prefix = "/api", endpoint = "tokens/revoke")]
 pub async fn revoke_token(id: String) -> Result<(), AppError> {
-    crate::error::respond(ssr::revoke(id).await)
+    let result = ssr::revoke(id).await;
+    Reply::new(RevokeToken::PATH, "tokens", Notice::Revoked)
+        .answer(result)
+        .await
 }
 
 #[cfg(feature = "ssr")]
@@ -136,7 +157,7 @@ fn TokensBody(
     let i18n = use_i18n();
     let created = d.created.map(|c| {
         view! {
-            <div class="notice success" role="status" id="created-token">
+            <div class="notice success" role="status" id="created-token" tabindex="-1" autofocus>
                 <p>{t!(i18n, token_created_once, name = move || c.name.clone())}</p>
                 <pre class="secret" data-testid="token-secret">{c.secret}</pre>
             </div>
@@ -154,7 +175,9 @@ fn TokensBody(
         {created}
         <h2>{t!(i18n, token_new)}</h2>
         <NewTokenForm create accounts />
-        <h2>{t!(i18n, tokens_existing)}</h2>
+        <h2 id="tokens">{t!(i18n, tokens_existing)}</h2>
+        <crate::feedback::NoticeAt place="tokens" />
+        <crate::ui::Scroll label=t_string!(i18n, tokens_existing)>
         <table class="table">
             <thead>
                 <tr>
@@ -165,11 +188,12 @@ fn TokensBody(
                     <th scope="col">{t!(i18n, token_created_at)}</th>
                     <th scope="col">{t!(i18n, token_last_used)}</th>
                     <th scope="col">{t!(i18n, token_status)}</th>
-                    <th scope="col"></th>
+                    <th scope="col"><span class="visually-hidden">{t!(i18n, col_actions)}</span></th>
                 </tr>
             </thead>
             <tbody>{rows}</tbody>
         </table>
+        </crate::ui::Scroll>
         <Pager page pages base="/tokens?".to_owned() />
     }
 }
@@ -222,10 +246,14 @@ fn TokenRow(t: TokenView, revoke: ServerAction<RevokeToken>) -> impl IntoView {
             <td>{status}</td>
             <td>
                 {(!revoked).then(|| view! {
-                    <ActionForm action=revoke attr:class="inline">
-                        <input type="hidden" name="id" value=id />
-                        <button type="submit" class="button danger">{t!(i18n, token_revoke)}</button>
-                    </ActionForm>
+                    <details class="confirm">
+                        <summary class="button danger">{t!(i18n, token_revoke)}</summary>
+                        <ActionForm action=revoke attr:class="confirm-box">
+                            <input type="hidden" name="id" value=id />
+                            <p class="small">{t!(i18n, token_revoke_explain)}</p>
+                            <button type="submit" class="button danger">{t!(i18n, token_revoke_confirm)}</button>
+                        </ActionForm>
+                    </details>
                 })}
             </td>
         </tr>
@@ -239,28 +267,35 @@ fn NewTokenForm(
     accounts: Vec<(String, String)>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let kept = |field: &str| crate::feedback::kept("new-token", field);
+    // Refused: the boxes as they were ticked; else read only.
+    let refused = crate::feedback::refused_at("new-token");
+    let read = !refused || kept("read").is_some_and(|v| !v.is_empty());
+    let events = refused && kept("events").is_some_and(|v| !v.is_empty());
+    let chosen = kept("account").unwrap_or_default();
     let accounts = accounts
         .into_iter()
         .map(|(slug, name)| {
             let label = format!("{name} ({slug})");
-            view! { <option value=slug>{label}</option> }
+            let selected = slug == chosen;
+            view! { <option value=slug selected=selected>{label}</option> }
         })
         .collect_view();
     view! {
-        <ActionForm action=create attr:class="form">
+        <ActionForm action=create attr:class="form" attr:id="new-token">
             <div class="field">
                 <label for="token-name">{t!(i18n, token_name)}</label>
-                <input id="token-name" name="name" required maxlength="100" />
+                <input id="token-name" name="name" required maxlength="100" value=kept("name") />
                 {field_error(create, "name")}
             </div>
             <fieldset class="field">
                 <legend>{t!(i18n, token_scopes)}</legend>
                 <label class="choice">
-                    <input type="checkbox" name="read" value="on" checked />
+                    <input type="checkbox" name="read" value="on" checked=read />
                     <span class="mono">"runtime:read"</span>
                 </label>
                 <label class="choice">
-                    <input type="checkbox" name="events" value="on" />
+                    <input type="checkbox" name="events" value="on" checked=events />
                     <span class="mono">"runtime:events"</span>
                 </label>
                 {field_error(create, "scopes")}

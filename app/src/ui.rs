@@ -34,6 +34,26 @@ pub fn NotFound() -> impl IntoView {
     }
 }
 
+/// A page the signed-in role may not use: one clear sentence, 403, and none
+/// of the page's forms.
+#[component]
+pub fn NoAccess() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+        res.set_status(axum::http::StatusCode::FORBIDDEN);
+    }
+    let i18n = use_i18n();
+    view! {
+        <section class="card narrow" data-testid="no-access">
+            <h1>{t!(i18n, no_access_title)}</h1>
+            <p>{t!(i18n, no_access_body)}</p>
+            <p>
+                <a href="/">{t!(i18n, back_home)}</a>
+            </p>
+        </section>
+    }
+}
+
 /// The page number in the query parameter `name` (1 when absent or not a number).
 pub fn query_page(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync + 'static {
     let query = leptos_router::hooks::use_query_map();
@@ -81,15 +101,18 @@ pub fn error_view(e: AppError) -> AnyView {
     match e {
         AppError::Unauthenticated => {
             let here = use_location();
-            let next = format!(
-                "{}{}",
-                here.pathname.get_untracked(),
-                here.search.get_untracked()
-            );
+            // `search` comes without its `?`.
+            let search = here.search.get_untracked();
+            let next = if search.is_empty() {
+                here.pathname.get_untracked()
+            } else {
+                format!("{}?{search}", here.pathname.get_untracked())
+            };
             let path = format!("/signin?next={}", urlencode(&next));
             view! { <Redirect path /> }.into_any()
         }
-        AppError::NotFound | AppError::Forbidden => view! { <NotFound /> }.into_any(),
+        AppError::NotFound => view! { <NotFound /> }.into_any(),
+        AppError::Forbidden => view! { <NoAccess /> }.into_any(),
         other => {
             let i18n = use_i18n();
             view! {
@@ -202,6 +225,18 @@ pub fn CopyLink(url: String, labels: (String, String, String)) -> impl IntoView 
                     move || if copied.get() { b.clone() } else { a.clone() }}
                 </button>
             </Show>
+        </div>
+    }
+}
+
+/// A wide table on a narrow screen: it scrolls sideways inside its own
+/// region (reachable and scrollable by keyboard), headers with it, the page
+/// itself never wider than the screen.
+#[component]
+pub fn Scroll(#[prop(into)] label: String, children: Children) -> impl IntoView {
+    view! {
+        <div class="scroll" role="region" aria-label=label tabindex="0">
+            {children()}
         </div>
     }
 }

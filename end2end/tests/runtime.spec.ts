@@ -29,8 +29,14 @@ test('an admin creates a runtime token, sees it once, and revokes it', { tag: '@
   await expect(page.getByTestId('token-secret')).toHaveCount(0);
   await expect(row).toContainText('Active');
 
-  await row.getByRole('button', { name: 'Revoke' }).click();
+  // Revoking asks first, naming the consequence; then says it's done.
+  await row.locator('summary', { hasText: 'Revoke' }).click();
+  await expect(row).toContainText('Runtimes using this token are refused');
+  await row.getByRole('button', { name: 'Yes, revoke it' }).click();
   await expect(page.locator('tr[data-token="Call runtime EU"]')).toContainText('Revoked');
+  await expect(page.getByTestId('notice')).toHaveText('Revoked: it no longer works.');
+  await expect(page.getByTestId('notice')).toBeFocused();
+  expect(page.url()).toMatch(/\/tokens$/);
   const res = await request.get(`/api/runtime/v1/agents/${agentId}/failover`, { headers: { authorization: `Bearer ${secret}` } });
   expect(res.status()).toBe(401);
   expect((await res.json()).error.code).toBe('revoked_token');

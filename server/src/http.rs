@@ -54,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(tower::layer::layer_fn(|inner| RetryStalledPage { inner }))
         .layer(middleware::from_fn(server_fn_status))
+        .layer(middleware::from_fn(take_flash))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(state.clone(), csrf_guard))
         // HTML, JSON, JS, CSS and the WASM bundle (release: 1 MB → 432 KB in
@@ -247,6 +248,29 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> Respons
     handle_server_fns_with_context(move || provide_context(state.clone()), req)
         .await
         .into_response()
+}
+
+/// A page takes the answer of the form post that led to it out of the
+/// session (`app::feedback`): the page's forms read it from the request.
+async fn take_flash(mut req: Request<Body>, next: Next) -> Response {
+    let path = req.uri().path();
+    // Pages only: not a server function, not a file (`/pkg/…`, `/favicon.svg`).
+    let page = req.method() == Method::GET
+        && !path.starts_with("/api/")
+        && !path.rsplit('/').next().unwrap_or("").contains('.');
+    if page && let Some(session) = req.extensions().get::<tower_sessions::Session>().cloned() {
+        match session
+            .remove::<app::feedback::Flash>(app::feedback::FLASH)
+            .await
+        {
+            Ok(Some(flash)) => {
+                req.extensions_mut().insert(flash);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::debug!(error = %e, "no flash"),
+        }
+    }
+    next.run(req).await
 }
 
 /// Server-function calls answer the status of their error (see below).

@@ -467,7 +467,7 @@ async fn staff_manage_users_and_the_last_admin_stays(backend: Backend) {
     assert_eq!(invitee["state"], "Pending");
     // Customers don't list users.
     let owner = app.signed_in("owner@acme.example").await;
-    assert_eq!(app.call(&owner, "users/list", &[]).await.status(), 404);
+    assert_eq!(app.call(&owner, "users/list", &[]).await.status(), 403);
 
     // Disabled: the viewer's session ends at once; enabled, they sign in again.
     let viewer = app.signed_in("viewer@acme.example").await;

@@ -5,7 +5,11 @@ pub mod pages;
 use leptos::prelude::*;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::feedback::{Notice, Reply};
 use crate::views::{AccountList, AccountView};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 /// Accounts whose name or slug contains `q`: every account for staff, a
 /// customer's own accounts otherwise.
@@ -36,7 +40,16 @@ pub async fn set_failover_enabled(
     reason: String,
     #[server(default)] confirm: Option<String>,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::set_failover(slug, enabled, reason, confirm).await)
+    let notice = if enabled {
+        Notice::FailoverOn
+    } else {
+        Notice::FailoverOff
+    };
+    let result = ssr::set_failover(slug, enabled, reason.clone(), confirm).await;
+    Reply::new(SetFailoverEnabled::PATH, "failover", notice)
+        .keep("reason", &reason)
+        .answer(result)
+        .await
 }
 
 /// Sets the account's default error message (owners and staff); an empty
@@ -47,19 +60,35 @@ pub async fn set_default_message(
     text: String,
     language: String,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::set_default_message(slug, text, language).await)
+    let result = ssr::set_default_message(slug, text.clone(), language.clone()).await;
+    Reply::new(SetDefaultMessage::PATH, "default-message", Notice::Saved)
+        .keep("text", &text)
+        .keep("language", &language)
+        .answer(result)
+        .await
 }
 
 /// Creates an account (staff), then goes to its page.
 #[server(prefix = "/api", endpoint = "accounts/create")]
 pub async fn create_account(name: String, slug: String) -> Result<String, AppError> {
-    crate::error::respond(ssr::create(name, slug).await)
+    let result = ssr::create(name.clone(), slug.clone()).await;
+    let to = result.as_ref().ok().map(|s| format!("/accounts/{s}"));
+    Reply::new(CreateAccount::PATH, "new-account", Notice::AccountCreated)
+        .keep("name", &name)
+        .keep("slug", &slug)
+        .to(to, "account")
+        .answer(result)
+        .await
 }
 
 /// Renames an account (staff); the slug stays.
 #[server(prefix = "/api", endpoint = "accounts/rename")]
 pub async fn rename_account(slug: String, name: String) -> Result<(), AppError> {
-    crate::error::respond(ssr::rename(slug, name).await)
+    let result = ssr::rename(slug, name.clone()).await;
+    Reply::new(RenameAccount::PATH, "account", Notice::Renamed)
+        .keep("name", &name)
+        .answer(result)
+        .await
 }
 
 #[cfg(feature = "ssr")]
@@ -82,9 +111,6 @@ mod ssr {
 
     pub async fn create(name: String, slug: String) -> Result<String, AppError> {
         let account = accounts::create(&context().await?, &name, &slug).await?;
-        if crate::error::plain_form_post() {
-            leptos_axum::redirect(&format!("/accounts/{}", account.slug));
-        }
         Ok(account.slug)
     }
 

@@ -10,6 +10,7 @@ use super::{
 use crate::agents::{CreateAgent, UpdateAgent};
 use crate::domain::failover::DefaultMessage;
 use crate::domain::{Direction, LANGUAGES};
+use crate::feedback::{NoticeAt, kept, refused_at};
 use crate::i18n::*;
 use crate::sip::{CreateSipConnection, DeleteSipConnection, UpdateSipConnection};
 use crate::ui::{Loading, Pager, error_view, form_error, urlencode};
@@ -90,21 +91,23 @@ fn AccountTable(list: AccountList, q: String) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <p class="muted">{t!(i18n, accounts_count, count = move || total)}</p>
-        <table class="table">
-            <thead>
-                <tr>
-                    <th scope="col">{t!(i18n, col_name)}</th>
-                    <th scope="col">{t!(i18n, col_slug)}</th>
-                    <th scope="col">{t!(i18n, col_failover)}</th>
-                    <th scope="col" class="num">{t!(i18n, col_agents)}</th>
-                    <th scope="col" class="num">{t!(i18n, col_users)}</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <Pager page pages base />
-    }
+            <p class="muted">{t!(i18n, accounts_count, count = move || total)}</p>
+    <crate::ui::Scroll label=t_string!(i18n, accounts_title)>
+            <table class="table">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, col_name)}</th>
+                        <th scope="col">{t!(i18n, col_slug)}</th>
+                        <th scope="col">{t!(i18n, col_failover)}</th>
+                        <th scope="col" class="num">{t!(i18n, col_agents)}</th>
+                        <th scope="col" class="num">{t!(i18n, col_users)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+            </crate::ui::Scroll>
+            <Pager page pages base />
+        }
     .into_any()
 }
 
@@ -160,10 +163,11 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
         .then(|| view! { <RenameForm slug=a.slug.clone() name=a.name.clone() /> }.into_any());
     view! {
         <section class="page">
-            <header class="page-head">
+            <header class="page-head" id="account">
                 <h1>{a.name}</h1>
                 <span class="mono muted">{a.slug}</span>
             </header>
+            <NoticeAt place="account" />
             {rename}
             {flag}
             {agents}
@@ -180,13 +184,13 @@ fn RenameForm(slug: String, name: String) -> impl IntoView {
     let i18n = use_i18n();
     let rename = ServerAction::<RenameAccount>::new();
     view! {
-        <details class="edit">
+        <details class="edit" open=refused_at("account")>
             <summary>{t!(i18n, rename)}</summary>
             <ActionForm action=rename attr:class="form inline-form">
                 <input type="hidden" name="slug" value=slug />
                 <div class="field">
                     <label for="account-name">{t!(i18n, account_name)}</label>
-                    <input id="account-name" name="name" value=name required maxlength="100" />
+                    <input id="account-name" name="name" value=kept("account", "name").unwrap_or(name) required maxlength="100" />
                     {form_error(rename.value(), Some("name"))}
                 </div>
                 <button type="submit" class="button">{t!(i18n, rename)}</button>
@@ -202,12 +206,12 @@ fn NewAccountForm() -> impl IntoView {
     let i18n = use_i18n();
     let create = ServerAction::<CreateAccount>::new();
     view! {
-        <details class="card new-account" open=move || create.value().get().is_some_and(|r| r.is_err())>
+        <details class="card new-account" id="new-account" open=move || create.value().get().is_some_and(|r| r.is_err())>
             <summary class="button primary">{t!(i18n, new_account)}</summary>
             <ActionForm action=create attr:class="form">
                 <div class="field">
                     <label for="new-account-name">{t!(i18n, account_name)}</label>
-                    <input id="new-account-name" name="name" required maxlength="100" />
+                    <input id="new-account-name" name="name" required maxlength="100" value=kept("new-account", "name") />
                     {form_error(create.value(), Some("name"))}
                 </div>
                 <div class="field">
@@ -215,6 +219,7 @@ fn NewAccountForm() -> impl IntoView {
                     <input
                         id="new-account-slug"
                         name="slug"
+                        value=kept("new-account", "slug")
                         required
                         minlength="2"
                         maxlength="63"
@@ -230,6 +235,15 @@ fn NewAccountForm() -> impl IntoView {
                 {form_error(create.value(), None)}
             </ActionForm>
         </details>
+    }
+}
+
+/// The two directions, inbound chosen unless `inbound` is false.
+fn direction_options(inbound: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <option value="inbound" selected=inbound>{t!(i18n, direction_inbound)}</option>
+        <option value="outbound" selected=!inbound>{t!(i18n, direction_outbound)}</option>
     }
 }
 
@@ -253,7 +267,7 @@ fn FlagCard(slug: String, on: bool, can_switch: bool) -> impl IntoView {
                 <input type="hidden" name="enabled" value=(!on).to_string() />
                 <div class="field">
                     <label for="reason">{t!(i18n, reason)}</label>
-                    <input id="reason" name="reason" required maxlength="500" />
+                    <input id="reason" name="reason" required maxlength="500" value=kept("failover", "reason") />
                     {form_error(switch.value(), Some("reason"))}
                 </div>
                 <label class="choice">
@@ -270,7 +284,8 @@ fn FlagCard(slug: String, on: bool, can_switch: bool) -> impl IntoView {
     });
 
     view! {
-        <section class="card">
+        <section class="card" id="failover">
+            <NoticeAt place="failover" />
             <p class="flag">
                 <span>{t!(i18n, failover_enabled)}</span>
                 <span class=if on { "badge on" } else { "badge off" } data-testid="failover-state">
@@ -316,40 +331,42 @@ fn AgentsCard(
             .map(|g| view! { <AgentRow g manage edit_agent /> })
             .collect_view();
         view! {
+            <crate::ui::Scroll label=t_string!(i18n, account_agents)>
             <table class="table">
                 <thead>
                     <tr>
                         <th scope="col">{t!(i18n, col_name)}</th>
                         <th scope="col">{t!(i18n, col_direction)}</th>
                         <th scope="col">{t!(i18n, col_language)}</th>
-                        <th scope="col"></th>
-                        <th scope="col"></th>
+                        <th scope="col">{t!(i18n, col_failover)}</th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, col_actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            </crate::ui::Scroll>
         }
         .into_any()
     };
     let agent_form = manage.then(|| {
         view! {
-            <ActionForm action=add_agent attr:class="form inline-form">
+            <ActionForm action=add_agent attr:class="form inline-form" attr:id="agent-new">
+                <NoticeAt place="agent-new" />
                 <input type="hidden" name="slug" value=slug />
                 <div class="field">
                     <label for="agent-name">{t!(i18n, name)}</label>
-                    <input id="agent-name" name="name" required />
+                    <input id="agent-name" name="name" required value=kept("agent-new", "name") />
                     {form_error(add_agent.value(), Some("name"))}
                 </div>
                 <div class="field">
                     <label for="agent-direction">{t!(i18n, direction)}</label>
                     <select id="agent-direction" name="direction">
-                        <option value="inbound">{t!(i18n, direction_inbound)}</option>
-                        <option value="outbound">{t!(i18n, direction_outbound)}</option>
+                        {direction_options(kept("agent-new", "direction").as_deref() != Some("outbound"))}
                     </select>
                 </div>
                 <div class="field">
                     <label for="agent-language">{t!(i18n, language)}</label>
-                    <select id="agent-language" name="language">{language_options("fr-FR".to_owned())}</select>
+                    <select id="agent-language" name="language">{language_options(kept("agent-new", "language").unwrap_or_else(|| "fr-FR".to_owned()))}</select>
                 </div>
                 <button type="submit" class="button">{t!(i18n, add_agent)}</button>
                 {form_error(add_agent.value(), None)}
@@ -376,14 +393,18 @@ fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> i
     let add_sip = ServerAction::<CreateSipConnection>::new();
     let delete_sip = ServerAction::<DeleteSipConnection>::new();
     let edit_sip = ServerAction::<UpdateSipConnection>::new();
+    let empty = connections.is_empty();
     let sip_rows = connections
         .into_iter()
         .map(|c| {
             let id = c.id.clone();
+            let place = format!("sip-{}", c.id);
             let edit = manage.then(|| {
                 let (id, name, uri) = (c.id.clone(), c.name.clone(), c.sip_uri.clone());
+                let name = kept(&place, "name").unwrap_or(name);
+                let uri = kept(&place, "sip_uri").unwrap_or(uri);
                 view! {
-                    <details class="edit">
+                    <details class="edit" id=place.clone() open=refused_at(&place)>
                         <summary>{t!(i18n, edit)}</summary>
                         <ActionForm action=edit_sip attr:class="form">
                             <input type="hidden" name="id" value=id />
@@ -392,8 +413,10 @@ fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> i
                             <button type="submit" class="button">{t!(i18n, update)}</button>
                         </ActionForm>
                     </details>
+                    <NoticeAt place=place.clone() />
                 }
             });
+            let sip_name = c.name.clone();
             view! {
                 <tr>
                     <td>{c.name}</td>
@@ -401,10 +424,14 @@ fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> i
                     <td>{edit}</td>
                     <td>
                         {manage.then(|| view! {
-                            <ActionForm action=delete_sip attr:class="inline">
-                                <input type="hidden" name="id" value=id />
-                                <button type="submit" class="button link danger">{t!(i18n, delete)}</button>
-                            </ActionForm>
+                            <details class="confirm">
+                                <summary class="button link danger">{t!(i18n, delete)}</summary>
+                                <ActionForm action=delete_sip attr:class="confirm-box">
+                                    <input type="hidden" name="id" value=id />
+                                    <p class="small">{t!(i18n, sip_delete_explain, name = move || sip_name.clone())}</p>
+                                    <button type="submit" class="button danger">{t!(i18n, sip_delete_confirm)}</button>
+                                </ActionForm>
+                            </details>
                         })}
                     </td>
                 </tr>
@@ -413,16 +440,17 @@ fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> i
         .collect_view();
     let sip_form = manage.then(|| {
         view! {
-            <ActionForm action=add_sip attr:class="form inline-form">
+            <ActionForm action=add_sip attr:class="form inline-form" attr:id="sip-new">
+                <NoticeAt place="sip-new" />
                 <input type="hidden" name="slug" value=slug />
                 <div class="field">
                     <label for="sip-name">{t!(i18n, name)}</label>
-                    <input id="sip-name" name="name" required />
+                    <input id="sip-name" name="name" required value=kept("sip-new", "name") />
                     {form_error(add_sip.value(), Some("name"))}
                 </div>
                 <div class="field">
                     <label for="sip-uri">{t!(i18n, sip_uri)}</label>
-                    <input id="sip-uri" name="sip_uri" required placeholder="sip:trunk@pbx.example.com" />
+                    <input id="sip-uri" name="sip_uri" required placeholder="sip:trunk@pbx.example.com" value=kept("sip-new", "sip_uri") />
                     {form_error(add_sip.value(), Some("sip_uri"))}
                 </div>
                 <button type="submit" class="button">{t!(i18n, add)}</button>
@@ -432,13 +460,25 @@ fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> i
     view! {
         <section class="card" id="sip">
             <h2>{t!(i18n, sip_connections)}</h2>
+            <NoticeAt place="sip" />
             {form_error(delete_sip.value(), None)}
             {form_error(edit_sip.value(), None)}
             {form_error(edit_sip.value(), Some("sip_uri"))}
             {form_error(edit_sip.value(), Some("name"))}
-            <table class="table">
-                <tbody>{sip_rows}</tbody>
-            </table>
+            {(!empty).then(|| view! {
+                <crate::ui::Scroll label=t_string!(i18n, sip_connections)>
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">{t!(i18n, col_name)}</th>
+                            <th scope="col">{t!(i18n, sip_uri)}</th>
+                            <th scope="col" colspan="2"><span class="visually-hidden">{t!(i18n, col_actions)}</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>{sip_rows}</tbody>
+                </table>
+                </crate::ui::Scroll>
+            })}
             {sip_form}
         </section>
     }
@@ -450,11 +490,15 @@ fn DefaultMessageCard(slug: String, message: DefaultMessage, manage: bool) -> im
     let i18n = use_i18n();
     let set_message = ServerAction::<SetDefaultMessage>::new();
     let message_form = if manage {
-        let text = if message.is_platform_default {
-            String::new()
-        } else {
-            message.text.clone()
-        };
+        let text = kept("default-message", "text").unwrap_or_else(|| {
+            if message.is_platform_default {
+                String::new()
+            } else {
+                message.text.clone()
+            }
+        });
+        let language =
+            kept("default-message", "language").unwrap_or_else(|| message.language.clone());
         view! {
             <ActionForm action=set_message attr:class="form">
                 <input type="hidden" name="slug" value=slug />
@@ -465,7 +509,7 @@ fn DefaultMessageCard(slug: String, message: DefaultMessage, manage: bool) -> im
                 </div>
                 <div class="field short">
                     <label for="dm-language">{t!(i18n, language)}</label>
-                    <select id="dm-language" name="language">{language_options(message.language.clone())}</select>
+                    <select id="dm-language" name="language">{language_options(language)}</select>
                 </div>
                 <button type="submit" class="button">{t!(i18n, save)}</button>
                 {form_error(set_message.value(), None)}
@@ -479,6 +523,7 @@ fn DefaultMessageCard(slug: String, message: DefaultMessage, manage: bool) -> im
     view! {
         <section class="card" id="default-message">
             <h2>{t!(i18n, default_message)}</h2>
+            <NoticeAt place="default-message" />
             <p class="muted">{t!(i18n, default_message_help)}</p>
             {message_form}
         </section>
@@ -492,10 +537,19 @@ fn AgentRow(g: AgentView, manage: bool, edit_agent: ServerAction<UpdateAgent>) -
     let i18n = use_i18n();
     let dir = g.direction;
     let href = format!("/agents/{}/failover", g.id);
+    let place = format!("agent-{}", g.id);
+    let notice = view! { <NoticeAt place=place.clone() /> };
     let edit = manage.then(|| {
         let (id, name, language) = (g.id.clone(), g.name.clone(), g.language.clone());
+        let name = kept(&place, "name").unwrap_or(name);
+        let language = kept(&place, "language").unwrap_or(language);
+        let dir = match kept(&place, "direction").as_deref() {
+            Some("outbound") => Direction::Outbound,
+            Some("inbound") => Direction::Inbound,
+            _ => dir,
+        };
         view! {
-            <details class="edit">
+            <details class="edit" id=place.clone() open=refused_at(&place)>
                 <summary>{t!(i18n, edit)}</summary>
                 <ActionForm action=edit_agent attr:class="form">
                     <input type="hidden" name="id" value=id />
@@ -532,7 +586,7 @@ fn AgentRow(g: AgentView, manage: bool, edit_agent: ServerAction<UpdateAgent>) -
             <td>
                 {(dir == Direction::Inbound).then(|| view! { <a href=href>{t!(i18n, configure_failover)}</a> })}
             </td>
-            <td>{edit}</td>
+            <td>{edit} {notice}</td>
         </tr>
     }
 }

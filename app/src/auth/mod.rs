@@ -9,6 +9,10 @@ use leptos::prelude::*;
 
 use crate::domain::Principal;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::feedback::{Notice, Reply};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 /// The signed-in user, or `None`.
 #[server(prefix = "/api", endpoint = "whoami")]
@@ -24,7 +28,16 @@ pub async fn sign_in(
     password: String,
     #[server(default)] next: Option<String>,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::sign_in(email, password, next).await)
+    let result = ssr::sign_in(email.clone(), password, next).await;
+    if result.is_ok() {
+        // Signed in: on to `next` or home (set by `ssr::sign_in`).
+        return result;
+    }
+    // The email stays in the form; the password never.
+    Reply::new(SignIn::PATH, "signin", Notice::Saved)
+        .keep("email", &email)
+        .answer(result)
+        .await
 }
 
 /// Ends the session.

@@ -21,11 +21,18 @@ pub fn SignInPage() -> impl IntoView {
         <section class="card narrow signin">
             <h1>{t!(i18n, signin_title)}</h1>
             <p class="muted">{t!(i18n, tagline)}</p>
-            <ActionForm action=sign_in attr:class="form">
+            <ActionForm action=sign_in attr:class="form" attr:id="signin">
                 <input type="hidden" name="next" value=next />
                 <div class="field">
                     <label for="email">{t!(i18n, email)}</label>
-                    <input id="email" name="email" type="email" autocomplete="username" required />
+                    <input
+                        id="email"
+                        name="email"
+                        type="email"
+                        autocomplete="username"
+                        required
+                        value=crate::feedback::kept("signin", "email")
+                    />
                 </div>
                 <div class="field">
                     <label for="password">{t!(i18n, password)}</label>

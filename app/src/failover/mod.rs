@@ -8,7 +8,11 @@ use leptos::prelude::*;
 
 use crate::domain::failover::FailoverDraft;
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::feedback::{Notice, Reply};
 use crate::views::{FailoverEditor, RevisionPage, TestReport};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 /// Tests the draft (not saved): a workflow's webhook is called with a sample
 /// context (`"test": true`); other actions are described as the runtime
@@ -57,7 +61,10 @@ pub async fn restore_revision(
     revision: i64,
     base_revision: i64,
 ) -> Result<i64, AppError> {
-    crate::error::respond(ssr::restore(agent_id, revision, base_revision).await)
+    let result = ssr::restore(agent_id, revision, base_revision).await;
+    Reply::new(RestoreRevision::PATH, "history", Notice::Restored)
+        .answer(result)
+        .await
 }
 
 #[cfg(feature = "ssr")]

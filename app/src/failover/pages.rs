@@ -136,12 +136,16 @@ pub fn HistoryPage() -> impl IntoView {
                                                 <span class="muted">{r.saved_by.clone()} " · " {utc(r.saved_at)}</span>
                                                 {r.restored_from.map(|f| view! { <span class="muted">{t!(i18n, restored_from)} " " {f}</span> })}
                                                 {can_restore.then(|| view! {
-                                                    <ActionForm action=restore attr:class="inline">
-                                                        <input type="hidden" name="agent_id" value=agent_id />
-                                                        <input type="hidden" name="revision" value=r.revision />
-                                                        <input type="hidden" name="base_revision" value=base />
-                                                        <button type="submit" class="button">{t!(i18n, restore)}</button>
-                                                    </ActionForm>
+                                                    <details class="confirm">
+                                                        <summary class="button">{t!(i18n, restore)}</summary>
+                                                        <ActionForm action=restore attr:class="confirm-box">
+                                                            <input type="hidden" name="agent_id" value=agent_id />
+                                                            <input type="hidden" name="revision" value=r.revision />
+                                                            <input type="hidden" name="base_revision" value=base />
+                                                            <p class="small">{t!(i18n, restore_explain, revision = move || r.revision)}</p>
+                                                            <button type="submit" class="button primary">{t!(i18n, restore_confirm)}</button>
+                                                        </ActionForm>
+                                                    </details>
                                                 })}
                                             </header>
                                             <table class="table compact">
@@ -162,10 +166,11 @@ pub fn HistoryPage() -> impl IntoView {
                         };
                         view! {
                             <section class="page">
-                                <header class="page-head">
+                                <header class="page-head" id="history">
                                     <h1>{t!(i18n, history)} " · " {editor.agent_name.clone()}</h1>
                                     <a href=editor_href>{t!(i18n, editor_title)}</a>
                                 </header>
+                                <crate::feedback::NoticeAt place="history" />
                                 {move || restore.value().get().and_then(Result::err).map(|e| view! {
                                     <p class="form-error" role="alert">{error_message(i18n.get_locale(), &e)}</p>
                                 })}

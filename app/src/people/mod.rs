@@ -8,7 +8,11 @@ pub mod pages;
 use leptos::prelude::*;
 
 use crate::error::AppError;
+#[cfg(feature = "ssr")]
+use crate::feedback::{Notice, Reply};
 use crate::views::{InviteOutcome, IssuedLink, LinkInfo, LinkKind, MyAccount, UserList};
+#[cfg(feature = "ssr")]
+use leptos::server_fn::ServerFn;
 
 /// Invites `email` to the account as `role` (owners, staff): an existing
 /// user is added at once, a new one gets a one-time link.
@@ -18,13 +22,26 @@ pub async fn invite_member(
     email: String,
     role: String,
 ) -> Result<InviteOutcome, AppError> {
-    crate::error::respond(ssr::invite(slug, email, role).await)
+    let result = ssr::invite(slug, email.clone(), role.clone()).await;
+    let (notice, at) = match &result {
+        Ok(InviteOutcome::Added { .. }) => (Notice::MemberAdded, "members"),
+        _ => (Notice::Invited, "issued-link"),
+    };
+    Reply::new(InviteMember::PATH, "invite", notice)
+        .keep("email", &email)
+        .keep("role", &role)
+        .to(None, at)
+        .answer(result)
+        .await
 }
 
 /// Revokes a pending invitation.
 #[server(prefix = "/api", endpoint = "members/revoke_invitation")]
 pub async fn revoke_invitation(slug: String, user_id: String) -> Result<(), AppError> {
-    crate::error::respond(ssr::revoke(slug, user_id).await)
+    let result = ssr::revoke(slug, user_id).await;
+    Reply::new(RevokeInvitation::PATH, "members", Notice::Revoked)
+        .answer(result)
+        .await
 }
 
 /// Changes a member's role (the last owner stays one).
@@ -34,13 +51,19 @@ pub async fn change_member_role(
     user_id: String,
     role: String,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::change_role(slug, user_id, role).await)
+    let result = ssr::change_role(slug, user_id, role).await;
+    Reply::new(ChangeMemberRole::PATH, "members", Notice::RoleChanged)
+        .answer(result)
+        .await
 }
 
 /// Removes a member from the account (the last owner stays).
 #[server(prefix = "/api", endpoint = "members/remove")]
 pub async fn remove_member(slug: String, user_id: String) -> Result<(), AppError> {
-    crate::error::respond(ssr::remove(slug, user_id).await)
+    let result = ssr::remove(slug, user_id).await;
+    Reply::new(RemoveMember::PATH, "members", Notice::MemberRemoved)
+        .answer(result)
+        .await
 }
 
 /// A page of users (staff), searched by email or name.
@@ -55,25 +78,46 @@ pub async fn list_users(
 /// Disables (sessions end at once) or enables a user (staff).
 #[server(prefix = "/api", endpoint = "users/disabled")]
 pub async fn set_user_disabled(user_id: String, disabled: bool) -> Result<(), AppError> {
-    crate::error::respond(ssr::set_disabled(user_id, disabled).await)
+    let notice = if disabled {
+        Notice::UserDisabled
+    } else {
+        Notice::UserEnabled
+    };
+    let result = ssr::set_disabled(user_id, disabled).await;
+    Reply::new(SetUserDisabled::PATH, "users", notice)
+        .answer(result)
+        .await
 }
 
 /// Makes a one-time password-reset link for a user (staff).
 #[server(prefix = "/api", endpoint = "users/reset_password")]
 pub async fn reset_password_link(user_id: String) -> Result<IssuedLink, AppError> {
-    crate::error::respond(ssr::reset_link(user_id).await)
+    let result = ssr::reset_link(user_id).await;
+    Reply::new(ResetPasswordLink::PATH, "users", Notice::LinkReady)
+        .to(None, "issued-link")
+        .answer(result)
+        .await
 }
 
 /// Invites a staff user (admins).
 #[server(prefix = "/api", endpoint = "users/invite_staff")]
 pub async fn invite_staff(email: String, role: String) -> Result<IssuedLink, AppError> {
-    crate::error::respond(ssr::invite_staff(email, role).await)
+    let result = ssr::invite_staff(email.clone(), role.clone()).await;
+    Reply::new(InviteStaff::PATH, "staff-invite", Notice::Invited)
+        .keep("email", &email)
+        .keep("role", &role)
+        .to(None, "issued-link")
+        .answer(result)
+        .await
 }
 
 /// Changes a staff user's role (admins; the last admin stays one).
 #[server(prefix = "/api", endpoint = "users/staff_role")]
 pub async fn set_staff_role(user_id: String, role: String) -> Result<(), AppError> {
-    crate::error::respond(ssr::set_staff_role(user_id, role).await)
+    let result = ssr::set_staff_role(user_id, role).await;
+    Reply::new(SetStaffRole::PATH, "users", Notice::RoleChanged)
+        .answer(result)
+        .await
 }
 
 /// "My account": the user and their open sessions.
@@ -88,13 +132,24 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::change_password(current_password, new_password).await)
+    // Nothing typed is kept: both are passwords.
+    let result = ssr::change_password(current_password, new_password).await;
+    Reply::new(ChangePassword::PATH, "password", Notice::PasswordChanged)
+        .answer(result)
+        .await
 }
 
 /// Ends one's other sessions.
 #[server(prefix = "/api", endpoint = "me/sign_out_others")]
 pub async fn sign_out_other_sessions() -> Result<u64, AppError> {
-    crate::error::respond(ssr::sign_out_others().await)
+    let result = ssr::sign_out_others().await;
+    Reply::new(
+        SignOutOtherSessions::PATH,
+        "sessions",
+        Notice::SessionsEnded,
+    )
+    .answer(result)
+    .await
 }
 
 /// What a one-time link is (anyone holding it); one "not found" for every
@@ -111,7 +166,15 @@ pub async fn accept_invitation(
     name: String,
     password: String,
 ) -> Result<(), AppError> {
-    crate::error::respond(ssr::accept(token, name, password).await)
+    let result = ssr::accept(token, name.clone(), password).await;
+    if result.is_ok() {
+        // Signed in: the service chose where to land.
+        return result;
+    }
+    Reply::new(AcceptInvitation::PATH, "accept", Notice::Saved)
+        .keep("name", &name)
+        .answer(result)
+        .await
 }
 
 /// Sets a new password with a reset link, signs in.

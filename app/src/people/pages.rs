@@ -11,6 +11,7 @@ use super::{
     UseResetLink, get_link_info, get_my_account, list_users,
 };
 use crate::domain::{AccountRole, PASSWORD_MIN_CHARS, StaffRole};
+use crate::feedback::{NoticeAt, kept};
 use crate::i18n::*;
 use crate::time_fmt::utc;
 use crate::ui::{
@@ -42,7 +43,7 @@ pub fn IssuedLinkNotice(link: IssuedLink) -> impl IntoView {
         }
     });
     view! {
-        <div class="notice success" role="status" id="issued-link">
+        <div class="notice success" role="status" id="issued-link" tabindex="-1" autofocus>
             {intro}
             <CopyLink
                 url=link.url
@@ -114,11 +115,15 @@ pub fn MembersCard(slug: String, m: MembersView) -> impl IntoView {
                             }}
                         </td>
                         <td>
-                            <ActionForm action=revoke attr:class="inline">
-                                <input type="hidden" name="slug" value=slug />
-                                <input type="hidden" name="user_id" value=user_id />
-                                <button type="submit" class="button link danger">{t!(i18n, revoke)}</button>
-                            </ActionForm>
+                            <details class="confirm">
+                                <summary class="button link danger">{t!(i18n, revoke)}</summary>
+                                <ActionForm action=revoke attr:class="confirm-box">
+                                    <input type="hidden" name="slug" value=slug />
+                                    <input type="hidden" name="user_id" value=user_id />
+                                    <p class="small">{t!(i18n, invitation_revoke_explain)}</p>
+                                    <button type="submit" class="button danger">{t!(i18n, invitation_revoke_confirm)}</button>
+                                </ActionForm>
+                            </details>
                         </td>
                     </tr>
                 }
@@ -127,6 +132,7 @@ pub fn MembersCard(slug: String, m: MembersView) -> impl IntoView {
         view! {
             <h3>{t!(i18n, invitations)}</h3>
             {form_error(revoke.value(), None)}
+            <crate::ui::Scroll label=t_string!(i18n, invitations)>
             <table class="table">
                 <thead>
                     <tr>
@@ -134,16 +140,18 @@ pub fn MembersCard(slug: String, m: MembersView) -> impl IntoView {
                         <th scope="col">{t!(i18n, col_role)}</th>
                         <th scope="col">{t!(i18n, invited_by)}</th>
                         <th scope="col">{t!(i18n, expires)}</th>
-                        <th scope="col"></th>
+                        <th scope="col"><span class="visually-hidden">{t!(i18n, col_actions)}</span></th>
                     </tr>
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
+            </crate::ui::Scroll>
         }
     });
     view! {
         <section class="card" id="members">
             <h2>{t!(i18n, account_members)}</h2>
+            <NoticeAt place="members" />
             {issued}
             {form_error(change.value(), Some("role"))}
             {form_error(change.value(), None)}
@@ -153,6 +161,7 @@ pub fn MembersCard(slug: String, m: MembersView) -> impl IntoView {
                 view! { <p class="empty">{t!(i18n, no_members)}</p> }.into_any()
             } else {
                 view! {
+                    <crate::ui::Scroll label=t_string!(i18n, account_members)>
                     <table class="table">
                         <thead>
                             <tr>
@@ -160,25 +169,26 @@ pub fn MembersCard(slug: String, m: MembersView) -> impl IntoView {
                                 <th scope="col">{t!(i18n, col_email)}</th>
                                 <th scope="col">{t!(i18n, col_role)}</th>
                                 <th scope="col">{t!(i18n, col_status)}</th>
-                                <th scope="col"></th>
+                                <th scope="col"><span class="visually-hidden">{t!(i18n, col_actions)}</span></th>
                             </tr>
                         </thead>
                         <tbody>{rows}</tbody>
                     </table>
+                    </crate::ui::Scroll>
                 }.into_any()
             }}
             {invitations}
             <h3>{t!(i18n, invite)}</h3>
-            <ActionForm action=invite attr:class="form inline-form">
+            <ActionForm action=invite attr:class="form inline-form" attr:id="invite">
                 <input type="hidden" name="slug" value=slug.clone() />
                 <div class="field">
                     <label for="invite-email">{t!(i18n, email)}</label>
-                    <input id="invite-email" name="email" type="email" required maxlength="254" autocomplete="off" />
+                    <input id="invite-email" name="email" type="email" required maxlength="254" autocomplete="off" value=kept("invite", "email") />
                     {form_error(invite.value(), Some("email"))}
                 </div>
                 <div class="field">
                     <label for="invite-role">{t!(i18n, role)}</label>
-                    <select id="invite-role" name="role">{role_options(AccountRole::Editor)}</select>
+                    <select id="invite-role" name="role">{role_options(kept("invite", "role").and_then(|r| AccountRole::parse(&r).ok()).unwrap_or(AccountRole::Editor))}</select>
                     {form_error(invite.value(), Some("role"))}
                 </div>
                 <button type="submit" class="button primary">{t!(i18n, invite)}</button>
@@ -203,7 +213,7 @@ fn MemberRow(
     let email = member.email.clone();
     view! {
         <tr data-member=email>
-            <td>{member.name}</td>
+            <td translate="no">{member.name}</td>
             <td class="mono">{member.email}</td>
             <td>
                 <ActionForm action=change attr:class="inline role-form">
@@ -251,15 +261,17 @@ pub fn UsersPage() -> impl IntoView {
     view! {
         <section class="page">
             <h1>{t!(i18n, users_title)}</h1>
-            <Form method="GET" action="" attr:class="search" attr:role="search">
-                <label for="q" class="visually-hidden">{t!(i18n, search_label)}</label>
-                <input id="q" type="search" name="q" value=q placeholder=move || t_string!(i18n, search_label) />
-                <button type="submit" class="button">{t!(i18n, search)}</button>
-            </Form>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match list.await {
-                        Ok(l) => view! { <UsersBody l q=q() /> }.into_any(),
+                        Ok(l) => view! {
+                            <Form method="GET" action="" attr:class="search" attr:role="search">
+                                <label for="q" class="visually-hidden">{t!(i18n, search_label)}</label>
+                                <input id="q" type="search" name="q" value=q placeholder=move || t_string!(i18n, search_label) />
+                                <button type="submit" class="button">{t!(i18n, search)}</button>
+                            </Form>
+                            <UsersBody l q=q() />
+                        }.into_any(),
                         Err(e) => error_view(e),
                     }
                 })}
@@ -287,17 +299,17 @@ fn UsersBody(l: UserList, q: String) -> impl IntoView {
         .collect_view();
     let invite_form = admin.then(|| {
         view! {
-            <section class="card">
+            <section class="card" id="staff-invite">
                 <h2>{t!(i18n, invite_staff)}</h2>
                 <ActionForm action=invite attr:class="form inline-form">
                     <div class="field">
                         <label for="staff-email">{t!(i18n, email)}</label>
-                        <input id="staff-email" name="email" type="email" required maxlength="254" autocomplete="off" />
+                        <input id="staff-email" name="email" type="email" required maxlength="254" autocomplete="off" value=kept("staff-invite", "email") />
                         {form_error(invite.value(), Some("email"))}
                     </div>
                     <div class="field">
                         <label for="staff-role">{t!(i18n, staff_role)}</label>
-                        <select id="staff-role" name="role">{staff_options(StaffRole::Csm)}</select>
+                        <select id="staff-role" name="role">{staff_options(kept("staff-invite", "role").and_then(|r| StaffRole::parse(&r).ok()).unwrap_or(StaffRole::Csm))}</select>
                     </div>
                     <button type="submit" class="button primary">{t!(i18n, invite)}</button>
                     {form_error(invite.value(), None)}
@@ -307,6 +319,7 @@ fn UsersBody(l: UserList, q: String) -> impl IntoView {
     });
     view! {
         {issued}
+        <div id="users"><NoticeAt place="users" /></div>
         {form_error(disable.value(), Some("user"))}
         {form_error(disable.value(), None)}
         {form_error(reset.value(), Some("user"))}
@@ -318,7 +331,7 @@ fn UsersBody(l: UserList, q: String) -> impl IntoView {
             view! { <p class="empty">{t!(i18n, no_users)}</p> }.into_any()
         } else {
             view! {
-                <div class="table-wrap">
+                <crate::ui::Scroll label=t_string!(i18n, nav_users)>
                     <table class="table">
                         <thead>
                             <tr>
@@ -326,12 +339,12 @@ fn UsersBody(l: UserList, q: String) -> impl IntoView {
                                 <th scope="col">{t!(i18n, col_state)}</th>
                                 <th scope="col">{t!(i18n, col_accounts)}</th>
                                 <th scope="col">{t!(i18n, col_last_sign_in)}</th>
-                                <th scope="col"></th>
+                                <th scope="col"><span class="visually-hidden">{t!(i18n, col_actions)}</span></th>
                             </tr>
                         </thead>
                         <tbody>{rows}</tbody>
                     </table>
-                </div>
+                </crate::ui::Scroll>
             }.into_any()
         }}
         <Pager page pages base=format!("/users?q={}&", urlencode(&q)) />
@@ -354,7 +367,8 @@ fn UserRow(
     let manage = !u.is_me && (staff.is_none() || admin);
     let roles = match staff {
         Some(r) => {
-            view! { <span class="badge">{move || staff_role_label(i18n, r)}</span> }.into_any()
+            view! { <li><span class="badge">{move || staff_role_label(i18n, r)}</span></li> }
+                .into_any()
         }
         None => u
             .memberships
@@ -421,7 +435,7 @@ fn UserRow(
     view! {
         <tr data-user=email>
             <td>
-                {u.name} {u.is_me.then(|| view! { <span class="muted small">" (" {t!(i18n, you)} ")"</span> })}
+                <span translate="no">{u.name}</span> {u.is_me.then(|| view! { <span class="muted small">" (" {t!(i18n, you)} ")"</span> })}
                 <br />
                 <span class="mono small">{u.email}</span>
             </td>
@@ -492,8 +506,9 @@ fn MyAccountBody(
         .collect_view();
     view! {
         <section class="card">
-            <p>{me.name} " · " <span class="mono">{me.email.clone()}</span></p>
-            <h2>{t!(i18n, change_password)}</h2>
+            <p><span translate="no">{me.name}</span> " · " <span class="mono">{me.email.clone()}</span></p>
+            <h2 id="password">{t!(i18n, change_password)}</h2>
+            <NoticeAt place="password" />
             <ActionForm action=change attr:class="form">
                 // For password managers: whose password this is.
                 <input type="hidden" name="username" value=me.email autocomplete="username" />
@@ -513,8 +528,9 @@ fn MyAccountBody(
             </ActionForm>
         </section>
         <section class="card">
-            <h2>{t!(i18n, sessions_title)}</h2>
-            <div class="table-wrap">
+            <h2 id="sessions">{t!(i18n, sessions_title)}</h2>
+            <NoticeAt place="sessions" />
+            <crate::ui::Scroll label=t_string!(i18n, sessions_title)>
                 <table class="table">
                     <thead>
                         <tr>
@@ -526,7 +542,7 @@ fn MyAccountBody(
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </crate::ui::Scroll>
             {several.then(|| view! {
                 <ActionForm action=others attr:class="inline">
                     <button type="submit" class="button">{t!(i18n, sign_out_others)}</button>
@@ -595,12 +611,12 @@ fn InviteForm(info: LinkInfo, token: String) -> impl IntoView {
         <section class="card narrow">
             <h1>{t!(i18n, invite_title)}</h1>
             {intro}
-            <ActionForm action=accept attr:class="form">
+            <ActionForm action=accept attr:class="form" attr:id="accept">
                 <input type="hidden" name="token" value=token />
                 <input type="hidden" name="username" value=info.email autocomplete="username" />
                 <div class="field">
                     <label for="invite-name">{t!(i18n, name)}</label>
-                    <input id="invite-name" name="name" required maxlength="100" autocomplete="name" />
+                    <input id="invite-name" name="name" required maxlength="100" autocomplete="name" value=kept("accept", "name") />
                     {form_error(accept.value(), Some("name"))}
                 </div>
                 <div class="field">

@@ -2,6 +2,7 @@
 //! throttle, the client's address behind proxies.
 
 pub mod client;
+pub mod local_path;
 pub mod one_time;
 pub mod rate;
 

@@ -36,9 +36,8 @@ fn state_of(u: &users::UserRow) -> UserState {
 
 /// A page of the users whose email or name contains `q` (staff).
 pub async fn list(ctx: &Ctx, q: &str, page: i64) -> Result<UserList, AppError> {
-    if !ctx.can(Permission::ManageUsers, None) {
-        return Err(AppError::NotFound);
-    }
+    // The page is no secret: a customer is told they may not use it.
+    ctx.require(Permission::ManageUsers, None)?;
     let (page, offset) = page_offset(page, USERS_PAGE_SIZE);
     let (rows, total) = users::search(ctx.db.pool(), q, USERS_PAGE_SIZE, offset).await?;
     let me = ctx.user_id();
