@@ -151,6 +151,24 @@ pub fn EventsPage() -> impl IntoView {
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
+                        // A wrong period: the filters stay, with the error at the dates.
+                        Err(AppError::Invalid(errors)) => {
+                            match list_events(account(), agent(), String::new(), String::new()).await {
+                                Ok(d) => view! {
+                                    <EventFilters
+                                        accounts=d.accounts
+                                        agents=d.agents
+                                        from=from()
+                                        to=to()
+                                        account=account()
+                                        agent=agent()
+                                        errors=Some(errors)
+                                    />
+                                }
+                                .into_any(),
+                                Err(e) => error_view(e),
+                            }
+                        }
                         Err(e) => error_view(e),
                         Ok(d) => view! { <EventsBody d account=account() agent=agent() /> }.into_any(),
                     }
@@ -166,7 +184,7 @@ fn EventsBody(d: EventsData, account: String, agent: String) -> impl IntoView {
     let total = d.total;
     let retention = d.retention_days;
     view! {
-        <EventFilters accounts=d.accounts agents=d.agents from=d.from to=d.to account agent />
+        <EventFilters accounts=d.accounts agents=d.agents from=d.from to=d.to account agent errors=None />
         <p class="events-total" data-testid="events-total">{t!(i18n, events_total, count = move || total)}</p>
         {(retention > 0).then(|| view! {
             <p class="hint">{t!(i18n, events_retention, days = move || retention)}</p>
@@ -199,8 +217,23 @@ fn EventFilters(
     to: String,
     account: String,
     agent: String,
+    /// The dates refused, if they were.
+    errors: Option<crate::domain::FieldErrors>,
 ) -> impl IntoView {
     let i18n = use_i18n();
+    let error_at = move |field: &'static str| {
+        let code = errors.as_ref().and_then(|e| e.get(field));
+        let text = code
+            .map(|c| crate::messages::field_error_message(i18n.get_locale_untracked(), field, c));
+        (
+            code.is_some().then_some("true"),
+            text.map(
+                |t| view! { <p class="field-error" id=format!("err-{field}") role="alert">{t}</p> },
+            ),
+        )
+    };
+    let (from_invalid, from_error) = error_at("from");
+    let (to_invalid, to_error) = error_at("to");
     let account_options = accounts
         .iter()
         .map(|(slug, name)| {
@@ -234,11 +267,13 @@ fn EventFilters(
             {agent_field}
             <div class="field">
                 <label for="f-from">{t!(i18n, filter_from)}</label>
-                <input id="f-from" name="from" type="date" value=from />
+                <input id="f-from" name="from" type="date" value=from aria-invalid=from_invalid />
+                {from_error}
             </div>
             <div class="field">
                 <label for="f-to">{t!(i18n, filter_to)}</label>
-                <input id="f-to" name="to" type="date" value=to />
+                <input id="f-to" name="to" type="date" value=to aria-invalid=to_invalid />
+                {to_error}
             </div>
             <button type="submit" class="button">{t!(i18n, search)}</button>
         </Form>

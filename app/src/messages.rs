@@ -5,6 +5,24 @@ use crate::domain::{Code, Taken};
 use crate::error::AppError;
 use crate::i18n::*;
 
+/// The sentence for the error of `field`: a range says which (`field_message`
+/// for the others).
+pub fn field_error_message(locale: Locale, field: &str, code: Code) -> String {
+    use crate::domain::failover::{RING_SECONDS, TIMEOUT_SECONDS};
+    let range = match (code, field) {
+        (Code::OutOfRange, "timeout_seconds") => Some(TIMEOUT_SECONDS),
+        (Code::OutOfRange, "max_ring_seconds") => Some(RING_SECONDS),
+        _ => None,
+    };
+    match range {
+        // The catalogue marks the numbers `%min%` and `%max%`.
+        Some((min, max)) => td_string!(locale, err_seconds_between)
+            .replace("%min%", &min.to_string())
+            .replace("%max%", &max.to_string()),
+        None => field_message(locale, code).to_owned(),
+    }
+}
+
 /// The sentence for a field error code.
 pub fn field_message(locale: Locale, code: Code) -> &'static str {
     match code {
@@ -22,6 +40,8 @@ pub fn field_message(locale: Locale, code: Code) -> &'static str {
         Code::UnknownUser => td_string!(locale, err_unknown_user),
         Code::NotAWholeNumber => td_string!(locale, err_not_a_whole_number),
         Code::OutOfRange => td_string!(locale, err_out_of_range),
+        Code::EndBeforeStart => td_string!(locale, err_end_before_start),
+        Code::PeriodTooLong => td_string!(locale, err_period_too_long),
         Code::InvalidUrl => td_string!(locale, err_invalid_url),
         Code::HttpsRequired => td_string!(locale, err_https_required),
         Code::ForbiddenHost => td_string!(locale, err_forbidden_host),
@@ -92,12 +112,39 @@ pub fn describe_en(e: &AppError) -> String {
         AppError::Invalid(fields) => fields
             .0
             .iter()
-            .map(|f| format!("{}: {}", f.field, field_message(Locale::en, f.code)))
+            .map(|f| {
+                format!(
+                    "{}: {}",
+                    f.field,
+                    field_error_message(Locale::en, &f.field, f.code)
+                )
+            })
             .collect::<Vec<_>>()
             .join(" "),
         AppError::InUse(names) => {
             format!("{} ({})", error_message(Locale::en, e), names.join(", "))
         }
         other => error_message(Locale::en, other).to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod range_tests {
+    use super::*;
+
+    #[test]
+    fn a_range_error_says_the_range() {
+        assert_eq!(
+            field_error_message(Locale::en, "max_ring_seconds", Code::OutOfRange),
+            "Between 5 and 45 seconds."
+        );
+        assert_eq!(
+            field_error_message(Locale::fr, "timeout_seconds", Code::OutOfRange),
+            "Entre 1 et 30 secondes."
+        );
+        assert_eq!(
+            field_error_message(Locale::en, "name", Code::Required),
+            field_message(Locale::en, Code::Required)
+        );
     }
 }

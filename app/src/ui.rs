@@ -8,7 +8,7 @@ use leptos_router::hooks::use_location;
 use crate::domain::{AccountRole, StaffRole};
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::messages::{error_message, field_message};
+use crate::messages::error_message;
 
 #[component]
 pub fn Loading() -> impl IntoView {
@@ -172,7 +172,9 @@ where
         let err = value.get().and_then(Result::err)?;
         let locale = i18n.get_locale();
         let text = match (&err, field) {
-            (AppError::Invalid(f), Some(field)) => field_message(locale, f.get(field)?).to_owned(),
+            (AppError::Invalid(f), Some(field)) => {
+                crate::messages::field_error_message(locale, field, f.get(field)?)
+            }
             (AppError::Invalid(_), None) => return None,
             (_, Some(_)) => return None,
             (AppError::InUse(names), None) => {

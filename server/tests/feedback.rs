@@ -223,3 +223,32 @@ on_both_backends!(
     the_answer_never_leaves_the_site,
     notices_speak_the_pages_language,
 );
+
+async fn a_wrong_period_keeps_the_filters_and_says_why(backend: Backend) {
+    let app = TestApp::with_demo(backend).await;
+    let c = app.signed_in("owner@acme.example").await;
+    let res = c
+        .get(app.url("/events?from=2026-06-10&to=2026-06-01"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap().replace("<!>", "");
+    assert!(html.contains(r#"id="f-from""#), "the filters stay");
+    assert!(
+        html.contains(r#"value="2026-06-10""#),
+        "with the dates typed"
+    );
+    assert!(html.contains("The end date must not be before the start date."));
+    assert!(!html.contains("out of the allowed range"));
+    let res = c
+        .get(app.url("/events?from=2024-01-01&to=2026-06-01"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(html.contains("At most 366 days between the two dates."));
+}
+
+on_both_backends!(a_wrong_period_keeps_the_filters_and_says_why);

@@ -67,6 +67,10 @@ pub enum Code {
     DisabledUser,
     /// Another account has this slug.
     TakenSlug,
+    /// A period whose end is before its start.
+    EndBeforeStart,
+    /// A period longer than allowed.
+    PeriodTooLong,
 }
 
 /// What must be unique and already is: the conflict of a refused create.

@@ -308,7 +308,7 @@ impl Ui {
                 e.get(field).map(|code| {
                     view! {
                         <p class="field-error" id=format!("err-{field}") role="alert">
-                            {field_message(locale, code)}
+                            {crate::messages::field_error_message(locale, field, code)}
                         </p>
                     }
                 })

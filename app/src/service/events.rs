@@ -65,10 +65,12 @@ fn period(q: &EventsQuery) -> Result<(i64, i64), AppError> {
         .or_else(|| q.from.trim().is_empty().then_some(today - 6 * DAY_MS));
     let to_ms =
         super::audit::date("to", &q.to, &mut e).or_else(|| q.to.trim().is_empty().then_some(today));
-    if let (Some(f), Some(t)) = (from_ms, to_ms)
-        && (t < f || t - f > 366 * DAY_MS)
-    {
-        e.push("to", Code::OutOfRange);
+    if let (Some(f), Some(t)) = (from_ms, to_ms) {
+        if t < f {
+            e.push("to", Code::EndBeforeStart);
+        } else if t - f > 366 * DAY_MS {
+            e.push("to", Code::PeriodTooLong);
+        }
     }
     e.into_result()?;
     Ok((from_ms.expect("checked"), to_ms.expect("checked") + DAY_MS))
