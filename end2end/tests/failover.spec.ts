@@ -16,6 +16,7 @@ test('a CSM switches failover on, with a reason and a confirmation', { tag: '@po
   await page.getByLabel('I confirm this change').check();
   await page.getByRole('button', { name: 'Turn failover on' }).click();
   await expect(page.getByTestId('failover-state')).toHaveText('On');
+  await expect(page.getByTestId('notice')).toHaveText('Failover is on for this account.');
   await expect(page.getByRole('button', { name: 'Turn failover off' })).toBeVisible();
 });
 
@@ -30,8 +31,11 @@ test('a customer saves each of the three action types and finds them after reloa
   await page.getByLabel('Timeout (seconds)').fill('12');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('editor-status')).toContainText('Revision 1');
+  // Which revision is live, by whom and when, above the form.
+  await expect(page.getByTestId('live-revision')).toHaveText('Live: revision 1 · you · just now');
   await page.reload();
   await hydrated(page);
+  await expect(page.getByTestId('live-revision')).toContainText(/^Live: revision 1 · .+ · \d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
   await expect(page.getByLabel('Workflow')).toBeChecked();
   await expect(page.getByLabel('Webhook URL')).toHaveValue('https://hooks.acme.example/failover');
   await expect(page.getByLabel('Timeout (seconds)')).toHaveValue('12');
@@ -59,6 +63,18 @@ test('a customer saves each of the three action types and finds them after reloa
 
   await page.getByRole('link', { name: 'History' }).click();
   await expect(page.locator('article.revision')).toHaveCount(3);
+  // The history speaks the form's words, not field names.
+  const latest = page.locator('article.revision').first();
+  await expect(latest).toContainText('Maximum ring duration (seconds)');
+  await expect(latest).toContainText('Call transfer');
+  await expect(latest).not.toContainText('max_ring_seconds');
+  // Restoring asks first, then says it's done.
+  const oldest = page.locator('article.revision[data-revision="1"]');
+  await oldest.locator('summary', { hasText: 'Restore' }).click();
+  await expect(oldest).toContainText("It becomes this agent's live failover action at once");
+  await oldest.getByRole('button', { name: 'Yes, restore it' }).click();
+  await expect(page.getByTestId('notice')).toHaveText('Restored: this version is live now.');
+  await expect(page.locator('article.revision')).toHaveCount(4);
 });
 
 test('an invalid phone number shows its error next to the field and nothing is saved', async ({ page }) => {

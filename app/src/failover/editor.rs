@@ -46,6 +46,11 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
         ..initial.clone()
     });
     let base = RwSignal::new(editor.revision);
+    let live = RwSignal::new((editor.revision > 0).then(|| Live {
+        revision: editor.revision,
+        by: editor.updated_by.clone().unwrap_or_default(),
+        at: editor.updated_at,
+    }));
     let errors = RwSignal::new(FieldErrors::new());
     let ui = Ui {
         locale,
@@ -68,6 +73,11 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     warn_before_leaving(dirty);
     let report = RwSignal::new(None::<Result<TestReport, AppError>>);
     let testing = RwSignal::new(false);
+    // A test result describes the draft it was made with: an edit clears it.
+    Effect::new(move |_| {
+        draft.track();
+        report.set(None);
+    });
     let on_test = test_handler(
         editor.agent_id.clone(),
         allowed,
@@ -95,7 +105,7 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
             errors.set(FieldErrors::new());
             status.set(Status::Saving);
             let result = save_failover(agent_id, base.get_untracked(), d.clone()).await;
-            saved_outcome(result, d, base, saved, errors, status);
+            saved_outcome(result, d, (base, live, locale), saved, errors, status);
         });
     };
 
@@ -104,6 +114,15 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
         <form class="form editor" method="post" action="/api/failover/save" on:submit=on_submit novalidate>
             <input type="hidden" name="agent_id" value=editor.agent_id.clone() />
             <input type="hidden" name="base_revision" value=move || base.get().to_string() prop:value=move || base.get().to_string() />
+            <p class="live" data-testid="live-revision">
+                {move || match live.get() {
+                    Some(l) => {
+                        let when = l.at.map(crate::time_fmt::utc).unwrap_or_else(|| td_string!(locale, just_now).to_owned());
+                        format!("{} {} · {} · {when}", td_string!(locale, live_revision), l.revision, l.by)
+                    }
+                    None => td_string!(locale, not_configured).to_owned(),
+                }}
+            </p>
             <TypeChoice f ui />
             <WorkflowFields f ui />
             <SayMessageFields f ui initial_text=initial.text.clone() />
@@ -181,12 +200,21 @@ fn warn_before_leaving(dirty: Memo<bool>) {
     });
 }
 
+/// The revision runtimes are served: its number, who saved it and when
+/// (`None`: just now, from this page).
+#[derive(Clone, Debug, PartialEq)]
+struct Live {
+    revision: i64,
+    by: String,
+    at: Option<i64>,
+}
+
 /// What a save's answer does to the form: a new base revision, the field
 /// errors next to their fields, or who saved since.
 fn saved_outcome(
     result: Result<i64, AppError>,
     draft: FailoverDraft,
-    base: RwSignal<i64>,
+    (base, live, locale): (RwSignal<i64>, RwSignal<Option<Live>>, Locale),
     saved: RwSignal<FailoverDraft>,
     errors: RwSignal<FieldErrors>,
     status: RwSignal<Status>,
@@ -194,6 +222,11 @@ fn saved_outcome(
     match result {
         Ok(revision) => {
             base.set(revision);
+            live.set(Some(Live {
+                revision,
+                by: td_string!(locale, you).to_owned(),
+                at: None,
+            }));
             saved.set(draft);
             status.set(Status::Saved(revision));
         }

@@ -53,8 +53,6 @@ fn EditorBody(e: FailoverEditor) -> impl IntoView {
             view! { <p class="locked" data-testid="failover-locked">{t!(i18n, failover_locked)}</p> }.into_any()
         } else {
             let notes = (
-                (e.revision == 0)
-                    .then(|| view! { <p class="muted">{t!(i18n, not_configured)}</p> }),
                 (!e.can_edit).then(|| view! { <p class="muted">{t!(i18n, read_only)}</p> }),
                 (!e.feature_enabled)
                     .then(|| view! { <p class="locked">{t!(i18n, failover_locked)}</p> }),
@@ -114,15 +112,22 @@ pub fn HistoryPage() -> impl IntoView {
                                 .into_iter()
                                 .map(|r| {
                                     let current = r.revision == editor.revision;
+                                    let locale = i18n.get_locale_untracked();
+                                    let connections = editor.sip_connections.clone();
                                     let changes = r
                                         .changes
                                         .iter()
-                                        .map(|c| view! {
-                                            <tr>
-                                                <td class="mono">{c.field.clone()}</td>
-                                                <td>{c.before.clone().unwrap_or_default()}</td>
-                                                <td>{c.after.clone().unwrap_or_default()}</td>
-                                            </tr>
+                                        .map(|c| {
+                                            let value = |v: &Option<String>| {
+                                                v.as_deref().map(|v| change_value(locale, &c.field, v, &connections)).unwrap_or_default()
+                                            };
+                                            view! {
+                                                <tr>
+                                                    <td>{change_label(locale, &c.field)}</td>
+                                                    <td>{value(&c.before)}</td>
+                                                    <td>{value(&c.after)}</td>
+                                                </tr>
+                                            }
                                         })
                                         .collect_view();
                                     let can_restore = editor.can_edit && !current;
@@ -183,5 +188,60 @@ pub fn HistoryPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The form's label of a changed field (`sip.headers.0.name` → "Custom SIP
+/// headers 1 · Name"), not its internal name.
+pub fn change_label(locale: Locale, field: &str) -> String {
+    let label = |key: &str| -> String {
+        match key {
+            "type" => td_string!(locale, action_type),
+            "webhook_url" => td_string!(locale, webhook_url),
+            "timeout_seconds" => td_string!(locale, timeout_seconds),
+            "text" => td_string!(locale, sentence),
+            "language" => td_string!(locale, language),
+            "max_ring_seconds" => td_string!(locale, max_ring),
+            "phone_number" => td_string!(locale, phone_number),
+            "sip.connection_id" => td_string!(locale, sip_connection),
+            "sip.destination_id" => td_string!(locale, destination_id),
+            "sip.user_to_user" => td_string!(locale, uui),
+            other => return other.to_owned(),
+        }
+        .to_owned()
+    };
+    let parts: Vec<&str> = field.split('.').collect();
+    match parts.as_slice() {
+        ["sip", "headers", n, part] => {
+            let n = n.parse::<usize>().map(|n| n + 1).unwrap_or(0);
+            let part = if *part == "name" {
+                td_string!(locale, header_name)
+            } else {
+                td_string!(locale, header_value)
+            };
+            format!("{} {n} · {part}", td_string!(locale, custom_headers))
+        }
+        _ => label(field),
+    }
+}
+
+/// A changed value as the form shows it: the action type's name, the SIP
+/// connection's name.
+pub fn change_value(
+    locale: Locale,
+    field: &str,
+    value: &str,
+    connections: &[crate::views::SipConnectionView],
+) -> String {
+    match (field, value) {
+        ("type", "workflow") => td_string!(locale, type_workflow).to_owned(),
+        ("type", "say_message") => td_string!(locale, type_say_message).to_owned(),
+        ("type", "transfer") => td_string!(locale, type_transfer).to_owned(),
+        ("sip.connection_id", id) => connections
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.name.clone())
+            .unwrap_or_else(|| id.to_owned()),
+        (_, v) => v.to_owned(),
     }
 }
