@@ -9,7 +9,6 @@ use strum::IntoEnumIterator;
 use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::i18n::*;
-use crate::time_fmt::utc;
 use crate::ui::{Loading, Pager, error_view, urlencode};
 use crate::views::{AUDIT_PAGE_SIZE, AuditPage};
 
@@ -76,7 +75,7 @@ pub fn AuditLogPage() -> impl IntoView {
             <Form method="GET" action="" attr:class="form inline-form filters">
                 <div class="field">
                     <label for="f-account">{t!(i18n, filter_account)}</label>
-                    <input id="f-account" name="account" value=account placeholder="acme" />
+                    <input id="f-account" name="account" type="search" value=account />
                 </div>
                 <div class="field">
                     <label for="f-actor">{t!(i18n, filter_actor)}</label>
@@ -86,7 +85,10 @@ pub fn AuditLogPage() -> impl IntoView {
                     <label for="f-action">{t!(i18n, filter_action)}</label>
                     <select id="f-action" name="action">
                         <option value="">{t!(i18n, any)}</option>
-                        {AuditAction::iter().map(|a| a.as_str()).map(|a| view! { <option value=a selected=move || action() == a>{a}</option> }).collect_view()}
+                        {AuditAction::iter().map(|a| {
+                            let code = a.as_str();
+                            view! { <option value=code selected=move || action() == code>{move || action_name(i18n.get_locale(), a)}</option> }
+                        }).collect_view()}
                     </select>
                 </div>
                 <div class="field">
@@ -124,53 +126,211 @@ pub fn AuditLogPage() -> impl IntoView {
     }
 }
 
-/// One page of entries, and links to the pages around it (`base`: the filters' URL).
+/// One page of entries, each a sentence (who did what to what, where), when
+/// (relative and exact), and only the fields that changed; links to the
+/// pages around it (`base`: the filters' URL).
 #[component]
 fn AuditTable(p: AuditPage, base: String) -> impl IntoView {
     let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
     let pages = crate::views::page_count(p.total, AUDIT_PAGE_SIZE);
     let current = p.page;
+    let now = p.now;
     let pager_base = format!("{base}&");
     if p.entries.is_empty() {
         return view! { <Pager page=current pages base=pager_base /> }.into_any();
     }
-    let rows = p
+    let items = p
         .entries
         .into_iter()
-        .map(|e| {
+        .map(|e| view! { <AuditItem e locale now /> })
+        .collect_view();
+    view! {
+        <ol class="audit-list" aria-label=t_string!(i18n, audit_log)>{items}</ol>
+        <Pager page=current pages base=pager_base />
+    }
+    .into_any()
+}
+
+#[component]
+fn AuditItem(e: crate::views::AuditEntry, locale: Locale, now: i64) -> impl IntoView {
+    let action = e.action.parse::<AuditAction>().ok();
+    let does = action.map_or_else(|| e.action.clone(), |a| action_does(locale, a).to_owned());
+    let who = match e.actor_kind.as_str() {
+        "user" => e.actor_name.clone().unwrap_or_else(|| e.actor.clone()),
+        "token" => format!("{} « {} »", td_string!(locale, audit_via_token), e.actor),
+        _ => format!("{} ({})", e.actor, td_string!(locale, audit_via_system)),
+    };
+    let who_detail = (e.actor_kind == "user" && e.actor_name.is_some()).then(|| e.actor.clone());
+    let subject = e.subject_name.clone().or_else(|| e.subject.clone());
+    // A person's email beside their name (ids and slugs stay out of the sentence).
+    let subject_detail = e
+        .subject_name
+        .as_ref()
+        .and(e.subject.clone())
+        .filter(|s| s.contains('@') && Some(s) != e.subject_name.as_ref());
+    let account = e.account_name.clone().or_else(|| e.account.clone());
+    let changes = e
+        .changes
+        .iter()
+        .map(|c| {
+            let value = |v: &Option<String>| v.as_deref().map(|v| field_value(locale, &c.field, v));
+            let (before, after) = (value(&c.before), value(&c.after));
             view! {
-                <tr>
-                    <td class="nowrap">{utc(e.at)}</td>
-                    <td>{e.actor} <span class="muted">" (" {e.actor_kind} ")"</span></td>
-                    <td class="mono">{e.account.unwrap_or_default()}</td>
-                    <td class="mono">{e.action}</td>
-                    <td class="mono small">{e.subject.unwrap_or_default()}</td>
-                    <td><pre class="json" tabindex="0" translate="no">{e.before.unwrap_or_default()}</pre></td>
-                    <td><pre class="json" tabindex="0" translate="no">{e.after.unwrap_or_default()}</pre></td>
-                    <td class="mono small">{e.client_ip.unwrap_or_default()}</td>
-                </tr>
+                <li>
+                    <span class="field">{field_label(locale, &c.field)}</span> " "
+                    {before.map(|b| view! { <del>{b}</del> })}
+                    {(c.before.is_some() && c.after.is_some()).then_some(" → ")}
+                    {after.map(|a| view! { <ins>{a}</ins> })}
+                </li>
             }
         })
         .collect_view();
+    let has_changes = !e.changes.is_empty();
     view! {
-            <crate::ui::Scroll label=t_string!(i18n, audit_log)>
-    <table class="table audit">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(i18n, saved_at)}</th>
-                        <th scope="col">{t!(i18n, filter_actor)}</th>
-                        <th scope="col">{t!(i18n, filter_account)}</th>
-                        <th scope="col">{t!(i18n, filter_action)}</th>
-                        <th scope="col">{t!(i18n, subject)}</th>
-                        <th scope="col">{t!(i18n, field_before)}</th>
-                        <th scope="col">{t!(i18n, field_after)}</th>
-                        <th scope="col">"IP"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-    </crate::ui::Scroll>
-            <Pager page=current pages base=pager_base />
-        }
-    .into_any()
+        <li class="audit-item" data-action=e.action.clone()>
+            <p class="sentence">
+                <strong translate="no">{who}</strong>
+                {who_detail.map(|d| view! { " " <span class="muted small mono">{d}</span> })}
+                " " {does} " "
+                {subject.map(|s| view! { <strong translate="no">{s}</strong> })}
+                {subject_detail.map(|d| view! { " " <span class="muted small mono">{d}</span> })}
+                {account.filter(|_| !e.action.starts_with("account.")).map(|a| view! {
+                    " " {td_string!(locale, audit_in_account)} " " <span translate="no">{a}</span>
+                })}
+            </p>
+            <p class="when muted small">
+                <time datetime=crate::time_fmt::utc(e.at)>{ago(locale, e.at, now)}</time>
+                " · " {crate::time_fmt::utc(e.at)}
+                {e.client_ip.map(|ip| view! { " · " <span class="mono">{ip}</span> })}
+            </p>
+            {has_changes.then(|| view! {
+                <ul class="diff" aria-label=td_string!(locale, audit_changes)>{changes}</ul>
+            })}
+        </li>
+    }
+}
+
+/// "3 h ago", "2 days ago"… (`now`: the server's clock when it answered).
+fn ago(locale: Locale, at: i64, now: i64) -> String {
+    let secs = (now - at).max(0) / 1000;
+    let (key, n) = match secs {
+        0..60 => return td_string!(locale, ago_now).to_owned(),
+        60..3600 => (td_string!(locale, ago_minutes), secs / 60),
+        3600..86_400 => (td_string!(locale, ago_hours), secs / 3600),
+        _ => (td_string!(locale, ago_days), secs / 86_400),
+    };
+    key.replace("%n%", &n.to_string())
+}
+
+/// The form's label of a field an entry changed.
+fn field_label(locale: Locale, field: &str) -> String {
+    if let Some(rest) = field.strip_prefix("action.") {
+        return crate::failover::pages::change_label(locale, rest);
+    }
+    let key = match field {
+        "name" => td_string!(locale, name),
+        "slug" => td_string!(locale, slug),
+        "role" => td_string!(locale, role),
+        "reason" => td_string!(locale, reason),
+        "enabled" => td_string!(locale, failover_enabled),
+        "direction" => td_string!(locale, direction),
+        "language" => td_string!(locale, language),
+        "text" => td_string!(locale, text),
+        "sip_uri" => td_string!(locale, sip_uri),
+        "staff_role" => td_string!(locale, staff_role),
+        "scopes" => td_string!(locale, token_scopes),
+        "account" => td_string!(locale, token_account),
+        "email" => td_string!(locale, email),
+        "revision" => td_string!(locale, revision_n),
+        other => return crate::failover::pages::change_label(locale, other),
+    };
+    key.to_owned()
+}
+
+/// A changed value as people read it: on/off, a role's or a type's name.
+fn field_value(locale: Locale, field: &str, value: &str) -> String {
+    if let Some(rest) = field.strip_prefix("action.") {
+        return crate::failover::pages::change_value(locale, rest, value, &[]);
+    }
+    match (field, value) {
+        ("enabled", "true") => td_string!(locale, on).to_owned(),
+        ("enabled", "false") => td_string!(locale, off).to_owned(),
+        ("role" | "staff_role", r) => match r.to_ascii_lowercase().as_str() {
+            "owner" => td_string!(locale, role_owner).to_owned(),
+            "editor" => td_string!(locale, role_editor).to_owned(),
+            "viewer" => td_string!(locale, role_viewer).to_owned(),
+            "admin" => td_string!(locale, role_admin).to_owned(),
+            "csm" => td_string!(locale, role_csm).to_owned(),
+            _ => r.to_owned(),
+        },
+        (_, v) => v.to_owned(),
+    }
+}
+
+/// An action as the filter lists it ("Account created").
+pub fn action_name(locale: Locale, a: AuditAction) -> &'static str {
+    use AuditAction::*;
+    match a {
+        AccountCreate => td_string!(locale, audit_name_account_create),
+        AccountFailover => td_string!(locale, audit_name_account_failover),
+        AccountDefaultMessage => td_string!(locale, audit_name_account_default_message),
+        AccountRename => td_string!(locale, audit_name_account_rename),
+        AgentCreate => td_string!(locale, audit_name_agent_create),
+        AgentUpdate => td_string!(locale, audit_name_agent_update),
+        FailoverSave => td_string!(locale, audit_name_failover_save),
+        FailoverRestore => td_string!(locale, audit_name_failover_restore),
+        InvitationCreate => td_string!(locale, audit_name_invitation_create),
+        InvitationRevoke => td_string!(locale, audit_name_invitation_revoke),
+        InvitationAccept => td_string!(locale, audit_name_invitation_accept),
+        MembershipCreate => td_string!(locale, audit_name_membership_create),
+        MembershipRole => td_string!(locale, audit_name_membership_role),
+        MembershipRemove => td_string!(locale, audit_name_membership_remove),
+        SipConnectionCreate => td_string!(locale, audit_name_sip_connection_create),
+        SipConnectionUpdate => td_string!(locale, audit_name_sip_connection_update),
+        SipConnectionDelete => td_string!(locale, audit_name_sip_connection_delete),
+        TokenCreate => td_string!(locale, audit_name_token_create),
+        TokenRevoke => td_string!(locale, audit_name_token_revoke),
+        UserCreate => td_string!(locale, audit_name_user_create),
+        UserDisable => td_string!(locale, audit_name_user_disable),
+        UserEnable => td_string!(locale, audit_name_user_enable),
+        UserStaffRole => td_string!(locale, audit_name_user_staff_role),
+        UserResetLink => td_string!(locale, audit_name_user_reset_link),
+        UserPassword => td_string!(locale, audit_name_user_password),
+        UserSessionsEnd => td_string!(locale, audit_name_user_sessions_end),
+    }
+}
+
+/// What the actor did, the verb of the entry's sentence ("changed the
+/// failover action of the agent").
+pub fn action_does(locale: Locale, a: AuditAction) -> &'static str {
+    use AuditAction::*;
+    match a {
+        AccountCreate => td_string!(locale, audit_does_account_create),
+        AccountFailover => td_string!(locale, audit_does_account_failover),
+        AccountDefaultMessage => td_string!(locale, audit_does_account_default_message),
+        AccountRename => td_string!(locale, audit_does_account_rename),
+        AgentCreate => td_string!(locale, audit_does_agent_create),
+        AgentUpdate => td_string!(locale, audit_does_agent_update),
+        FailoverSave => td_string!(locale, audit_does_failover_save),
+        FailoverRestore => td_string!(locale, audit_does_failover_restore),
+        InvitationCreate => td_string!(locale, audit_does_invitation_create),
+        InvitationRevoke => td_string!(locale, audit_does_invitation_revoke),
+        InvitationAccept => td_string!(locale, audit_does_invitation_accept),
+        MembershipCreate => td_string!(locale, audit_does_membership_create),
+        MembershipRole => td_string!(locale, audit_does_membership_role),
+        MembershipRemove => td_string!(locale, audit_does_membership_remove),
+        SipConnectionCreate => td_string!(locale, audit_does_sip_connection_create),
+        SipConnectionUpdate => td_string!(locale, audit_does_sip_connection_update),
+        SipConnectionDelete => td_string!(locale, audit_does_sip_connection_delete),
+        TokenCreate => td_string!(locale, audit_does_token_create),
+        TokenRevoke => td_string!(locale, audit_does_token_revoke),
+        UserCreate => td_string!(locale, audit_does_user_create),
+        UserDisable => td_string!(locale, audit_does_user_disable),
+        UserEnable => td_string!(locale, audit_does_user_enable),
+        UserStaffRole => td_string!(locale, audit_does_user_staff_role),
+        UserResetLink => td_string!(locale, audit_does_user_reset_link),
+        UserPassword => td_string!(locale, audit_does_user_password),
+        UserSessionsEnd => td_string!(locale, audit_does_user_sessions_end),
+    }
 }

@@ -175,6 +175,18 @@ impl Reply {
             (true, Some((to, place))) => (to, place),
             _ => (None, self.place),
         };
+        // A place built from a posted id goes into the Location header: only
+        // an id's characters, else the page's main region.
+        let place = if !place.is_empty()
+            && place.len() <= 100
+            && place
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            place
+        } else {
+            "main".to_owned()
+        };
         let flash = Flash {
             place: place.clone(),
             notice: ok.then_some(self.notice),

@@ -255,15 +255,22 @@ async fn server_fn(State(state): State<AppState>, req: Request<Body>) -> Respons
 async fn take_flash(mut req: Request<Body>, next: Next) -> Response {
     let path = req.uri().path();
     // Pages only: not a server function, not a file (`/pkg/…`, `/favicon.svg`).
+    // A prefetch is not the page the person comes back to.
+    let prefetch =
+        req.headers().contains_key("sec-purpose") || req.headers().contains_key("purpose");
     let page = req.method() == Method::GET
+        && !prefetch
         && !path.starts_with("/api/")
         && !path.rsplit('/').next().unwrap_or("").contains('.');
     if page && let Some(session) = req.extensions().get::<tower_sessions::Session>().cloned() {
+        // Read first: removing marks the session changed (a write, a cookie)
+        // even when there is nothing to remove.
         match session
-            .remove::<app::feedback::Flash>(app::feedback::FLASH)
+            .get::<app::feedback::Flash>(app::feedback::FLASH)
             .await
         {
             Ok(Some(flash)) => {
+                let _ = session.remove_value(app::feedback::FLASH).await;
                 req.extensions_mut().insert(flash);
             }
             Ok(None) => {}

@@ -252,3 +252,21 @@ async fn a_wrong_period_keeps_the_filters_and_says_why(backend: Backend) {
 }
 
 on_both_backends!(a_wrong_period_keeps_the_filters_and_says_why);
+
+async fn a_crafted_id_never_breaks_the_answer(backend: Backend) {
+    let app = TestApp::with_demo(backend).await;
+    let c = app.signed_in("owner@acme.example").await;
+    for id in ["x\r\nSet-Cookie: a=b", "x y#z", "\u{7f}"] {
+        let location = form_post(
+            &app,
+            &c,
+            "sip/update",
+            "/accounts/acme",
+            &[("id", id), ("name", "N"), ("sip_uri", "sip:a@b.example")],
+        )
+        .await;
+        assert!(location.ends_with("#main"), "{location}");
+    }
+}
+
+on_both_backends!(a_crafted_id_never_breaks_the_answer);

@@ -36,6 +36,10 @@ const ANY_USER: &[(&str, &str)] = &[
         "/api/accounts/list",
         "lists the caller's own accounts (checked below)",
     ),
+    (
+        "/api/audit/list",
+        "searches the entries of the caller's own accounts (checked below)",
+    ),
     ("/api/me", "one's own account and sessions"),
     (
         "/api/me/password",
@@ -220,6 +224,12 @@ async fn every_server_function_checks_who_calls(backend: Backend) {
         .await
         .unwrap();
     assert!(!list.to_string().contains("acme"), "{list}");
+    let audit: serde_json::Value = post(&app, &globex, "/api/audit/list", &form, false)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(!audit.to_string().contains("acme"), "{audit}");
 
     // (c) Cross-site, even signed in as an admin: 403.
     let admin = app.signed_in("admin@relais.example").await;

@@ -6,7 +6,7 @@ use crate::domain::{FieldErrors, Permission};
 use crate::error::AppError;
 use crate::store::audit;
 use crate::time_fmt::{DAY_MS, parse_date};
-use crate::views::{AUDIT_PAGE_SIZE, AuditEntry, AuditPage};
+use crate::views::{AUDIT_PAGE_SIZE, AuditEntry, AuditPage, Change};
 
 /// What to list; empty texts mean any. Dates are `YYYY-MM-DD`, UTC, `to` included.
 #[derive(Debug, Clone, Default)]
@@ -37,15 +37,6 @@ pub async fn list(ctx: &Ctx, q: &AuditQuery) -> Result<AuditPage, AppError> {
     let from_ms = date("from", &q.from, &mut e);
     let to_ms = date("to", &q.to, &mut e).map(|d| d + DAY_MS);
     e.into_result()?;
-    let account_id = if q.account.trim().is_empty() {
-        None
-    } else {
-        Some(
-            super::accounts::load(ctx, q.account.trim(), Permission::ReadAudit)
-                .await?
-                .id,
-        )
-    };
     let within = ctx.accounts_where(Permission::ReadAudit);
     if within.as_ref().is_some_and(Vec::is_empty) {
         return Err(AppError::Forbidden);
@@ -53,7 +44,8 @@ pub async fn list(ctx: &Ctx, q: &AuditQuery) -> Result<AuditPage, AppError> {
     let (page, offset) = page_offset(q.page, AUDIT_PAGE_SIZE);
     let filter = audit::Filter {
         within,
-        account_id,
+        account_id: None,
+        account: Some(q.account.trim().to_owned()).filter(|a| !a.is_empty()),
         actor: Some(q.actor.trim().to_owned()).filter(|a| !a.is_empty()),
         action: Some(q.action.trim().to_owned()).filter(|a| !a.is_empty()),
         from_ms,
@@ -62,29 +54,103 @@ pub async fn list(ctx: &Ctx, q: &AuditQuery) -> Result<AuditPage, AppError> {
         offset,
     };
     let (rows, total) = audit::list(ctx.db.pool(), &filter).await?;
+    let names = audit::subject_names(ctx.db.pool(), &rows).await?;
+    let parse = |j: &Option<String>| {
+        j.as_deref()
+            .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
+    };
     Ok(AuditPage {
         entries: rows
             .into_iter()
-            .map(|r| AuditEntry {
-                at: r.at,
-                actor: r.actor_label,
-                actor_kind: r.actor_kind,
-                account: r.account_slug,
-                action: r.action,
-                subject: r.subject,
-                before: r.before_json.map(pretty),
-                after: r.after_json.map(pretty),
-                client_ip: r.client_ip,
+            .map(|r| {
+                let (before, after) = (parse(&r.before_json), parse(&r.after_json));
+                // A deleted thing is known by the name it had.
+                let gone = || {
+                    before
+                        .as_ref()
+                        .and_then(|b| b.get("name"))
+                        .and_then(|n| n.as_str())
+                        .map(str::to_owned)
+                };
+                let subject_name = r
+                    .subject
+                    .as_ref()
+                    .and_then(|s| {
+                        names
+                            .get(&(audit::subject_kind(&r.action), s.clone()))
+                            .cloned()
+                    })
+                    .or_else(gone);
+                AuditEntry {
+                    at: r.at,
+                    actor: r.actor_label,
+                    actor_name: r.actor_name.filter(|n| !n.is_empty()),
+                    actor_kind: r.actor_kind,
+                    account: r.account_slug,
+                    account_name: r.account_name,
+                    action: r.action,
+                    subject: r.subject,
+                    subject_name,
+                    changes: diff(before.as_ref(), after.as_ref()),
+                    client_ip: r.client_ip,
+                }
             })
             .collect(),
         total,
         page,
+        now: crate::store::now_ms(),
     })
 }
 
-fn pretty(json: String) -> String {
-    serde_json::from_str::<serde_json::Value>(&json)
-        .ok()
-        .and_then(|v| serde_json::to_string_pretty(&v).ok())
-        .unwrap_or(json)
+/// The leaves of a JSON value, as dotted paths and texts.
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                flatten(&format!("{prefix}.{i}"), v, out);
+            }
+        }
+        serde_json::Value::Null => {}
+        serde_json::Value::String(s) => out.push((prefix.to_owned(), s.clone())),
+        other => out.push((prefix.to_owned(), other.to_string())),
+    }
+}
+
+/// The leaves that differ from `before` to `after` (dotted paths), in a
+/// stable order: what an audit entry or a revision changed.
+pub fn diff(before: Option<&serde_json::Value>, after: Option<&serde_json::Value>) -> Vec<Change> {
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    if let Some(v) = before {
+        flatten("", v, &mut a);
+    }
+    if let Some(v) = after {
+        flatten("", v, &mut b);
+    }
+    let mut fields: Vec<&String> = a.iter().chain(b.iter()).map(|(k, _)| k).collect();
+    fields.sort();
+    fields.dedup();
+    let find = |list: &Vec<(String, String)>, f: &str| {
+        list.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone())
+    };
+    fields
+        .into_iter()
+        .filter_map(|f| {
+            let (x, y) = (find(&a, f), find(&b, f));
+            (x != y).then(|| Change {
+                field: f.clone(),
+                before: x,
+                after: y,
+            })
+        })
+        .collect()
 }

@@ -257,59 +257,11 @@ pub async fn test(
     }
 }
 
-/// The leaves of a JSON value, as dotted paths and texts.
-fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
-    match v {
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&key, v, out);
-            }
-        }
-        serde_json::Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                flatten(&format!("{prefix}.{i}"), v, out);
-            }
-        }
-        serde_json::Value::Null => {}
-        serde_json::Value::String(s) => out.push((prefix.to_owned(), s.clone())),
-        other => out.push((prefix.to_owned(), other.to_string())),
-    }
-}
-
 /// The fields that differ from `before` to `after`, in a stable order.
 pub fn changes(before: Option<&FailoverAction>, after: &FailoverAction) -> Vec<Change> {
-    let mut a = Vec::new();
-    let mut b = Vec::new();
-    if let Some(before) = before {
-        flatten(
-            "",
-            &serde_json::to_value(before).unwrap_or_default(),
-            &mut a,
-        );
-    }
-    flatten("", &serde_json::to_value(after).unwrap_or_default(), &mut b);
-    let mut fields: Vec<&String> = a.iter().chain(b.iter()).map(|(k, _)| k).collect();
-    fields.sort();
-    fields.dedup();
-    let find = |list: &Vec<(String, String)>, f: &str| {
-        list.iter().find(|(k, _)| k == f).map(|(_, v)| v.clone())
-    };
-    fields
-        .into_iter()
-        .filter_map(|f| {
-            let (x, y) = (find(&a, f), find(&b, f));
-            (x != y).then(|| Change {
-                field: f.clone(),
-                before: x,
-                after: y,
-            })
-        })
-        .collect()
+    let before = before.map(|b| serde_json::to_value(b).unwrap_or_default());
+    let after = serde_json::to_value(after).unwrap_or_default();
+    super::audit::diff(before.as_ref(), Some(&after))
 }
 
 #[cfg(test)]

@@ -72,7 +72,9 @@ pub struct Filter {
     /// Only these accounts (a customer's); `None`: every entry (staff).
     pub within: Option<Vec<String>>,
     pub account_id: Option<String>,
-    /// Part of the actor's email or token name.
+    /// Part of the account's name or slug.
+    pub account: Option<String>,
+    /// Part of the actor's name, email or token name.
     pub actor: Option<String>,
     /// An action, or a prefix like `failover.`.
     pub action: Option<String>,
@@ -88,7 +90,10 @@ pub struct Row {
     pub at: i64,
     pub actor_kind: String,
     pub actor_label: String,
+    /// The user's name (when a user acted).
+    pub actor_name: Option<String>,
     pub account_slug: Option<String>,
+    pub account_name: Option<String>,
     pub action: String,
     pub subject: Option<String>,
     pub before_json: Option<String>,
@@ -119,12 +124,23 @@ pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), S
         let p = next(BindValue::Text(a.clone()), &mut binds);
         clauses.push(format!("l.account_id = {p}"));
     }
-    if let Some(actor) = &f.actor {
+    if let Some(account) = &f.account {
         let p = next(
-            BindValue::Text(format!("%{}%", actor.to_lowercase())),
+            BindValue::Text(super::like_pattern(&account.to_lowercase())),
             &mut binds,
         );
-        clauses.push(format!("LOWER(l.actor_label) LIKE {p}"));
+        clauses.push(format!(
+            "(LOWER(a.name) LIKE {p} ESCAPE '\\' OR a.slug LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    if let Some(actor) = &f.actor {
+        let p = next(
+            BindValue::Text(super::like_pattern(&actor.to_lowercase())),
+            &mut binds,
+        );
+        clauses.push(format!(
+            "(LOWER(l.actor_label) LIKE {p} ESCAPE '\\' OR LOWER(u.name) LIKE {p} ESCAPE '\\')"
+        ));
     }
     if let Some(action) = &f.action {
         let p = next(BindValue::Text(format!("{action}%")), &mut binds);
@@ -143,12 +159,14 @@ pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), S
     } else {
         clauses.join(" AND ")
     };
-    let count_sql = format!("SELECT COUNT(*) AS n FROM audit_log l WHERE {filter}");
+    const FROM: &str = "audit_log l LEFT JOIN accounts a ON a.id = l.account_id \
+         LEFT JOIN users u ON l.actor_kind = 'user' AND u.id = l.actor_id";
+    let count_sql = format!("SELECT COUNT(*) AS n FROM {FROM} WHERE {filter}");
     let n = binds.len();
     let list_sql = format!(
-        "SELECT l.at, l.actor_kind, l.actor_label, a.slug AS account_slug, l.action, l.subject, \
-         l.before_json, l.after_json, l.client_ip FROM audit_log l LEFT JOIN accounts a ON a.id = l.account_id \
-         WHERE {filter} ORDER BY l.at DESC, l.id DESC LIMIT ${} OFFSET ${}",
+        "SELECT l.at, l.actor_kind, l.actor_label, u.name AS actor_name, a.slug AS account_slug, \
+         a.name AS account_name, l.action, l.subject, l.before_json, l.after_json, l.client_ip \
+         FROM {FROM} WHERE {filter} ORDER BY l.at DESC, l.id DESC LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
@@ -175,7 +193,9 @@ pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), S
                 at: r.try_get("at")?,
                 actor_kind: r.try_get("actor_kind")?,
                 actor_label: r.try_get("actor_label")?,
+                actor_name: r.try_get("actor_name")?,
                 account_slug: r.try_get("account_slug")?,
+                account_name: r.try_get("account_name")?,
                 action: r.try_get("action")?,
                 subject: r.try_get("subject")?,
                 before_json: r.try_get("before_json")?,
@@ -185,6 +205,85 @@ pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), S
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok((rows, total))
+}
+
+/// What an action's subject is: the table its name is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubjectKind {
+    Account,
+    Agent,
+    SipConnection,
+    Token,
+    User,
+    Other,
+}
+
+/// The kind of subject of an action (`failover.save` → an agent…).
+pub fn subject_kind(action: &str) -> SubjectKind {
+    match action.split('.').next().unwrap_or("") {
+        "account" => SubjectKind::Account,
+        "agent" | "failover" => SubjectKind::Agent,
+        "sip_connection" => SubjectKind::SipConnection,
+        "token" => SubjectKind::Token,
+        "user" | "membership" | "invitation" => SubjectKind::User,
+        _ => SubjectKind::Other,
+    }
+}
+
+/// The names of the rows' subjects that still exist, by kind and subject
+/// (an account by slug, a user by email, the others by id).
+pub async fn subject_names(
+    pool: &sqlx::AnyPool,
+    rows: &[Row],
+) -> Result<std::collections::HashMap<(SubjectKind, String), String>, StoreError> {
+    use sqlx::Row as _;
+    let mut out = std::collections::HashMap::new();
+    for (kind, sql) in [
+        (
+            SubjectKind::Account,
+            "SELECT slug AS k, name AS v FROM accounts WHERE slug IN",
+        ),
+        (
+            SubjectKind::Agent,
+            "SELECT id AS k, name AS v FROM agents WHERE id IN",
+        ),
+        (
+            SubjectKind::SipConnection,
+            "SELECT id AS k, name AS v FROM sip_connections WHERE id IN",
+        ),
+        (
+            SubjectKind::Token,
+            "SELECT id AS k, name AS v FROM runtime_tokens WHERE id IN",
+        ),
+        (
+            SubjectKind::User,
+            "SELECT email AS k, name AS v FROM users WHERE email IN",
+        ),
+    ] {
+        let mut keys: Vec<&str> = rows
+            .iter()
+            .filter(|r| subject_kind(&r.action) == kind)
+            .filter_map(|r| r.subject.as_deref())
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if keys.is_empty() {
+            continue;
+        }
+        let params: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+        let sql = format!("{sql} ({})", params.join(", "));
+        let mut q = sqlx::query::<Any>(&sql);
+        for k in &keys {
+            q = q.bind(*k);
+        }
+        for r in q.fetch_all(pool).await? {
+            let (k, v): (String, String) = (r.try_get("k")?, r.try_get("v")?);
+            if !v.is_empty() {
+                out.insert((kind, k), v);
+            }
+        }
+    }
+    Ok(out)
 }
 
 enum BindValue {

@@ -8,13 +8,21 @@ pub const AUDIT_PAGE_SIZE: i64 = 50;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub at: i64,
+    /// The user's email, the token's name or `cli` / `demo`.
     pub actor: String,
+    /// The user's name, when a user did it.
+    pub actor_name: Option<String>,
     pub actor_kind: String,
+    /// The account's slug and name.
     pub account: Option<String>,
+    pub account_name: Option<String>,
     pub action: String,
+    /// What was changed: an id, a slug or an email…
     pub subject: Option<String>,
-    pub before: Option<String>,
-    pub after: Option<String>,
+    /// …and its name (a deleted thing: the name it had).
+    pub subject_name: Option<String>,
+    /// Only the fields that changed.
+    pub changes: Vec<super::Change>,
     pub client_ip: Option<String>,
 }
 
@@ -23,4 +31,6 @@ pub struct AuditPage {
     pub entries: Vec<AuditEntry>,
     pub total: i64,
     pub page: i64,
+    /// The server's clock when it answered (for "3 h ago").
+    pub now: i64,
 }
