@@ -76,7 +76,7 @@ test('the pages speak French to a French browser, and the choice of English is r
   await page.getByLabel('Mot de passe').fill('relais-demo-lantern-42');
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await expect(page).toHaveURL(/\/accounts\/acme$/);
-  await expect(page.getByText('Failover activé')).toBeVisible();
+  await expect(page.getByText('État du failover')).toBeVisible();
   await expect(page.getByRole('columnheader', { name: 'Sens' })).toBeVisible();
 
   await page.getByRole('button', { name: 'English' }).click();

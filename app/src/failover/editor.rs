@@ -693,7 +693,7 @@ fn render_report(
             };
             view! {
                 <p>
-                    {td_string!(locale, test_http_status)} ": " <strong data-testid="test-status">{status}</strong>
+                    {td_string!(locale, test_http_status)} {td_string!(locale, colon)} <strong data-testid="test-status">{status}</strong>
                     " · " {call.duration_ms} " ms"
                 </p>
                 {call.failure.as_deref().map(|f| view! { <p class="form-error">{failure_text(locale, f)}</p> })}
