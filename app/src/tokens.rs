@@ -28,21 +28,14 @@ pub async fn create_token(
     #[server(default)] events: Option<String>,
     #[server(default)] account: String,
 ) -> Result<CreatedToken, AppError> {
-    let kept = [
-        ("name", name.clone()),
-        ("read", read.clone().unwrap_or_default()),
-        ("events", events.clone().unwrap_or_default()),
-        ("account", account.clone()),
-    ];
+    let reply = Reply::new(CreateToken::PATH, "new-token", Notice::Added)
+        .keep("name", &name)
+        .keep("read", read.as_deref().unwrap_or_default())
+        .keep("events", events.as_deref().unwrap_or_default())
+        .keep("account", &account)
+        .to(None, "created-token");
     let result = ssr::create(name, read, events, account).await;
-    kept.iter()
-        .fold(
-            Reply::new(CreateToken::PATH, "new-token", Notice::Added),
-            |r, (k, v)| r.keep(k, v),
-        )
-        .to(None, "created-token")
-        .answer(result)
-        .await
+    reply.answer(result).await
 }
 
 #[server(prefix = "/api", endpoint = "tokens/revoke")]
