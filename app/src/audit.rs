@@ -10,7 +10,7 @@ use crate::domain::AuditAction;
 use crate::error::AppError;
 use crate::i18n::*;
 use crate::ui::{Loading, Pager, error_view, urlencode};
-use crate::views::{AUDIT_PAGE_SIZE, AuditPage};
+use crate::views::{AUDIT_PAGE_SIZE, AuditEntry, AuditPage};
 
 /// Entries matching the filters (empty means any); dates are `YYYY-MM-DD`, UTC,
 /// `to` included.
@@ -50,6 +50,153 @@ mod ssr {
         };
         audit::list(&context().await?, &q).await
     }
+
+    /// The filters of `/audit.csv` (those of the page).
+    #[derive(Debug, Default, serde::Deserialize)]
+    #[serde(default)]
+    struct ExportQuery {
+        account: String,
+        actor: String,
+        action: String,
+        from: String,
+        to: String,
+    }
+
+    /// `GET /audit.csv?…`: the entries the page's filters match, as a CSV
+    /// file in the page's language (run with the request's `Parts` and the
+    /// app state in context, like a server function).
+    pub async fn export_csv() -> axum::response::Response {
+        use axum::http::{StatusCode, header};
+        use axum::response::IntoResponse;
+        let answer = async {
+            let parts = use_context::<axum::http::request::Parts>().ok_or(AppError::Internal)?;
+            let q = axum::extract::Query::<ExportQuery>::try_from_uri(&parts.uri)
+                .map(|q| q.0)
+                .unwrap_or_default();
+            let locale = locale_of(&parts.headers);
+            let q = AuditQuery {
+                account: q.account,
+                actor: q.actor,
+                action: q.action,
+                from: q.from,
+                to: q.to,
+                page: 1,
+            };
+            let p = audit::export(&context().await?, &q).await?;
+            super::csv_of(locale, &p.entries).map_err(|_| AppError::Internal)
+        };
+        match answer.await {
+            Ok(body) => (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"relais-audit.csv\"",
+                    ),
+                    (header::CACHE_CONTROL, "no-store"),
+                ],
+                body,
+            )
+                .into_response(),
+            Err(e) => {
+                let status = match e {
+                    AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                    AppError::Forbidden => StatusCode::FORBIDDEN,
+                    AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                    _ => StatusCode::INTERNAL_SERVER_ERROR,
+                };
+                let text = crate::messages::error_message(Locale::en, &e);
+                (status, text).into_response()
+            }
+        }
+    }
+
+    /// The page's language, from the language cookie.
+    fn locale_of(headers: &axum::http::HeaderMap) -> Locale {
+        let french = headers
+            .get_all(axum::http::header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .any(|c| c.trim() == format!("{}=fr", crate::i18n_cookie::LOCALE_COOKIE));
+        if french { Locale::fr } else { Locale::en }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub use ssr::export_csv;
+
+/// The entries as CSV rows, with the page's words: when (UTC, ISO 8601),
+/// who, their email or label, the action, what, the account, what changed,
+/// the address. A cell that a spreadsheet would take for a formula starts
+/// with `'`.
+#[cfg(feature = "ssr")]
+fn csv_of(locale: Locale, entries: &[AuditEntry]) -> Result<String, csv::Error> {
+    fn cell(s: String) -> String {
+        if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{s}")
+        } else {
+            s
+        }
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        td_string!(locale, events_when),
+        td_string!(locale, audit_csv_who),
+        td_string!(locale, audit_csv_actor),
+        td_string!(locale, filter_action),
+        td_string!(locale, audit_csv_subject),
+        td_string!(locale, filter_account),
+        td_string!(locale, audit_changes),
+        td_string!(locale, audit_csv_ip),
+    ])?;
+    for e in entries {
+        let action = e
+            .action
+            .parse::<AuditAction>()
+            .ok()
+            .map_or_else(|| e.action.clone(), |a| action_name(locale, a).to_owned());
+        let changes = e
+            .changes
+            .iter()
+            .map(|c| {
+                let value = |v: &Option<String>| {
+                    v.as_deref()
+                        .map(|v| field_value(locale, &c.field, v))
+                        .unwrap_or_default()
+                };
+                format!(
+                    "{}{}{} → {}",
+                    field_label(locale, &c.field),
+                    td_string!(locale, colon),
+                    value(&c.before),
+                    value(&c.after)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        w.write_record(
+            [
+                crate::time_fmt::iso(e.at),
+                who(locale, e),
+                e.actor.clone(),
+                action,
+                e.subject_name
+                    .clone()
+                    .or_else(|| e.subject.clone())
+                    .unwrap_or_default(),
+                e.account_name
+                    .clone()
+                    .or_else(|| e.account.clone())
+                    .unwrap_or_default(),
+                changes,
+                e.client_ip.clone().unwrap_or_default(),
+            ]
+            .map(cell),
+        )?;
+    }
+    String::from_utf8(w.into_inner().map_err(|e| e.into_error())?)
+        .map_err(|_| csv::Error::from(std::io::Error::other("not UTF-8")))
 }
 
 #[component]
@@ -105,19 +252,33 @@ pub fn AuditLogPage() -> impl IntoView {
     };
     view! {
         <section class="page">
-            <h1>{t!(i18n, audit_log)}</h1>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
+                    let title = move || view! { <h1>{t!(i18n, audit_log)}</h1> };
                     match data.await {
+                        // Who may not read the log sees that only, without its title.
                         Err(e @ (AppError::Forbidden | AppError::Unauthenticated)) => error_view(e),
-                        Err(e) => view! { {filters()} {error_view(e)} }.into_any(),
-                        Ok(p) if p.total == 0 => view! { {filters()} <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
+                        Err(e) => view! { {title()} {filters()} {error_view(e)} }.into_any(),
+                        Ok(p) if p.total == 0 => view! { {title()} {filters()} <p class="empty">{t!(i18n, no_entries)}</p> }.into_any(),
                         Ok(p) => {
-                            let base = format!(
-                                "/audit?account={}&actor={}&action={}&from={}&to={}",
+                            let query = format!(
+                                "account={}&actor={}&action={}&from={}&to={}",
                                 urlencode(&account()), urlencode(&actor()), urlencode(&action()), urlencode(&from()), urlencode(&to())
                             );
-                            view! { {filters()} <AuditTable p base /> }.into_any()
+                            let base = format!("/audit?{query}");
+                            let total = p.total;
+                            view! {
+                                {title()}
+                                {filters()}
+                                <p class="export">
+                                    <a class="button secondary" href=format!("/audit.csv?{query}") download="relais-audit.csv" data-testid="audit-export">
+                                        {t!(i18n, audit_export)}
+                                    </a>
+                                    " "
+                                    <span class="muted small">{t_string!(i18n, audit_export_count).replace("%n%", &total.min(crate::views::AUDIT_EXPORT_LIMIT).to_string())}</span>
+                                </p>
+                                <AuditTable p base />
+                            }.into_any()
                         }
                     }
                 })}
@@ -153,14 +314,10 @@ fn AuditTable(p: AuditPage, base: String) -> impl IntoView {
 }
 
 #[component]
-fn AuditItem(e: crate::views::AuditEntry, locale: Locale, now: i64) -> impl IntoView {
+fn AuditItem(e: AuditEntry, locale: Locale, now: i64) -> impl IntoView {
     let action = e.action.parse::<AuditAction>().ok();
     let does = action.map_or_else(|| e.action.clone(), |a| action_does(locale, a).to_owned());
-    let who = match e.actor_kind.as_str() {
-        "user" => e.actor_name.clone().unwrap_or_else(|| e.actor.clone()),
-        "token" => format!("{} « {} »", td_string!(locale, audit_via_token), e.actor),
-        _ => format!("{} ({})", e.actor, td_string!(locale, audit_via_system)),
-    };
+    let who = who(locale, &e);
     let who_detail = (e.actor_kind == "user" && e.actor_name.is_some()).then(|| e.actor.clone());
     let subject = e.subject_name.clone().or_else(|| e.subject.clone());
     // A person's email beside their name (ids and slugs stay out of the sentence).
@@ -200,14 +357,23 @@ fn AuditItem(e: crate::views::AuditEntry, locale: Locale, now: i64) -> impl Into
                 })}
             </p>
             <p class="when muted small">
-                <time datetime=crate::time_fmt::utc(e.at)>{ago(locale, e.at, now)}</time>
-                " · " {crate::time_fmt::utc(e.at)}
+                <time datetime=crate::time_fmt::iso(e.at)>{ago(locale, e.at, now)}</time>
+                " · " {crate::time_fmt::utc_in(locale, e.at)}
                 {e.client_ip.map(|ip| view! { " · " <span class="mono">{ip}</span> })}
             </p>
             {has_changes.then(|| view! {
                 <ul class="diff" aria-label=td_string!(locale, audit_changes)>{changes}</ul>
             })}
         </li>
+    }
+}
+
+/// Who acted: a person's name, a token's, or the command line's.
+fn who(locale: Locale, e: &AuditEntry) -> String {
+    match e.actor_kind.as_str() {
+        "user" => e.actor_name.clone().unwrap_or_else(|| e.actor.clone()),
+        "token" => format!("{} « {} »", td_string!(locale, audit_via_token), e.actor),
+        _ => format!("{} ({})", e.actor, td_string!(locale, audit_via_system)),
     }
 }
 

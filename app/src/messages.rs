@@ -42,6 +42,7 @@ pub fn field_message(locale: Locale, code: Code) -> &'static str {
         Code::OutOfRange => td_string!(locale, err_out_of_range),
         Code::EndBeforeStart => td_string!(locale, err_end_before_start),
         Code::PeriodTooLong => td_string!(locale, err_period_too_long),
+        Code::UnknownTimeZone => td_string!(locale, err_unknown_time_zone),
         Code::InvalidUrl => td_string!(locale, err_invalid_url),
         Code::HttpsRequired => td_string!(locale, err_https_required),
         Code::ForbiddenHost => td_string!(locale, err_forbidden_host),

@@ -525,32 +525,9 @@ pub async fn failover_event(
         e.retry_after = Some(wait.as_secs().max(1));
         return e.into_response();
     }
-    let body = match body {
-        Ok(b) => b,
-        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            return ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                format!("The body may hold at most {EVENT_BODY_LIMIT} bytes."),
-            )
-            .into_response();
-        }
-        Err(rejection) => {
-            return ApiError::new(rejection.status(), "invalid_body", rejection.body_text())
-                .into_response();
-        }
-    };
-    let object = match serde_json::from_slice::<serde_json::Value>(&body) {
-        Ok(serde_json::Value::Object(map)) => map,
-        _ => {
-            let mut e = ApiError::invalid("invalid_body", BTreeMap::new());
-            e.message = "The body must be a JSON object.".to_owned();
-            return e.into_response();
-        }
-    };
-    let event = match check_event(&object) {
+    let event = match event_of(body) {
         Ok(e) => e,
-        Err(fields) => return ApiError::invalid("invalid_body", fields).into_response(),
+        Err(e) => return e.into_response(),
     };
     let Some(doc) = snapshot.docs.get(event.agent_id.as_str()) else {
         return ApiError::new(StatusCode::NOT_FOUND, "unknown_agent", "No such agent.")
@@ -563,18 +540,7 @@ pub async fn failover_event(
     let account_id = doc.account_id.clone();
     drop(snapshot);
     let occurred_at = parse_rfc3339(&event.occurred_at).unwrap_or_default();
-    let now = now_ms();
-    let oldest = crate::state::event_cutoff(state.event_retention_days, now);
-    let not_kept = if outbound {
-        Some(NotKept::OutboundAgent)
-    } else if occurred_at > now.saturating_add(5 * 60 * 1000) {
-        Some(NotKept::InFuture)
-    } else if oldest.is_some_and(|o| occurred_at < o) {
-        Some(NotKept::OlderThanRetention)
-    } else {
-        None
-    };
-    if let Some(why) = not_kept {
+    if let Some(why) = not_kept(&state, outbound, occurred_at) {
         let answer = EventAccepted {
             recorded: false,
             not_kept: Some(why),
@@ -615,6 +581,50 @@ pub async fn failover_event(
             )
             .into_response()
         }
+    }
+}
+
+/// The report in a body: at most [`EVENT_BODY_LIMIT`] bytes of a JSON object
+/// whose fields pass [`check_event`].
+fn event_of(body: Result<Bytes, BytesRejection>) -> Result<FailoverEvent, ApiError> {
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("The body may hold at most {EVENT_BODY_LIMIT} bytes."),
+            ));
+        }
+        Err(rejection) => {
+            return Err(ApiError::new(
+                rejection.status(),
+                "invalid_body",
+                rejection.body_text(),
+            ));
+        }
+    };
+    let Ok(serde_json::Value::Object(object)) = serde_json::from_slice::<serde_json::Value>(&body)
+    else {
+        let mut e = ApiError::invalid("invalid_body", BTreeMap::new());
+        e.message = "The body must be a JSON object.".to_owned();
+        return Err(e);
+    };
+    check_event(&object).map_err(|fields| ApiError::invalid("invalid_body", fields))
+}
+
+/// Why a valid report is accepted without being kept, if it is.
+fn not_kept(state: &AppState, outbound: bool, occurred_at: i64) -> Option<NotKept> {
+    let now = now_ms();
+    let oldest = crate::state::event_cutoff(state.event_retention_days, now);
+    if outbound {
+        Some(NotKept::OutboundAgent)
+    } else if occurred_at > now.saturating_add(5 * 60 * 1000) {
+        Some(NotKept::InFuture)
+    } else if oldest.is_some_and(|o| occurred_at < o) {
+        Some(NotKept::OlderThanRetention)
+    } else {
+        None
     }
 }
 

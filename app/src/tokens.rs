@@ -8,7 +8,7 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::feedback::{Notice, Reply};
 use crate::i18n::*;
-use crate::time_fmt::utc;
+use crate::time_fmt::utc_in;
 use crate::ui::{Loading, Pager, error_view};
 use crate::views::{CreatedToken, TOKENS_PAGE_SIZE, TokenView, TokensPageData};
 #[cfg(feature = "ssr")]
@@ -127,13 +127,16 @@ pub fn TokensPage() -> impl IntoView {
     let data = Resource::new(page, list_tokens);
     view! {
         <section class="page">
-            <h1>{t!(i18n, tokens_title)}</h1>
-            <p class="muted">{t!(i18n, tokens_intro)}</p>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     match data.await {
+                        // Who may not use the page sees that only, without its title.
                         Err(e) => error_view(e),
-                        Ok(d) => view! { <TokensBody d create revoke /> }.into_any(),
+                        Ok(d) => view! {
+                            <h1>{t!(i18n, tokens_title)}</h1>
+                            <p class="muted">{t!(i18n, tokens_intro)}</p>
+                            <TokensBody d create revoke />
+                        }.into_any(),
                     }
                 })}
             </Transition>
@@ -216,7 +219,7 @@ fn TokenRow(t: TokenView, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     let status = match t.revoked_at {
         Some(at) => view! {
             <span class="badge off">{t!(i18n, token_revoked)}</span>
-            <span class="muted small">" " {utc(at)} " · " {t.revoked_by.unwrap_or_default()}</span>
+            <span class="muted small">" " {utc_in(use_i18n().get_locale_untracked(), at)} " · " {t.revoked_by.unwrap_or_default()}</span>
         }
         .into_any(),
         None => view! { <span class="badge on">{t!(i18n, token_active)}</span> }.into_any(),
@@ -229,10 +232,10 @@ fn TokenRow(t: TokenView, revoke: ServerAction<RevokeToken>) -> impl IntoView {
             <td class="mono">{t.prefix} "…"</td>
             <td class="mono small">{t.scopes}</td>
             <td class="mono">{t.account.unwrap_or_else(|| "*".to_owned())}</td>
-            <td class="nowrap small">{utc(t.created_at)} <br /> {t.created_by}</td>
+            <td class="nowrap small">{utc_in(use_i18n().get_locale_untracked(), t.created_at)} <br /> {t.created_by}</td>
             <td class="nowrap small" data-testid="last-used">
                 {match t.last_used_at {
-                    Some(at) => utc(at).into_any(),
+                    Some(at) => utc_in(use_i18n().get_locale_untracked(), at).into_any(),
                     None => view! { <span class="muted">{t!(i18n, token_never_used)}</span> }.into_any(),
                 }}
             </td>

@@ -25,6 +25,14 @@ test('a change reads as a sentence, with only what changed, and the filters sear
   await page.getByLabel('Account').fill('santé');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page.locator('.audit-item')).toHaveCount(1);
+  // The filtered entries as a file.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('audit-export').click()]);
+  expect(download.suggestedFilename()).toBe('relais-audit.csv');
+  const csv = await (await download.createReadStream()).toArray();
+  const lines = Buffer.concat(csv).toString('utf8').trim().split('\n');
+  expect(lines[0]).toBe('When,Who,Email or label,Action,What,Account,What changed,IP address');
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain('Olivia Owner,owner@acme.example,Default message changed');
   await page.getByLabel('Actor').fill('nobody-like-this');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page.getByText('No entry matches.')).toBeVisible();

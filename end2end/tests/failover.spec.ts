@@ -1,11 +1,29 @@
 // Failover journeys: the CSM's switch, and customers configuring an agent.
 import { test, expect, signIn, hydrated } from './fixtures';
-import type { Page } from '@playwright/test';
+import type { Browser, Page } from '@playwright/test';
 
 async function openEditor(page: Page, agent = 'Accueil standard', account = 'acme') {
   await page.goto(`/accounts/${account}`);
   await page.getByRole('row', { name: new RegExp(agent) }).getByRole('link', { name: 'Failover' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText(agent);
+}
+
+/** The editor opens the editor; meanwhile, in another browser, the owner saves `type` with `field` set to `value`. */
+async function ownerSavesMeanwhile(page: Page, browser: Browser, baseURL: string | undefined,
+  type: string, field: string, value: string) {
+  await signIn(page, 'editor@acme.example');
+  await openEditor(page);
+  await hydrated(page);
+  const other = await browser.newContext({ baseURL });
+  const page2 = await other.newPage();
+  await signIn(page2, 'owner@acme.example');
+  await openEditor(page2);
+  await hydrated(page2);
+  await page2.getByLabel(type).check();
+  await page2.getByLabel(field).fill(value);
+  await page2.getByRole('button', { name: 'Save' }).click();
+  await expect(page2.getByTestId('editor-status')).toContainText('Revision 1');
+  await other.close();
 }
 
 test('a CSM switches failover on, with a reason and a confirmation', { tag: '@postgres' }, async ({ page }) => {
@@ -125,29 +143,46 @@ test('switching the type without saving changes nothing on the server, and leavi
 });
 
 test('a stale save is refused with who saved and when', { tag: '@postgres' }, async ({ page, browser, baseURL }) => {
-  await signIn(page, 'editor@acme.example');
-  await openEditor(page);
-  await hydrated(page);
-
-  const other = await browser.newContext({ baseURL });
-  const page2 = await other.newPage();
-  await signIn(page2, 'owner@acme.example');
-  await openEditor(page2);
-  await hydrated(page2);
-  await page2.getByLabel('Say a message').check();
-  await page2.getByLabel('Sentence to say').fill('Saved by the owner first.');
-  await page2.getByRole('button', { name: 'Save' }).click();
-  await expect(page2.getByTestId('editor-status')).toContainText('Revision 1');
-  await other.close();
+  await ownerSavesMeanwhile(page, browser, baseURL, 'Say a message', 'Sentence to say', 'Saved by the owner first.');
 
   await page.getByLabel('Say a message').check();
   await page.getByLabel('Sentence to say').fill('Saved by the editor later.');
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('editor-status')).toContainText('owner@acme.example');
-  await expect(page.getByTestId('editor-status')).toContainText('nothing was overwritten');
-  page.on('dialog', (d) => d.accept());
-  await page.reload();
+  await expect(page.getByTestId('editor-status')).toContainText('Nothing was overwritten, and what you typed is still here.');
+  // Their version beside mine, field by field; nothing typed is lost.
+  await page.getByRole('button', { name: 'Review their change' }).click();
+  const review = page.getByTestId('stale-review');
+  const row = review.getByRole('row', { name: /Sentence to say/ });
+  await expect(row.getByRole('cell').nth(0)).toHaveText('Saved by the owner first.');
+  await expect(row.getByRole('cell').nth(1)).toHaveText('Saved by the editor later.');
+  await expect(page.getByLabel('Sentence to say')).toHaveValue('Saved by the editor later.');
+  // Take theirs: the form shows it, nothing to save.
+  await review.getByRole('button', { name: 'Use their version' }).click();
   await expect(page.getByLabel('Sentence to say')).toHaveValue('Saved by the owner first.');
+  await expect(page.getByTestId('live-revision')).toContainText('Live: revision 1 · owner@acme.example');
+  await expect(page.getByTestId('editor-status')).not.toContainText('Unsaved changes');
+  // Then mine on top of it, knowingly: revision 2.
+  await page.getByLabel('Sentence to say').fill('Saved by the editor later.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('live-revision')).toHaveText('Live: revision 2 · you · just now');
+  await page.reload();
+  await expect(page.getByLabel('Sentence to say')).toHaveValue('Saved by the editor later.');
+});
+
+test('a stale save can be saved over theirs after review', async ({ page, browser, baseURL }) => {
+  await ownerSavesMeanwhile(page, browser, baseURL, 'Call transfer', 'Phone number', '+33123456789');
+
+  await page.getByLabel('Say a message').check();
+  await page.getByLabel('Sentence to say').fill('Mine wins.');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByRole('button', { name: 'Review their change' }).click();
+  const review = page.getByTestId('stale-review');
+  await expect(review.getByRole('row', { name: /Action type/ })).toContainText('Call transfer');
+  await expect(review.getByRole('row', { name: /Phone number/ })).toContainText('+33123456789');
+  await review.getByRole('button', { name: 'Save mine over theirs' }).click();
+  await expect(page.getByTestId('live-revision')).toHaveText('Live: revision 2 · you · just now');
+  await expect(review).toHaveCount(0);
 });
 
 test('the Test button calls the webhook and says whether its answer is a valid action', async ({ page, relais }) => {
@@ -197,11 +232,14 @@ test('an owner adds a SIP connection, renames an agent and sets the default mess
   await add.getByRole('button', { name: 'Add' }).click();
   await expect(sip.getByRole('cell', { name: 'sip:standard@pbx.acme.example' })).toBeVisible();
 
+  // The agent's form opens below the table, and says so after the save.
   const row = page.getByRole('row', { name: /Prise de rendez-vous/ });
-  await row.getByText('Edit').click();
-  await row.getByLabel('Name').fill('Rendez-vous');
-  await row.getByRole('button', { name: 'Update' }).click();
+  await row.getByRole('link', { name: 'Edit Prise de rendez-vous' }).click();
+  const edit = page.getByRole('region', { name: 'Edit agent Prise de rendez-vous' });
+  await edit.getByLabel('Name').fill('Rendez-vous');
+  await edit.getByRole('button', { name: 'Update' }).click();
   await expect(page.getByRole('cell', { name: 'Rendez-vous', exact: true })).toBeVisible();
+  await expect(page.getByTestId('notice')).toBeVisible();
 
   const message = page.locator('#default-message');
   await message.getByLabel('Text').fill('Merci de rappeler dans une heure.');
@@ -228,4 +266,34 @@ test.describe('with JavaScript disabled', () => {
     await expect(page.getByLabel('Sentence to say')).toHaveValue('Sans JavaScript aussi.');
     await expect(page.getByText('No failover action saved yet')).toHaveCount(0);
   });
+});
+
+test('what is chosen and typed before the page is live is what the live form starts from', async ({ page }) => {
+  await signIn(page, 'editor@acme.example');
+  // Hold the page's script until the person has acted on the server's form.
+  let release = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await page.route('**/pkg/*.wasm', async (route) => {
+    await held;
+    await route.continue().catch(() => {});
+  });
+  await openEditor(page);
+  await page.getByLabel('Say a message').check();
+  await page.getByLabel('Sentence to say').fill('Nous revenons vers vous.');
+  await page.getByLabel('Webhook URL').fill('https://hooks.acme.example/typed-early');
+  expect(await page.evaluate(() => document.body.hasAttribute('data-hydrated'))).toBe(false);
+  release();
+  await hydrated(page);
+  await expect(page.getByLabel('Say a message')).toBeChecked();
+  await expect(page.getByLabel('Sentence to say')).toHaveValue('Nous revenons vers vous.');
+  // The live form shows the chosen type only, and knows it is not saved.
+  await expect(page.getByLabel('Webhook URL')).toBeHidden();
+  await expect(page.getByTestId('editor-status')).toContainText('Unsaved changes');
+  await page.getByLabel('Workflow').check();
+  await expect(page.getByLabel('Webhook URL')).toHaveValue('https://hooks.acme.example/typed-early');
+  await page.getByLabel('Say a message').check();
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByTestId('live-revision')).toHaveText('Live: revision 1 · you · just now');
+  await page.reload();
+  await expect(page.getByLabel('Sentence to say')).toHaveValue('Nous revenons vers vous.');
 });

@@ -17,14 +17,14 @@ test('staff sign in and see every account, and search them', { tag: '@postgres' 
 
   await table.getByRole('link', { name: 'Globex Assurances' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Globex Assurances');
-  await expect(page.getByText('Claims hotline')).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Claims hotline', exact: true })).toBeVisible();
 });
 
 test('a customer sees only its own account; a typed URL of another is refused', { tag: '@postgres' }, async ({ page }) => {
   await signIn(page, 'owner@acme.example');
   await expect(page).toHaveURL(/\/accounts\/acme$/);
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme Santé');
-  await expect(page.getByText('Accueil standard')).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Accueil standard', exact: true })).toBeVisible();
   await expect(page.getByTestId('failover-state')).toHaveText('On');
 
   await page.goto('/accounts');

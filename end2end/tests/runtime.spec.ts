@@ -1,4 +1,4 @@
-import { test, expect, signIn } from './fixtures';
+import { test, expect, signIn, hydrated } from './fixtures';
 
 test('an admin creates a runtime token, sees it once, and revokes it', { tag: '@postgres' }, async ({ page, relais, request }) => {
   await signIn(page, 'admin@relais.example');
@@ -80,15 +80,23 @@ test('failover events reported by a runtime are charted for the account', { tag:
   }
 
   await signIn(page, 'owner@acme.example');
-  await page.getByRole('link', { name: 'Failover events' }).click();
+  await page.getByRole('link', { name: 'Failover events', exact: true }).click();
   await expect(page.getByTestId('events-total')).toHaveText('Events in this period: 3');
   const byCause = page.locator('#chart-cause');
   // The last 7 days, one bar a day: yesterday's two timeouts stack in one bar.
   await expect(byCause.locator('rect[data-series="precall_timeout"]')).toHaveCount(1);
   await expect(byCause.locator('rect[data-series="config_other"]')).toHaveCount(0);
-  await expect(byCause.locator('.legend')).toContainText('precall_timeout 2');
-  await expect(page.locator('#chart-action .legend')).toContainText('transfer 1');
-  await expect(page.locator('table')).toContainText('c3');
+  // In words, with round gridlines and every value in a table.
+  await expect(byCause.locator('.legend')).toContainText('Pre-call webhook timed out 2');
+  await expect(page.locator('#chart-action .legend')).toContainText('Call transfer 1');
+  await expect(byCause.locator('line.grid')).not.toHaveCount(0);
+  await byCause.getByText('Show the values as a table').click();
+  const values = byCause.getByRole('table');
+  await expect(values.getByRole('columnheader', { name: 'Pre-call webhook timed out' })).toBeVisible();
+  await expect(values.locator('tbody tr')).toHaveCount(7);
+  const latest = page.getByRole('region', { name: 'Latest events' });
+  await expect(latest).toContainText('c3');
+  await expect(latest).toContainText('Action failed');
 
   // Filter on the account, then on an agent.
   await page.getByLabel('Account').selectOption('acme');
@@ -104,9 +112,55 @@ test('failover events reported by a runtime are charted for the account', { tag:
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page.locator('#chart-cause rect[data-series="precall_timeout"]')).toHaveCount(2);
 
+  // From after To: the error at the field, the filters kept.
+  await page.getByLabel('From').fill(day);
+  await page.getByLabel('To').fill('2020-01-01');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByText('The end date must not be before the start date.')).toBeVisible();
+  await expect(page.getByLabel('From')).toHaveValue(day);
+  await expect(page.getByLabel('To')).toHaveAttribute('aria-invalid', 'true');
+
   // Another customer sees its own events only.
   await page.getByRole('button', { name: 'Sign out' }).click();
   await signIn(page, 'owner@globex.example');
   await page.goto('/events');
   await expect(page.getByTestId('events-total')).toHaveText('Events in this period: 1');
+});
+
+test.describe('in the browser\'s time zone', () => {
+  test.use({ timezoneId: 'Asia/Kolkata' });
+
+  test('events show in the viewer\'s zone, with UTC offered and remembered', async ({ page, relais, request }) => {
+    const agent = relais.cli('agent', 'create', '--account', 'acme', '--name', 'Zoned', '--direction', 'inbound', '--language', 'fr-FR').trim();
+    const at = new Date(Date.now() - 2 * 3600_000);
+    at.setUTCSeconds(0, 0);
+    const e = { agent_id: agent, call_id: 'z1', cause: 'precall_error', action_type: 'say_message', outcome: 'succeeded', occurred_at: at.toISOString() };
+    await expect
+      .poll(async () => (await request.post('/api/runtime/v1/failover-events', { data: e, headers: { authorization: `Bearer ${relais.demoToken}` } })).status())
+      .toBe(202);
+    const wall = (zone: string) => {
+      const p = Object.fromEntries(
+        new Intl.DateTimeFormat('en-GB', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+          .formatToParts(at)
+          .map((x) => [x.type, x.value]),
+      );
+      return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+    };
+    await signIn(page, 'owner@acme.example');
+    // The first visit learns the browser's zone and shows the page in it.
+    await page.goto('/events');
+    // (Chromium names the zone by its older name, Asia/Calcutta.)
+    await expect(page.getByTestId('events-zone')).toContainText(/Dates and times in Asia\/(Kolkata|Calcutta)\./);
+    const latest = page.getByRole('region', { name: 'Latest events' });
+    await expect(latest).toContainText(wall('Asia/Kolkata'));
+    // UTC on request, remembered for the next visit.
+    await hydrated(page);
+    await page.getByLabel('Time zone').selectOption('UTC');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page.getByTestId('events-zone')).toContainText('Dates and times in UTC.');
+    await expect(latest).toContainText(wall('UTC'));
+    await expect(page.getByLabel('Time zone').locator('option', { hasText: /Asia\/(Kolkata|Calcutta) \(this browser\)/ })).toHaveCount(1);
+    await page.goto('/events');
+    await expect(page.getByTestId('events-zone')).toContainText('Dates and times in UTC.');
+  });
 });

@@ -54,7 +54,15 @@ pub enum Command {
     Token(TokenCommand),
     /// Seed a demo: two accounts, staff and customer users, agents, a SIP
     /// connection and a runtime token.
-    Demo,
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Also Acme's failover actions and two weeks of failover events (what
+    /// `serve --demo` seeds).
+    #[arg(long)]
+    pub history: bool,
 }
 
 #[derive(Debug, Args)]
@@ -318,49 +326,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("created account {} ({})", account.slug, account.id);
             Ok(())
         }
-        Command::User(UserCommand::Create {
-            email,
-            name,
-            staff,
-            account,
-            role,
-            password_stdin,
-        }) => {
-            let role = new_user_role(staff, account, role)?;
-            create_user(&url, &email, &name, role, password_stdin).await
-        }
-        Command::User(UserCommand::Invite {
-            email,
-            account,
-            role,
-            public_url,
-            mail,
-        }) => {
-            let ctx = open(&url).await?.with_links(links(public_url, &mail)?);
-            match invitations::invite(&ctx, &account, &email, &role)
-                .await
-                .map_err(explain_account)?
-            {
-                InviteOutcome::Added { email } => {
-                    println!("{email} already had a user: they are a member of {account} now");
-                }
-                InviteOutcome::Invited(link) => print_link(&link),
-            }
-            Ok(())
-        }
-        Command::User(UserCommand::Disable { email }) => set_disabled(&url, &email, true).await,
-        Command::User(UserCommand::Enable { email }) => set_disabled(&url, &email, false).await,
-        Command::User(UserCommand::ResetPassword {
-            email,
-            public_url,
-            mail,
-        }) => {
-            let ctx = open(&url).await?.with_links(links(public_url, &mail)?);
-            let id = users::id_by_email(&ctx, &email).await.map_err(explain)?;
-            let link = invitations::reset_link(&ctx, &id).await.map_err(explain)?;
-            print_link(&link);
-            Ok(())
-        }
+        Command::User(command) => user(&url, command).await,
         Command::Agent(AgentCommand::Create {
             account,
             name,
@@ -375,14 +341,71 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(command) => token(&url, command).await,
-        Command::Demo => {
-            let ctx = open(&url).await?;
-            let demo = Ctx::system(ctx.db, "demo", None);
-            let seeded = crate::demo::seed(&demo).await.map_err(explain)?;
-            crate::demo::print_sign_in(None, Some(&seeded));
+        Command::Demo(args) => demo(&url, args).await,
+    }
+}
+
+/// `relais user …`.
+async fn user(url: &str, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Create {
+            email,
+            name,
+            staff,
+            account,
+            role,
+            password_stdin,
+        } => {
+            let role = new_user_role(staff, account, role)?;
+            create_user(url, &email, &name, role, password_stdin).await
+        }
+        UserCommand::Invite {
+            email,
+            account,
+            role,
+            public_url,
+            mail,
+        } => {
+            let ctx = open(url).await?.with_links(links(public_url, &mail)?);
+            match invitations::invite(&ctx, &account, &email, &role)
+                .await
+                .map_err(explain_account)?
+            {
+                InviteOutcome::Added { email } => {
+                    println!("{email} already had a user: they are a member of {account} now");
+                }
+                InviteOutcome::Invited(link) => print_link(&link),
+            }
+            Ok(())
+        }
+        UserCommand::Disable { email } => set_disabled(url, &email, true).await,
+        UserCommand::Enable { email } => set_disabled(url, &email, false).await,
+        UserCommand::ResetPassword {
+            email,
+            public_url,
+            mail,
+        } => {
+            let ctx = open(url).await?.with_links(links(public_url, &mail)?);
+            let id = users::id_by_email(&ctx, &email).await.map_err(explain)?;
+            let link = invitations::reset_link(&ctx, &id).await.map_err(explain)?;
+            print_link(&link);
             Ok(())
         }
     }
+}
+
+/// `relais demo [--history]`: the demo's data, through the services.
+async fn demo(url: &str, args: DemoArgs) -> anyhow::Result<()> {
+    let ctx = open(url).await?;
+    let demo = Ctx::system(ctx.db, "demo", None);
+    let seeded = if args.history {
+        crate::demo::seed_with_history(&demo).await
+    } else {
+        crate::demo::seed(&demo).await
+    }
+    .map_err(explain)?;
+    crate::demo::print_sign_in(None, Some(&seeded));
+    Ok(())
 }
 
 /// Where the command line's links point: `RELAIS_PUBLIC_URL`, else the

@@ -3,10 +3,14 @@
 
 use std::net::SocketAddr;
 
+use app::domain::failover::FailoverDraft;
 use app::domain::{AccountRole, StaffRole};
+use app::domain::{Cause, EventActionType, Outcome};
 use app::error::AppError;
+use app::service::events::{self, Report};
 use app::service::members::{self, NewUserRole};
-use app::service::{Ctx, accounts, agents, invitations, sip, tokens};
+use app::service::{Ctx, accounts, agents, failover, invitations, sip, tokens};
+use app::store::agents::AgentRow;
 use app::views::InviteOutcome;
 
 /// The password of every demo user (demo data only).
@@ -73,6 +77,17 @@ pub const DEMO_INVITEE: &str = "new.hire@globex.example";
 /// `demo` for every change); fails, writing nothing more, if it is already
 /// there. Returns the demo's runtime token and invitation (shown once).
 pub async fn seed(demo: &Ctx) -> Result<Seeded, AppError> {
+    seed_demo(demo, false).await
+}
+
+/// The demo, and the failover actions of Acme's inbound agents and two
+/// weeks of the events their runtimes would have reported, so the events
+/// page shows something at first sight.
+pub async fn seed_with_history(demo: &Ctx) -> Result<Seeded, AppError> {
+    seed_demo(demo, true).await
+}
+
+async fn seed_demo(demo: &Ctx, history: bool) -> Result<Seeded, AppError> {
     accounts::create(demo, "Acme Santé", "acme").await?;
     accounts::create(demo, "Globex Assurances", "globex").await?;
     for (email, name, role) in demo_users() {
@@ -86,6 +101,7 @@ pub async fn seed(demo: &Ctx) -> Result<Seeded, AppError> {
         AccountRole::Viewer,
     )
     .await?;
+    let mut created = Vec::new();
     for (account, name, direction, language) in [
         ("acme", "Accueil standard", "inbound", "fr-FR"),
         ("acme", "Prise de rendez-vous", "inbound", "fr-FR"),
@@ -93,7 +109,7 @@ pub async fn seed(demo: &Ctx) -> Result<Seeded, AppError> {
         ("globex", "Claims hotline", "inbound", "en-GB"),
         ("globex", "Renewal reminders", "outbound", "en-GB"),
     ] {
-        agents::create(demo, account, name, direction, language).await?;
+        created.push(agents::create(demo, account, name, direction, language).await?);
     }
     // Failover is a CSM's switch; the demo starts with it on for Acme.
     accounts::set_failover(
@@ -104,13 +120,16 @@ pub async fn seed(demo: &Ctx) -> Result<Seeded, AppError> {
         Some("yes"),
     )
     .await?;
-    sip::create(
+    let standard = sip::create(
         demo,
         "acme",
         "Standard Lyon",
         "sips:standard@pbx.acme-sante.example",
     )
     .await?;
+    if history {
+        seed_history(demo, &created[0], &created[1], &standard.id).await?;
+    }
     let (_, token) =
         tokens::create(demo, "Demo runtime", "runtime:read,runtime:events", None).await?;
     let invitation = match invitations::invite(demo, "globex", DEMO_INVITEE, "editor").await? {
@@ -120,12 +139,140 @@ pub async fn seed(demo: &Ctx) -> Result<Seeded, AppError> {
     Ok(Seeded { token, invitation })
 }
 
-/// Seeds the demo when the database has no account; returns its runtime token if it did.
+/// Seeds the demo (with its history) when the database has no account;
+/// returns its runtime token if it did.
 pub async fn seed_if_empty(demo: &Ctx) -> Result<Option<Seeded>, AppError> {
     if !accounts::none_yet(demo).await? {
         return Ok(None);
     }
-    Ok(Some(seed(demo).await?))
+    Ok(Some(seed_with_history(demo).await?))
+}
+
+/// Acme's reception transfers to its switchboard and its booking line says
+/// a message; then two weeks of failovers as their runtimes reported them:
+/// more on weekdays and in office hours, mostly pre-call webhook timeouts,
+/// now and then an action that failed. The same every time (a fixed seed).
+async fn seed_history(
+    demo: &Ctx,
+    reception: &AgentRow,
+    booking: &AgentRow,
+    switchboard: &str,
+) -> Result<(), AppError> {
+    let transfer = FailoverDraft {
+        action_type: "transfer".into(),
+        transfer_target: "sip".into(),
+        max_ring_seconds: "25".into(),
+        sip_connection_id: switchboard.to_owned(),
+        sip_destination_id: "accueil".into(),
+        ..FailoverDraft::default()
+    };
+    failover::save(demo, &reception.id, 0, &transfer).await?;
+    let message = FailoverDraft {
+        action_type: "say_message".into(),
+        text: "Notre service de prise de rendez-vous est momentanément indisponible. \
+               Merci de rappeler dans quelques minutes."
+            .into(),
+        language: "fr-FR".into(),
+        ..FailoverDraft::default()
+    };
+    failover::save(demo, &booking.id, 0, &message).await?;
+    let mut rng = Lcg(0x5eed_ca11);
+    seed_events(demo, reception, EventActionType::Transfer, 14, &mut rng).await?;
+    seed_events(demo, booking, EventActionType::SayMessage, 6, &mut rng).await
+}
+
+/// Two weeks of an agent's failover events, about `per_day` a weekday (a
+/// quarter of that at weekends), mostly in office hours.
+async fn seed_events(
+    demo: &Ctx,
+    agent: &AgentRow,
+    action: EventActionType,
+    per_day: i64,
+    rng: &mut Lcg,
+) -> Result<(), AppError> {
+    let hour = 3_600_000;
+    let now = app::store::now_ms();
+    let today = now - now.rem_euclid(24 * hour);
+    let short_id = agent.id.get(..8).unwrap_or(&agent.id);
+    for days_ago in (0..14).rev() {
+        let day = today - days_ago * 24 * hour;
+        // Thursday, 1 January 1970: day 3 of the week is a Sunday.
+        let weekday = (day / (24 * hour) + 3) % 7;
+        let weekend = weekday >= 5;
+        let count = if weekend { per_day / 4 } else { per_day } + rng.below(per_day as u64) as i64;
+        for n in 0..count {
+            // Office hours (08:00–19:00 UTC) mostly, a few at night.
+            let at_hour = if rng.below(10) < 8 {
+                8 + rng.below(11)
+            } else {
+                rng.below(24)
+            };
+            let at = day + at_hour as i64 * hour + rng.below(3_600_000) as i64;
+            if at > now {
+                continue;
+            }
+            let cause = pick_cause(rng);
+            let outcome = if rng.below(100) < 6 {
+                Outcome::ActionFailed
+            } else {
+                Outcome::Succeeded
+            };
+            let call_id = format!("demo-{short_id}-{days_ago}-{n}");
+            events::record(
+                &demo.db,
+                Report {
+                    account_id: &agent.account_id,
+                    agent_id: &agent.id,
+                    call_id: &call_id,
+                    cause,
+                    action_type: action,
+                    outcome,
+                    occurred_at: at,
+                    token_id: None,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A cause, as often as it happens on a real platform.
+fn pick_cause(rng: &mut Lcg) -> Cause {
+    // Causes and how often each happens, in thousandths.
+    const CAUSES: [(Cause, u64); 9] = [
+        (Cause::PrecallTimeout, 340),
+        (Cause::PrecallError, 190),
+        (Cause::ConfigKbUnavailable, 120),
+        (Cause::PrecallInvalidData, 80),
+        (Cause::PromptRenderFailed, 70),
+        (Cause::ConfigMissingVoice, 60),
+        (Cause::PrecallExplicit, 60),
+        (Cause::ConfigLanguageConflict, 50),
+        (Cause::ConfigOther, 30),
+    ];
+    let mut pick = rng.below(1000);
+    CAUSES
+        .iter()
+        .find(|(_, w)| {
+            let hit = pick < *w;
+            pick = pick.saturating_sub(*w);
+            hit
+        })
+        .map_or(Cause::ConfigOther, |(c, _)| *c)
+}
+
+/// A small fixed-seed generator: the demo's history is the same every time.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
 }
 
 pub fn print_sign_in(addr: Option<SocketAddr>, seeded: Option<&Seeded>) {

@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::new()
         // Server functions take POST only (a GET is answered 405).
         .route("/api/{*fn_name}", axum::routing::post(server_fn))
+        .route("/audit.csv", get(audit_csv))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -241,6 +242,19 @@ async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> 
         tracing::debug!(target: "relais::access", %method, route, status, ms, "request");
     }
     res
+}
+
+/// The audit log as a file: run like a server function (the request's parts
+/// and the app state in context, so the session gives the permissions).
+async fn audit_csv(State(state): State<AppState>, req: Request<Body>) -> Response {
+    let (parts, _) = req.into_parts();
+    let owner = leptos::prelude::Owner::new();
+    let answer = owner.with(|| {
+        provide_context(state);
+        provide_context(parts);
+        leptos::reactive::computed::ScopedFuture::new(app::audit::export_csv())
+    });
+    answer.await
 }
 
 /// Unknown server functions (Leptos routes the registered ones itself).

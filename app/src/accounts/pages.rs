@@ -116,6 +116,8 @@ pub fn AccountPage() -> impl IntoView {
     let params = use_params_map();
     let slug = move || params.read().get("slug").unwrap_or_default();
     let agents_page = crate::ui::query_page("agents_page");
+    let query = use_query_map();
+    let editing = move || query.read().get("edit").unwrap_or_default();
     let account = Resource::new(
         move || (slug(), agents_page()),
         |(slug, page)| get_account(slug, page),
@@ -124,7 +126,7 @@ pub fn AccountPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match account.await {
-                    Ok(a) => view! { <AccountDetail a /> }.into_any(),
+                    Ok(a) => view! { <AccountDetail a editing=editing() /> }.into_any(),
                     Err(e) => error_view(e),
                 }
             })}
@@ -133,18 +135,33 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn AccountDetail(a: AccountView) -> impl IntoView {
+fn AccountDetail(
+    a: AccountView,
+    /// The agent whose edit form is open (`?edit=`).
+    editing: String,
+) -> impl IntoView {
     // Each card type-erased: the page's view type stays within the
     // compiler's depth limit in the release build.
     let flag =
         view! { <FlagCard slug=a.slug.clone() on=a.failover_enabled can_switch=a.can_switch /> }
             .into_any();
+    let overview = view! {
+        <Overview
+            slug=a.slug.clone()
+            on=a.failover_enabled
+            counts=(a.inbound_total, a.configured_total)
+            audit=a.can_read_audit
+        />
+    }
+    .into_any();
     let agents = view! {
         <AgentsCard
             slug=a.slug.clone()
             agents=a.agents
             page=(a.agents_page, a.agents_total)
             manage=a.can_manage
+            on=a.failover_enabled
+            editing
         />
     }
     .into_any();
@@ -170,6 +187,7 @@ fn AccountDetail(a: AccountView) -> impl IntoView {
             <NoticeAt place="account" />
             {rename}
             {flag}
+            {overview}
             {agents}
             {sip}
             {message}
@@ -307,9 +325,12 @@ fn AgentsCard(
     /// The page shown and the number of agents.
     page: (i64, i64),
     manage: bool,
+    /// The account's failover switch.
+    on: bool,
+    /// The agent whose edit form is open.
+    editing: String,
 ) -> impl IntoView {
     let i18n = use_i18n();
-    let add_agent = ServerAction::<CreateAgent>::new();
     let edit_agent = ServerAction::<UpdateAgent>::new();
     let (page, total) = page;
     let pager = view! {
@@ -327,8 +348,9 @@ fn AgentsCard(
             .into_any()
     } else {
         let rows = agents
-            .into_iter()
-            .map(|g| view! { <AgentRow g manage edit_agent /> })
+            .iter()
+            .cloned()
+            .map(|g| view! { <AgentRow g slug=slug.clone() manage on /> })
             .collect_view();
         view! {
             <crate::ui::Scroll label=t_string!(i18n, account_agents)>
@@ -348,41 +370,52 @@ fn AgentsCard(
         }
         .into_any()
     };
-    let agent_form = manage.then(|| {
-        view! {
-            <ActionForm action=add_agent attr:class="form inline-form" attr:id="agent-new">
-                <NoticeAt place="agent-new" />
-                <input type="hidden" name="slug" value=slug />
-                <div class="field">
-                    <label for="agent-name">{t!(i18n, name)}</label>
-                    <input id="agent-name" name="name" required value=kept("agent-new", "name") />
-                    {form_error(add_agent.value(), Some("name"))}
-                </div>
-                <div class="field">
-                    <label for="agent-direction">{t!(i18n, direction)}</label>
-                    <select id="agent-direction" name="direction">
-                        {direction_options(kept("agent-new", "direction").as_deref() != Some("outbound"))}
-                    </select>
-                </div>
-                <div class="field">
-                    <label for="agent-language">{t!(i18n, language)}</label>
-                    <select id="agent-language" name="language">{language_options(kept("agent-new", "language").unwrap_or_else(|| "fr-FR".to_owned()))}</select>
-                </div>
-                <button type="submit" class="button">{t!(i18n, add_agent)}</button>
-                {form_error(add_agent.value(), None)}
-            </ActionForm>
-        }
-    });
+    // The edit form of the agent chosen (or refused), below the table.
+    let edit_form = agents
+        .iter()
+        .find(|g| manage && (g.id == editing || refused_at(&format!("agent-{}", g.id))))
+        .cloned()
+        .map(|g| view! { <AgentEditForm g slug=slug.clone() edit_agent /> });
+    let agent_form = manage.then(|| view! { <NewAgentForm slug /> });
 
     view! {
         <section class="card">
             <h2>{t!(i18n, account_agents)}</h2>
-            {form_error(edit_agent.value(), None)}
-            {form_error(edit_agent.value(), Some("name"))}
             {table}
             {pager}
+            {edit_form}
             {agent_form}
         </section>
+    }
+}
+
+/// "Add agent": a name, a direction and a language.
+#[component]
+fn NewAgentForm(slug: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let add_agent = ServerAction::<CreateAgent>::new();
+    view! {
+        <ActionForm action=add_agent attr:class="form inline-form" attr:id="agent-new">
+            <NoticeAt place="agent-new" />
+            <input type="hidden" name="slug" value=slug />
+            <div class="field">
+                <label for="agent-name">{t!(i18n, name)}</label>
+                <input id="agent-name" name="name" required value=kept("agent-new", "name") />
+                {form_error(add_agent.value(), Some("name"))}
+            </div>
+            <div class="field">
+                <label for="agent-direction">{t!(i18n, direction)}</label>
+                <select id="agent-direction" name="direction">
+                    {direction_options(kept("agent-new", "direction").as_deref() != Some("outbound"))}
+                </select>
+            </div>
+            <div class="field">
+                <label for="agent-language">{t!(i18n, language)}</label>
+                <select id="agent-language" name="language">{language_options(kept("agent-new", "language").unwrap_or_else(|| "fr-FR".to_owned()))}</select>
+            </div>
+            <button type="submit" class="button">{t!(i18n, add_agent)}</button>
+            {form_error(add_agent.value(), None)}
+        </ActionForm>
     }
 }
 
@@ -390,7 +423,6 @@ fn AgentsCard(
 #[component]
 fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> impl IntoView {
     let i18n = use_i18n();
-    let add_sip = ServerAction::<CreateSipConnection>::new();
     let delete_sip = ServerAction::<DeleteSipConnection>::new();
     let edit_sip = ServerAction::<UpdateSipConnection>::new();
     let empty = connections.is_empty();
@@ -438,25 +470,7 @@ fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> i
             }
         })
         .collect_view();
-    let sip_form = manage.then(|| {
-        view! {
-            <ActionForm action=add_sip attr:class="form inline-form" attr:id="sip-new">
-                <NoticeAt place="sip-new" />
-                <input type="hidden" name="slug" value=slug />
-                <div class="field">
-                    <label for="sip-name">{t!(i18n, name)}</label>
-                    <input id="sip-name" name="name" required value=kept("sip-new", "name") />
-                    {form_error(add_sip.value(), Some("name"))}
-                </div>
-                <div class="field">
-                    <label for="sip-uri">{t!(i18n, sip_uri)}</label>
-                    <input id="sip-uri" name="sip_uri" required placeholder="sip:trunk@pbx.example.com" value=kept("sip-new", "sip_uri") />
-                    {form_error(add_sip.value(), Some("sip_uri"))}
-                </div>
-                <button type="submit" class="button">{t!(i18n, add)}</button>
-            </ActionForm>
-        }
-    });
+    let sip_form = manage.then(|| view! { <NewSipForm slug /> });
     view! {
         <section class="card" id="sip">
             <h2>{t!(i18n, sip_connections)}</h2>
@@ -481,6 +495,30 @@ fn SipCard(slug: String, connections: Vec<SipConnectionView>, manage: bool) -> i
             })}
             {sip_form}
         </section>
+    }
+}
+
+/// "Add" a SIP connection: a name and a SIP URI.
+#[component]
+fn NewSipForm(slug: String) -> impl IntoView {
+    let i18n = use_i18n();
+    let add_sip = ServerAction::<CreateSipConnection>::new();
+    view! {
+        <ActionForm action=add_sip attr:class="form inline-form" attr:id="sip-new">
+            <NoticeAt place="sip-new" />
+            <input type="hidden" name="slug" value=slug />
+            <div class="field">
+                <label for="sip-name">{t!(i18n, name)}</label>
+                <input id="sip-name" name="name" required value=kept("sip-new", "name") />
+                {form_error(add_sip.value(), Some("name"))}
+            </div>
+            <div class="field">
+                <label for="sip-uri">{t!(i18n, sip_uri)}</label>
+                <input id="sip-uri" name="sip_uri" required placeholder="sip:trunk@pbx.example.com" value=kept("sip-new", "sip_uri") />
+                {form_error(add_sip.value(), Some("sip_uri"))}
+            </div>
+            <button type="submit" class="button">{t!(i18n, add)}</button>
+        </ActionForm>
     }
 }
 
@@ -530,52 +568,40 @@ fn DefaultMessageCard(slug: String, message: DefaultMessage, manage: bool) -> im
     }
 }
 
-/// One agent: its name, direction and language, the link to its failover
-/// editor (inbound only), and for owners and staff its edit form.
+/// One agent: its name, direction and language, its failover state (the
+/// type of its action, none yet, or off for the account) with the link to
+/// its editor (inbound only), and for owners and staff a link to edit it.
 #[component]
-fn AgentRow(g: AgentView, manage: bool, edit_agent: ServerAction<UpdateAgent>) -> impl IntoView {
+fn AgentRow(g: AgentView, slug: String, manage: bool, on: bool) -> impl IntoView {
     let i18n = use_i18n();
     let dir = g.direction;
     let href = format!("/agents/{}/failover", g.id);
     let place = format!("agent-{}", g.id);
-    let notice = view! { <NoticeAt place=place.clone() /> };
     let edit = manage.then(|| {
-        let (id, name, language) = (g.id.clone(), g.name.clone(), g.language.clone());
-        let name = kept(&place, "name").unwrap_or(name);
-        let language = kept(&place, "language").unwrap_or(language);
-        let dir = match kept(&place, "direction").as_deref() {
-            Some("outbound") => Direction::Outbound,
-            Some("inbound") => Direction::Inbound,
-            _ => dir,
+        let href = format!("/accounts/{slug}?edit={}#{place}", urlencode(&g.id));
+        view! { <a href=href>{t!(i18n, edit)}<span class="visually-hidden">" " {g.name.clone()}</span></a> }
+    });
+    let state = (dir == Direction::Inbound).then(|| {
+        let (class, text) = match (on, g.action_type) {
+            (false, _) => ("badge off", t_string!(i18n, agent_failover_off).to_owned()),
+            (true, None) => (
+                "badge warn",
+                t_string!(i18n, agent_failover_none).to_owned(),
+            ),
+            (true, Some(t)) => (
+                "badge on",
+                crate::failover::pages::type_label(i18n.get_locale_untracked(), t).to_owned(),
+            ),
         };
         view! {
-            <details class="edit" id=place.clone() open=refused_at(&place)>
-                <summary>{t!(i18n, edit)}</summary>
-                <ActionForm action=edit_agent attr:class="form">
-                    <input type="hidden" name="id" value=id />
-                    <div class="field">
-                        <label>{t!(i18n, name)} <input name="name" value=name required /></label>
-                    </div>
-                    <div class="field">
-                        <label>
-                            {t!(i18n, direction)}
-                            <select name="direction">
-                                <option value="inbound" selected=dir == Direction::Inbound>{t!(i18n, direction_inbound)}</option>
-                                <option value="outbound" selected=dir == Direction::Outbound>{t!(i18n, direction_outbound)}</option>
-                            </select>
-                        </label>
-                    </div>
-                    <div class="field">
-                        <label>{t!(i18n, language)} <select name="language">{language_options(language)}</select></label>
-                    </div>
-                    <button type="submit" class="button">{t!(i18n, update)}</button>
-                </ActionForm>
-            </details>
+            <span class=class data-testid="agent-failover">{text}</span>
+            " "
+            <a href=href>{t!(i18n, configure_failover)}</a>
         }
     });
     view! {
-        <tr>
-            <td>{g.name}</td>
+        <tr data-agent=g.id.clone()>
+            <td translate="no">{g.name}</td>
             <td>
                 {move || match dir {
                     Direction::Inbound => t_string!(i18n, direction_inbound),
@@ -583,10 +609,87 @@ fn AgentRow(g: AgentView, manage: bool, edit_agent: ServerAction<UpdateAgent>) -
                 }}
             </td>
             <td class="mono">{g.language}</td>
-            <td>
-                {(dir == Direction::Inbound).then(|| view! { <a href=href>{t!(i18n, configure_failover)}</a> })}
-            </td>
-            <td>{edit} {notice}</td>
+            <td class="nowrap">{state}</td>
+            <td>{edit}</td>
         </tr>
+    }
+}
+
+/// The edit form of one agent, in its own box below the table.
+#[component]
+fn AgentEditForm(
+    g: AgentView,
+    slug: String,
+    edit_agent: ServerAction<UpdateAgent>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let place = format!("agent-{}", g.id);
+    let name = kept(&place, "name").unwrap_or(g.name.clone());
+    let language = kept(&place, "language").unwrap_or(g.language);
+    let dir = match kept(&place, "direction").as_deref() {
+        Some("outbound") => Direction::Outbound,
+        Some("inbound") => Direction::Inbound,
+        _ => g.direction,
+    };
+    let title = format!("{} {}", t_string!(i18n, edit_agent_title), g.name);
+    view! {
+        <section class="subcard" id=place.clone() aria-label=title.clone()>
+            <h3>{title.clone()}</h3>
+            <NoticeAt place=place.clone() />
+            <ActionForm action=edit_agent attr:class="form">
+                <input type="hidden" name="id" value=g.id />
+                <div class="field">
+                    <label for="edit-agent-name">{t!(i18n, name)}</label>
+                    <input id="edit-agent-name" name="name" value=name required />
+                    {form_error(edit_agent.value(), Some("name"))}
+                </div>
+                <div class="field">
+                    <label for="edit-agent-direction">{t!(i18n, direction)}</label>
+                    <select id="edit-agent-direction" name="direction">
+                        <option value="inbound" selected=dir == Direction::Inbound>{t!(i18n, direction_inbound)}</option>
+                        <option value="outbound" selected=dir == Direction::Outbound>{t!(i18n, direction_outbound)}</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="edit-agent-language">{t!(i18n, language)}</label>
+                    <select id="edit-agent-language" name="language">{language_options(language)}</select>
+                </div>
+                <div class="actions">
+                    <button type="submit" class="button">{t!(i18n, update)}</button>
+                    <a href=format!("/accounts/{slug}")>{t!(i18n, close)}</a>
+                </div>
+                {form_error(edit_agent.value(), None)}
+            </ActionForm>
+        </section>
+    }
+}
+
+/// At a glance: how many inbound agents have a failover action, what the
+/// switch means for them, and where the account's events and audit are.
+#[component]
+fn Overview(slug: String, on: bool, counts: (i64, i64), audit: bool) -> impl IntoView {
+    let i18n = use_i18n();
+    let (inbound, configured) = counts;
+    let summary = t_string!(i18n, overview_configured)
+        .replace("%n%", &configured.to_string())
+        .replace("%total%", &inbound.to_string());
+    let meaning = if !on {
+        Some(t_string!(i18n, overview_off))
+    } else if configured < inbound {
+        Some(t_string!(i18n, overview_missing))
+    } else {
+        None
+    };
+    let q = urlencode(&slug);
+    view! {
+        <section class="card overview" data-testid="account-overview">
+            <h2>{t!(i18n, overview_title)}</h2>
+            <p>{summary}</p>
+            {meaning.map(|m| view! { <p class="hint">{m}</p> })}
+            <ul class="links">
+                <li><a href=format!("/events?account={q}")>{t!(i18n, overview_events)}</a></li>
+                {audit.then(|| view! { <li><a href=format!("/audit?account={q}")>{t!(i18n, overview_audit)}</a></li> })}
+            </ul>
+        </section>
     }
 }

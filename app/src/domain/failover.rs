@@ -167,6 +167,50 @@ impl WebhookAllowList {
 }
 
 impl FailoverDraft {
+    /// Where `self` and `other` differ, in the fields that count for the
+    /// type of either (what a person compares): the field by its history
+    /// name (`type`, `sip.connection_id`…), `self`'s value, `other`'s.
+    pub fn differences(&self, other: &FailoverDraft) -> Vec<(&'static str, String, String)> {
+        fn headers(d: &FailoverDraft) -> String {
+            d.sip_headers
+                .iter()
+                .filter(|h| !h.name.trim().is_empty() || !h.value.trim().is_empty())
+                .map(|h| format!("{}: {}", h.name.trim(), h.value.trim()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        }
+        let fields = |d: &FailoverDraft| -> Vec<(&'static str, String)> {
+            vec![
+                ("type", d.action_type.clone()),
+                ("webhook_url", d.webhook_url.clone()),
+                ("timeout_seconds", d.timeout_seconds.clone()),
+                ("text", d.text.clone()),
+                ("language", d.language.clone()),
+                ("max_ring_seconds", d.max_ring_seconds.clone()),
+                ("phone_number", d.phone_number.clone()),
+                ("sip.connection_id", d.sip_connection_id.clone()),
+                ("sip.destination_id", d.sip_destination_id.clone()),
+                ("sip.headers", headers(d)),
+                ("sip.user_to_user", d.sip_user_to_user.clone()),
+            ]
+        };
+        let counts = |field: &str, kind: &str| match field {
+            "type" => true,
+            "webhook_url" | "timeout_seconds" => kind == "workflow",
+            "text" | "language" => kind == "say_message",
+            _ => kind == "transfer",
+        };
+        fields(self)
+            .into_iter()
+            .zip(fields(other))
+            .filter(|((field, _), _)| {
+                counts(field, &self.action_type) || counts(field, &other.action_type)
+            })
+            .filter(|((_, a), (_, b))| a.trim() != b.trim())
+            .map(|((field, a), (_, b))| (field, a, b))
+            .collect()
+    }
+
     /// A draft showing a saved action (and defaults for the other types).
     pub fn from_action(action: Option<&FailoverAction>) -> Self {
         let mut d = FailoverDraft {
@@ -635,6 +679,42 @@ mod sip_uri_tests {
         );
         assert_eq!(parse_reason(""), Err(Code::Required));
         assert_eq!(parse_reason(&"r".repeat(501)), Err(Code::TooLong));
+    }
+}
+
+#[cfg(test)]
+mod differences {
+    use super::*;
+
+    #[test]
+    fn only_the_fields_that_count_and_differ() {
+        let mine = FailoverDraft {
+            action_type: "say_message".into(),
+            text: "Mine".into(),
+            language: "fr-FR".into(),
+            webhook_url: "https://typed.example/but-not-chosen".into(),
+            ..Default::default()
+        };
+        let theirs = FailoverDraft {
+            action_type: "say_message".into(),
+            text: "Theirs".into(),
+            language: "fr-FR".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            mine.differences(&theirs),
+            vec![("text", "Mine".to_owned(), "Theirs".to_owned())]
+        );
+        let transfer = FailoverDraft {
+            action_type: "transfer".into(),
+            phone_number: "+33123456789".into(),
+            ..Default::default()
+        };
+        let d = mine.differences(&transfer);
+        assert!(d.iter().any(|(f, _, _)| *f == "type"));
+        assert!(d.iter().any(|(f, _, _)| *f == "phone_number"));
+        assert!(d.iter().all(|(f, _, _)| *f != "webhook_url"));
+        assert!(mine.differences(&mine.clone()).is_empty());
     }
 }
 

@@ -71,6 +71,8 @@ pub enum Code {
     EndBeforeStart,
     /// A period longer than allowed.
     PeriodTooLong,
+    /// Not an IANA time zone name.
+    UnknownTimeZone,
 }
 
 /// What must be unique and already is: the conflict of a refused create.

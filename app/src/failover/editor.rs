@@ -39,6 +39,7 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     let allowed = RwSignal::new(WebhookAllowList::default());
     let agent_id = editor.agent_id.clone();
     let f = Fields::new(&initial);
+    adopt_typed_before_hydration(f, read_only);
     let draft = Memo::new(move |_| f.draft());
     let saved = RwSignal::new(FailoverDraft {
         sip_headers: initial.sip_headers.clone(),
@@ -88,8 +89,100 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
     );
     let report_connections = editor.sip_connections.clone();
 
+    let submit = save_callback(
+        agent_id,
+        ui,
+        (draft, allowed, checked),
+        (base, live, saved),
+        status,
+    );
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        submit.run(());
+    };
+    let review = Review {
+        agent_id: editor.agent_id.clone(),
+        theirs: RwSignal::new(None),
+        connections: editor.sip_connections.clone(),
+        submit,
+    };
+
+    let connections = editor.sip_connections.clone();
+    view! {
+        <form class="form editor" method="post" action="/api/failover/save" on:submit=on_submit novalidate>
+            <input type="hidden" name="agent_id" value=editor.agent_id.clone() />
+            <input type="hidden" name="base_revision" value=move || base.get().to_string() prop:value=move || base.get().to_string() />
+            <LiveRevision locale live />
+            <TypeChoice f ui />
+            <WorkflowFields f ui />
+            <SayMessageFields f ui initial_text=initial.text.clone() />
+            <TransferFields f ui connections />
+            <EditorActions ui status dirty testing on_test />
+            <StaleReview ui f status draft review keep=(base, live, saved) />
+            <div class="test-report" data-testid="test-report" aria-live="polite">
+                {move || report.get().map(|r| render_report(locale, r, &report_connections))}
+            </div>
+        </form>
+    }
+}
+
+/// Which revision is live, who saved it and when, above the form.
+#[component]
+fn LiveRevision(locale: Locale, live: RwSignal<Option<Live>>) -> impl IntoView {
+    view! {
+        <p class="live" data-testid="live-revision">
+            {move || match live.get() {
+                Some(l) => {
+                    let when = l.at.map(|at| crate::time_fmt::utc_in(locale, at)).unwrap_or_else(|| td_string!(locale, just_now).to_owned());
+                    format!("{} {} · {} · {when}", td_string!(locale, live_revision), l.revision, l.by)
+                }
+                None => td_string!(locale, not_configured).to_owned(),
+            }}
+        </p>
+    }
+}
+
+/// Until the page is live the server's form is the truth: what was chosen or
+/// typed in it before is what the live form starts from. (Read now, before
+/// hydration touches the form; taken once it is done, so the live page
+/// starts from the same HTML the server sent.)
+fn adopt_typed_before_hydration(f: Fields, read_only: bool) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut typed = (!read_only).then(before_hydration::changed);
+        Effect::new(move || {
+            for (name, value) in typed.take().unwrap_or_default() {
+                f.adopt(&name, value);
+            }
+        });
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (f, read_only);
+}
+
+/// Save: check in the browser (and ask the server about a local webhook),
+/// then send the draft on top of the revision it was built on.
+fn save_callback(
+    agent_id: String,
+    ui: Ui,
+    (draft, allowed, checked): (
+        Memo<FailoverDraft>,
+        RwSignal<WebhookAllowList>,
+        RwSignal<bool>,
+    ),
+    (base, live, saved): (
+        RwSignal<i64>,
+        RwSignal<Option<Live>>,
+        RwSignal<FailoverDraft>,
+    ),
+    status: RwSignal<Status>,
+) -> Callback<()> {
+    let Ui {
+        locale,
+        read_only,
+        errors,
+    } = ui;
+    Callback::new(move |()| {
         if read_only {
             return;
         }
@@ -107,31 +200,55 @@ pub fn FailoverEditorForm(editor: FailoverEditor, lang: String) -> impl IntoView
             let result = save_failover(agent_id, base.get_untracked(), d.clone()).await;
             saved_outcome(result, d, (base, live, locale), saved, errors, status);
         });
-    };
+    })
+}
 
-    let connections = editor.sip_connections.clone();
-    view! {
-        <form class="form editor" method="post" action="/api/failover/save" on:submit=on_submit novalidate>
-            <input type="hidden" name="agent_id" value=editor.agent_id.clone() />
-            <input type="hidden" name="base_revision" value=move || base.get().to_string() prop:value=move || base.get().to_string() />
-            <p class="live" data-testid="live-revision">
-                {move || match live.get() {
-                    Some(l) => {
-                        let when = l.at.map(crate::time_fmt::utc).unwrap_or_else(|| td_string!(locale, just_now).to_owned());
-                        format!("{} {} · {} · {when}", td_string!(locale, live_revision), l.revision, l.by)
-                    }
-                    None => td_string!(locale, not_configured).to_owned(),
-                }}
-            </p>
-            <TypeChoice f ui />
-            <WorkflowFields f ui />
-            <SayMessageFields f ui initial_text=initial.text.clone() />
-            <TransferFields f ui connections />
-            <EditorActions ui status dirty testing on_test />
-            <div class="test-report" data-testid="test-report" aria-live="polite">
-                {move || report.get().map(|r| render_report(locale, r, &report_connections))}
-            </div>
-        </form>
+/// The server-rendered form before the page went live.
+#[cfg(target_arch = "wasm32")]
+mod before_hydration {
+    use leptos::wasm_bindgen::JsCast;
+    use web_sys::{HtmlInputElement, HtmlOptionElement, HtmlSelectElement, HtmlTextAreaElement};
+
+    /// The fields changed since the server drew the form: name, value.
+    pub fn changed() -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let Ok(Some(form)) = leptos::prelude::document().query_selector("form.editor") else {
+            return out;
+        };
+        let Ok(list) = form.query_selector_all("input, textarea, select") else {
+            return out;
+        };
+        for node in (0..list.length()).filter_map(|i| list.item(i)) {
+            if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
+                let choice = matches!(input.type_().as_str(), "radio" | "checkbox");
+                let moved = if choice {
+                    input.checked() && !input.default_checked()
+                } else {
+                    input.value() != input.default_value()
+                };
+                if moved {
+                    out.push((input.name(), input.value()));
+                }
+            } else if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
+                if area.default_value().is_ok_and(|d| d != area.value()) {
+                    out.push((area.name(), area.value()));
+                }
+            } else if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
+                let options = select.options();
+                let all: Vec<HtmlOptionElement> = (0..options.length())
+                    .filter_map(|i| options.item(i)?.dyn_into().ok())
+                    .collect();
+                let default = all
+                    .iter()
+                    .find(|o| o.default_selected())
+                    .or(all.first())
+                    .map(HtmlOptionElement::value);
+                if default.is_some_and(|d| d != select.value()) {
+                    out.push((select.name(), select.value()));
+                }
+            }
+        }
+        out
     }
 }
 
@@ -293,6 +410,74 @@ impl Fields {
             uui: RwSignal::new(initial.sip_user_to_user.clone()),
             headers: RwSignal::new(rows),
         }
+    }
+
+    /// Shows `d` (another person's version), rows for its headers and two more.
+    fn load(&self, d: &FailoverDraft) {
+        let mut rows: Vec<HeaderRow> = d
+            .sip_headers
+            .iter()
+            .map(|h| {
+                (
+                    RwSignal::new(h.name.clone()),
+                    RwSignal::new(h.value.clone()),
+                )
+            })
+            .collect();
+        while rows.len() < (d.sip_headers.len() + 2).min(MAX_SIP_HEADERS) {
+            rows.push((RwSignal::new(String::new()), RwSignal::new(String::new())));
+        }
+        self.kind.set(d.action_type.clone());
+        self.webhook_url.set(d.webhook_url.clone());
+        self.timeout.set(d.timeout_seconds.clone());
+        self.text.set(d.text.clone());
+        self.language.set(d.language.clone());
+        self.ring.set(d.max_ring_seconds.clone());
+        self.phone.set(d.phone_number.clone());
+        self.connection.set(d.sip_connection_id.clone());
+        self.destination.set(d.sip_destination_id.clone());
+        self.uui.set(d.sip_user_to_user.clone());
+        self.headers.set(rows);
+    }
+
+    /// Takes the value of the form field `name` (as the server's form names it).
+    #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+    fn adopt(&self, name: &str, value: String) {
+        let Some(field) = name.strip_prefix("draft[") else {
+            return;
+        };
+        let signal = match field {
+            "action_type]" => self.kind,
+            "webhook_url]" => self.webhook_url,
+            "timeout_seconds]" => self.timeout,
+            "text]" => self.text,
+            "language]" => self.language,
+            "max_ring_seconds]" => self.ring,
+            "phone_number]" => self.phone,
+            "sip_connection_id]" => self.connection,
+            "sip_destination_id]" => self.destination,
+            "sip_user_to_user]" => self.uui,
+            other => {
+                // `sip_headers][2][name]`
+                let mut parts = other
+                    .strip_prefix("sip_headers][")
+                    .unwrap_or_default()
+                    .split("][");
+                let (Some(Ok(i)), Some(part)) =
+                    (parts.next().map(str::parse::<usize>), parts.next())
+                else {
+                    return;
+                };
+                let rows = self.headers.get_untracked();
+                match (rows.get(i), part) {
+                    (Some((n, _)), "name]") => n.set(value),
+                    (Some((_, v)), "value]") => v.set(value),
+                    _ => {}
+                }
+                return;
+            }
+        };
+        signal.set(value);
     }
 
     /// The draft the fields make now (tracked: a memo over it follows every keystroke).
@@ -571,6 +756,157 @@ fn HeaderRows(f: Fields, ui: Ui) -> impl IntoView {
     }
 }
 
+/// What a stale save needs to decide: the other person's version.
+#[derive(Clone)]
+struct Review {
+    agent_id: String,
+    theirs: RwSignal<Option<Theirs>>,
+    connections: Vec<SipConnectionView>,
+    /// Saves what the form holds.
+    submit: Callback<()>,
+}
+
+/// The version someone saved since this page opened.
+#[derive(Clone, Debug, PartialEq)]
+struct Theirs {
+    live: Live,
+    draft: FailoverDraft,
+}
+
+/// After a stale save: "Review their change" shows their version beside
+/// this one, field by field, then saves this one over it or takes theirs;
+/// nothing typed is lost until the person chooses.
+#[component]
+fn StaleReview(
+    ui: Ui,
+    f: Fields,
+    status: RwSignal<Status>,
+    draft: Memo<FailoverDraft>,
+    review: Review,
+    keep: (
+        RwSignal<i64>,
+        RwSignal<Option<Live>>,
+        RwSignal<FailoverDraft>,
+    ),
+) -> impl IntoView {
+    let locale = ui.locale;
+    let (base, live, saved) = keep;
+    let Review {
+        agent_id,
+        theirs,
+        connections,
+        submit,
+    } = review;
+    let stale = move || matches!(status.get(), Status::Stale { .. });
+    // New header rows belong to the form, not to this panel (gone once a choice is made).
+    let form_owner = StoredValue::new(Owner::current());
+    let open = move |_| {
+        let agent_id = agent_id.clone();
+        leptos::task::spawn_local(async move {
+            match super::get_failover_editor(agent_id).await {
+                Ok(e) => theirs.set(Some(Theirs {
+                    live: Live {
+                        revision: e.revision,
+                        by: e.updated_by.unwrap_or_default(),
+                        at: e.updated_at,
+                    },
+                    draft: FailoverDraft::from_action(e.action.as_ref()),
+                })),
+                Err(e) => status.set(Status::Failed(e)),
+            }
+        });
+    };
+    // Either way their revision becomes the one this form builds on.
+    let settle = move |t: &Theirs| {
+        base.set(t.live.revision);
+        live.set(Some(t.live.clone()));
+        theirs.set(None);
+        status.set(Status::Idle);
+    };
+    let keep_mine = Callback::new(move |()| {
+        if let Some(t) = theirs.get_untracked() {
+            settle(&t);
+            submit.run(());
+        }
+    });
+    let take_theirs = Callback::new(move |()| {
+        if let Some(t) = theirs.get_untracked() {
+            form_owner.with_value(|owner| match owner {
+                Some(o) => o.with(|| f.load(&t.draft)),
+                None => f.load(&t.draft),
+            });
+            saved.set(draft.get_untracked());
+            settle(&t);
+        }
+    });
+    let value = move |field: &str, v: &str| -> String {
+        let shown = crate::failover::pages::change_value(locale, field, v, &connections);
+        if shown.trim().is_empty() {
+            "—".to_owned()
+        } else {
+            shown
+        }
+    };
+    view! {
+        <Show when=move || stale() && theirs.with(Option::is_none)>
+            <button type="button" class="button" on:click=open.clone()>{td_string!(locale, review_their_change)}</button>
+        </Show>
+        {move || theirs.get().map(|t| {
+            let rows = draft
+                .get()
+                .differences(&t.draft)
+                .into_iter()
+                .map(|(field, mine, other)| view! {
+                    <tr>
+                        <th scope="row">{crate::failover::pages::change_label(locale, field)}</th>
+                        <td class="pre">{value(field, &other)}</td>
+                        <td class="pre">{value(field, &mine)}</td>
+                    </tr>
+                })
+                .collect_view()
+                .into_any();
+            view! { <ReviewPanel locale live=t.live rows keep_mine take_theirs /> }
+        })}
+    }
+}
+
+/// Their saved version beside the one on screen, and the two ways on.
+#[component]
+fn ReviewPanel(
+    locale: Locale,
+    live: Live,
+    rows: AnyView,
+    keep_mine: Callback<()>,
+    take_theirs: Callback<()>,
+) -> impl IntoView {
+    let when = live
+        .at
+        .map(|at| crate::time_fmt::utc_in(locale, at))
+        .unwrap_or_default();
+    view! {
+        <section class="review" aria-labelledby="review-title" data-testid="stale-review">
+            <h3 id="review-title">{td_string!(locale, review_title)}</h3>
+            <p class="hint">{format!("{} {} · {} · {when}", td_string!(locale, revision_n), live.revision, live.by)}</p>
+            <div class="scroll" role="region" aria-labelledby="review-title" tabindex="0">
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">{td_string!(locale, review_field)}</th>
+                            <th scope="col">{td_string!(locale, review_theirs)}</th>
+                            <th scope="col">{td_string!(locale, review_yours)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <div class="actions">
+                <button type="button" class="button primary" on:click=move |_| keep_mine.run(())>{td_string!(locale, review_keep_mine)}</button>
+                <button type="button" class="button" on:click=move |_| take_theirs.run(())>{td_string!(locale, review_take_theirs)}</button>
+            </div>
+        </section>
+    }
+}
+
 /// Save, Test, and what became of the last save.
 #[component]
 fn EditorActions(
@@ -597,7 +933,7 @@ fn EditorActions(
                     {move || match status.get() {
                         Status::Stale { revision, by, at } => view! {
                             <span class="form-error" role="alert">
-                                {format!("{} {revision}: {by}, {}. {}", td_string!(locale, stale_by), crate::time_fmt::utc(at), td_string!(locale, stale_reload))}
+                                {format!("{} {revision}: {by}, {}. {}", td_string!(locale, stale_by), crate::time_fmt::utc_in(locale, at), td_string!(locale, stale_review))}
                             </span>
                         }.into_any(),
                         Status::Failed(e) => view! { <span class="form-error" role="alert">{error_message(locale, &e)}</span> }.into_any(),

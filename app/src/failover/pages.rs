@@ -7,7 +7,7 @@ use super::editor::FailoverEditorForm;
 use super::{RestoreRevision, SaveFailover, get_failover_editor, list_revisions};
 use crate::i18n::*;
 use crate::messages::error_message;
-use crate::time_fmt::utc;
+use crate::time_fmt::utc_in;
 use crate::ui::{Loading, Pager, error_view};
 use crate::views::FailoverEditor;
 
@@ -112,58 +112,16 @@ pub fn HistoryPage() -> impl IntoView {
                                 .into_iter()
                                 .map(|r| {
                                     let current = r.revision == editor.revision;
-                                    let locale = i18n.get_locale_untracked();
-                                    let connections = editor.sip_connections.clone();
-                                    let changes = r
-                                        .changes
-                                        .iter()
-                                        .map(|c| {
-                                            let value = |v: &Option<String>| {
-                                                v.as_deref().map(|v| change_value(locale, &c.field, v, &connections)).unwrap_or_default()
-                                            };
-                                            view! {
-                                                <tr>
-                                                    <td>{change_label(locale, &c.field)}</td>
-                                                    <td>{value(&c.before)}</td>
-                                                    <td>{value(&c.after)}</td>
-                                                </tr>
-                                            }
-                                        })
-                                        .collect_view();
-                                    let can_restore = editor.can_edit && !current;
-                                    let agent_id = editor.agent_id.clone();
-                                    let base = editor.revision;
                                     view! {
-                                        <article class="card revision" data-revision=r.revision>
-                                            <header class="revision-head">
-                                                <strong>{t!(i18n, revision_n)} " " {r.revision}</strong>
-                                                {current.then(|| view! { <span class="badge on">{t!(i18n, current)}</span> })}
-                                                <span class="muted">{r.saved_by.clone()} " · " {utc(r.saved_at)}</span>
-                                                {r.restored_from.map(|f| view! { <span class="muted">{t!(i18n, restored_from)} " " {f}</span> })}
-                                                {can_restore.then(|| view! {
-                                                    <details class="confirm">
-                                                        <summary class="button">{t!(i18n, restore)}</summary>
-                                                        <ActionForm action=restore attr:class="confirm-box">
-                                                            <input type="hidden" name="agent_id" value=agent_id />
-                                                            <input type="hidden" name="revision" value=r.revision />
-                                                            <input type="hidden" name="base_revision" value=base />
-                                                            <p class="small">{t!(i18n, restore_explain, revision = move || r.revision)}</p>
-                                                            <button type="submit" class="button primary">{t!(i18n, restore_confirm)}</button>
-                                                        </ActionForm>
-                                                    </details>
-                                                })}
-                                            </header>
-                                            <table class="table compact">
-                                                <thead>
-                                                    <tr>
-                                                        <th scope="col">{t!(i18n, field)}</th>
-                                                        <th scope="col">{t!(i18n, field_before)}</th>
-                                                        <th scope="col">{t!(i18n, field_after)}</th>
-                                                    </tr>
-                                                </thead>
-                                                <tbody>{changes}</tbody>
-                                            </table>
-                                        </article>
+                                        <RevisionCard
+                                            r
+                                            current
+                                            can_restore=editor.can_edit && !current
+                                            agent_id=editor.agent_id.clone()
+                                            base=editor.revision
+                                            connections=editor.sip_connections.clone()
+                                            restore
+                                        />
                                     }
                                 })
                                 .collect_view()
@@ -191,6 +149,73 @@ pub fn HistoryPage() -> impl IntoView {
     }
 }
 
+/// One revision of the history: who saved it and when, what it changed
+/// (labelled like the form), and Restore behind a confirmation.
+#[component]
+fn RevisionCard(
+    r: crate::views::RevisionView,
+    current: bool,
+    can_restore: bool,
+    agent_id: String,
+    base: i64,
+    connections: Vec<crate::views::SipConnectionView>,
+    restore: ServerAction<RestoreRevision>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let changes = r
+        .changes
+        .iter()
+        .map(|c| {
+            let value = |v: &Option<String>| {
+                v.as_deref()
+                    .map(|v| change_value(locale, &c.field, v, &connections))
+                    .unwrap_or_default()
+            };
+            view! {
+                <tr>
+                    <td>{change_label(locale, &c.field)}</td>
+                    <td>{value(&c.before)}</td>
+                    <td>{value(&c.after)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let revision = r.revision;
+    view! {
+        <article class="card revision" data-revision=revision>
+            <header class="revision-head">
+                <strong>{t!(i18n, revision_n)} " " {revision}</strong>
+                {current.then(|| view! { <span class="badge on">{t!(i18n, current)}</span> })}
+                <span class="muted">{r.saved_by.clone()} " · " {utc_in(locale, r.saved_at)}</span>
+                {r.restored_from.map(|f| view! { <span class="muted">{t!(i18n, restored_from)} " " {f}</span> })}
+                {can_restore.then(|| view! {
+                    <details class="confirm">
+                        <summary class="button">{t!(i18n, restore)}</summary>
+                        <ActionForm action=restore attr:class="confirm-box">
+                            <input type="hidden" name="agent_id" value=agent_id />
+                            <input type="hidden" name="revision" value=revision />
+                            <input type="hidden" name="base_revision" value=base />
+                            <p class="small">{t!(i18n, restore_explain, revision = move || revision)}</p>
+                            <button type="submit" class="button primary">{t!(i18n, restore_confirm)}</button>
+                        </ActionForm>
+                    </details>
+                })}
+            </header>
+            <table class="table compact">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, field)}</th>
+                        <th scope="col">{t!(i18n, field_before)}</th>
+                        <th scope="col">{t!(i18n, field_after)}</th>
+                    </tr>
+                </thead>
+                <tbody>{changes}</tbody>
+            </table>
+        </article>
+    }
+}
+
 /// The form's label of a changed field (`sip.headers.0.name` → "Custom SIP
 /// headers 1 · Name"), not its internal name.
 pub fn change_label(locale: Locale, field: &str) -> String {
@@ -206,6 +231,7 @@ pub fn change_label(locale: Locale, field: &str) -> String {
             "sip.connection_id" => td_string!(locale, sip_connection),
             "sip.destination_id" => td_string!(locale, destination_id),
             "sip.user_to_user" => td_string!(locale, uui),
+            "sip.headers" => td_string!(locale, custom_headers),
             other => return other.to_owned(),
         }
         .to_owned()
@@ -225,6 +251,16 @@ pub fn change_label(locale: Locale, field: &str) -> String {
     }
 }
 
+/// An action type as the form's "Action type" names it.
+pub fn type_label(locale: Locale, t: crate::domain::failover::ActionType) -> &'static str {
+    use crate::domain::failover::ActionType;
+    match t {
+        ActionType::Workflow => td_string!(locale, type_workflow),
+        ActionType::SayMessage => td_string!(locale, type_say_message),
+        ActionType::Transfer => td_string!(locale, type_transfer),
+    }
+}
+
 /// A changed value as the form shows it: the action type's name, the SIP
 /// connection's name.
 pub fn change_value(
@@ -234,9 +270,11 @@ pub fn change_value(
     connections: &[crate::views::SipConnectionView],
 ) -> String {
     match (field, value) {
-        ("type", "workflow") => td_string!(locale, type_workflow).to_owned(),
-        ("type", "say_message") => td_string!(locale, type_say_message).to_owned(),
-        ("type", "transfer") => td_string!(locale, type_transfer).to_owned(),
+        ("type", t) if crate::domain::failover::ActionType::parse(t).is_some() => type_label(
+            locale,
+            crate::domain::failover::ActionType::parse(t).expect("checked"),
+        )
+        .to_owned(),
         ("sip.connection_id", id) => connections
             .iter()
             .find(|c| c.id == id)

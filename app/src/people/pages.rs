@@ -13,13 +13,13 @@ use super::{
 use crate::domain::{AccountRole, PASSWORD_MIN_CHARS, StaffRole};
 use crate::feedback::{NoticeAt, kept};
 use crate::i18n::*;
-use crate::time_fmt::utc;
+use crate::time_fmt::utc_in;
 use crate::ui::{
     CopyLink, Loading, Pager, error_view, form_error, role_label, staff_role_label, urlencode,
 };
 use crate::views::{
-    IssuedLink, LinkInfo, LinkKind, MemberView, MembersView, MyAccount, USERS_PAGE_SIZE, UserList,
-    UserState, UserView,
+    InvitationView, IssuedLink, LinkInfo, LinkKind, MemberView, MembersView, MyAccount,
+    USERS_PAGE_SIZE, UserList, UserState, UserView,
 };
 
 /// The link just made, once: a field to copy it from, whether it was e-mailed.
@@ -86,7 +86,6 @@ pub fn MembersCard(slug: String, m: MembersView) -> impl IntoView {
     let invite = ServerAction::<InviteMember>::new();
     let change = ServerAction::<ChangeMemberRole>::new();
     let remove = ServerAction::<RemoveMember>::new();
-    let revoke = ServerAction::<RevokeInvitation>::new();
     let issued = m.issued.map(|link| view! { <IssuedLinkNotice link /> });
     let rows = m
         .members
@@ -94,60 +93,8 @@ pub fn MembersCard(slug: String, m: MembersView) -> impl IntoView {
         .map(|member| view! { <MemberRow slug=slug.clone() member change remove /> })
         .collect_view();
     let empty = rows.is_empty();
-    let invitations = (!m.invitations.is_empty()).then(|| {
-        let rows = m
-            .invitations
-            .into_iter()
-            .map(|inv| {
-                let (slug, user_id) = (slug.clone(), inv.user_id.clone());
-                let role = inv.role;
-                let expired = inv.expired;
-                view! {
-                    <tr>
-                        <td class="mono">{inv.email}</td>
-                        <td>{move || role.map(|r| role_label(i18n, r))}</td>
-                        <td class="small">{inv.created_by}</td>
-                        <td class="nowrap small">
-                            {if expired {
-                                view! { <span class="badge off">{t!(i18n, expired)}</span> }.into_any()
-                            } else {
-                                utc(inv.expires_at).into_any()
-                            }}
-                        </td>
-                        <td>
-                            <details class="confirm">
-                                <summary class="button link danger">{t!(i18n, revoke)}</summary>
-                                <ActionForm action=revoke attr:class="confirm-box">
-                                    <input type="hidden" name="slug" value=slug />
-                                    <input type="hidden" name="user_id" value=user_id />
-                                    <p class="small">{t!(i18n, invitation_revoke_explain)}</p>
-                                    <button type="submit" class="button danger">{t!(i18n, invitation_revoke_confirm)}</button>
-                                </ActionForm>
-                            </details>
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
-        view! {
-            <h3>{t!(i18n, invitations)}</h3>
-            {form_error(revoke.value(), None)}
-            <crate::ui::Scroll label=t_string!(i18n, invitations)>
-            <table class="table">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(i18n, col_email)}</th>
-                        <th scope="col">{t!(i18n, col_role)}</th>
-                        <th scope="col">{t!(i18n, invited_by)}</th>
-                        <th scope="col">{t!(i18n, expires)}</th>
-                        <th scope="col"><span class="visually-hidden">{t!(i18n, col_actions)}</span></th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-            </crate::ui::Scroll>
-        }
-    });
+    let invitations = (!m.invitations.is_empty())
+        .then(|| view! { <InvitationsList slug=slug.clone() invitations=m.invitations /> });
     view! {
         <section class="card" id="members">
             <h2>{t!(i18n, account_members)}</h2>
@@ -178,23 +125,90 @@ pub fn MembersCard(slug: String, m: MembersView) -> impl IntoView {
                 }.into_any()
             }}
             {invitations}
-            <h3>{t!(i18n, invite)}</h3>
-            <ActionForm action=invite attr:class="form inline-form" attr:id="invite">
-                <input type="hidden" name="slug" value=slug.clone() />
-                <div class="field">
-                    <label for="invite-email">{t!(i18n, email)}</label>
-                    <input id="invite-email" name="email" type="email" required maxlength="254" autocomplete="off" value=kept("invite", "email") />
-                    {form_error(invite.value(), Some("email"))}
-                </div>
-                <div class="field">
-                    <label for="invite-role">{t!(i18n, role)}</label>
-                    <select id="invite-role" name="role">{role_options(kept("invite", "role").and_then(|r| AccountRole::parse(&r).ok()).unwrap_or(AccountRole::Editor))}</select>
-                    {form_error(invite.value(), Some("role"))}
-                </div>
-                <button type="submit" class="button primary">{t!(i18n, invite)}</button>
-                {form_error(invite.value(), None)}
-            </ActionForm>
+            <InviteMemberForm slug=slug.clone() invite />
         </section>
+    }
+}
+
+/// The invitations waiting for an answer, each with Revoke behind a confirmation.
+#[component]
+fn InvitationsList(slug: String, invitations: Vec<InvitationView>) -> impl IntoView {
+    let i18n = use_i18n();
+    let revoke = ServerAction::<RevokeInvitation>::new();
+    let rows = invitations
+        .into_iter()
+        .map(|inv| {
+            let (slug, user_id) = (slug.clone(), inv.user_id.clone());
+            let role = inv.role;
+            let expired = inv.expired;
+            view! {
+                <tr>
+                    <td class="mono">{inv.email}</td>
+                    <td>{move || role.map(|r| role_label(i18n, r))}</td>
+                    <td class="small">{inv.created_by}</td>
+                    <td class="nowrap small">
+                        {if expired {
+                            view! { <span class="badge off">{t!(i18n, expired)}</span> }.into_any()
+                        } else {
+                            utc_in(use_i18n().get_locale_untracked(), inv.expires_at).into_any()
+                        }}
+                    </td>
+                    <td>
+                        <details class="confirm">
+                            <summary class="button link danger">{t!(i18n, revoke)}</summary>
+                            <ActionForm action=revoke attr:class="confirm-box">
+                                <input type="hidden" name="slug" value=slug />
+                                <input type="hidden" name="user_id" value=user_id />
+                                <p class="small">{t!(i18n, invitation_revoke_explain)}</p>
+                                <button type="submit" class="button danger">{t!(i18n, invitation_revoke_confirm)}</button>
+                            </ActionForm>
+                        </details>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>{t!(i18n, invitations)}</h3>
+        {form_error(revoke.value(), None)}
+        <crate::ui::Scroll label=t_string!(i18n, invitations)>
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">{t!(i18n, col_email)}</th>
+                    <th scope="col">{t!(i18n, col_role)}</th>
+                    <th scope="col">{t!(i18n, invited_by)}</th>
+                    <th scope="col">{t!(i18n, expires)}</th>
+                    <th scope="col"><span class="visually-hidden">{t!(i18n, col_actions)}</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        </crate::ui::Scroll>
+    }
+}
+
+/// "Invite": an e-mail address and a role.
+#[component]
+fn InviteMemberForm(slug: String, invite: ServerAction<InviteMember>) -> impl IntoView {
+    let i18n = use_i18n();
+    view! {
+        <h3>{t!(i18n, invite)}</h3>
+        <ActionForm action=invite attr:class="form inline-form" attr:id="invite">
+            <input type="hidden" name="slug" value=slug.clone() />
+            <div class="field">
+                <label for="invite-email">{t!(i18n, email)}</label>
+                <input id="invite-email" name="email" type="email" required maxlength="254" autocomplete="off" value=kept("invite", "email") />
+                {form_error(invite.value(), Some("email"))}
+            </div>
+            <div class="field">
+                <label for="invite-role">{t!(i18n, role)}</label>
+                <select id="invite-role" name="role">{role_options(kept("invite", "role").and_then(|r| AccountRole::parse(&r).ok()).unwrap_or(AccountRole::Editor))}</select>
+                {form_error(invite.value(), Some("role"))}
+            </div>
+            <button type="submit" class="button primary">{t!(i18n, invite)}</button>
+            {form_error(invite.value(), None)}
+        </ActionForm>
     }
 }
 
@@ -380,56 +394,8 @@ fn UserRow(
             .collect_view()
             .into_any(),
     };
-    let id = u.id.clone();
-    let actions = manage.then(move || {
-        let (id_toggle, id_reset, id_role) = (id.clone(), id.clone(), id);
-        let toggle = if state == UserState::Disabled {
-            view! {
-                <ActionForm action=disable attr:class="inline">
-                    <input type="hidden" name="user_id" value=id_toggle.clone() />
-                    <input type="hidden" name="disabled" value="false" />
-                    <button type="submit" class="button small">{t!(i18n, enable)}</button>
-                </ActionForm>
-            }
-            .into_any()
-        } else {
-            view! {
-                <details class="confirm">
-                    <summary class="button link danger">{t!(i18n, disable)}</summary>
-                    <ActionForm action=disable attr:class="inline">
-                        <input type="hidden" name="user_id" value=id_toggle.clone() />
-                        <input type="hidden" name="disabled" value="true" />
-                        <p class="small muted">{t!(i18n, disable_explain)}</p>
-                        <button type="submit" class="button danger">{t!(i18n, disable_confirm)}</button>
-                    </ActionForm>
-                </details>
-            }
-            .into_any()
-        };
-        let reset_form = (state == UserState::Active).then(move || {
-            view! {
-                <details class="confirm">
-                    <summary class="button link">{t!(i18n, reset_password)}</summary>
-                    <ActionForm action=reset attr:class="inline">
-                        <input type="hidden" name="user_id" value=id_reset />
-                        <p class="small muted">{t!(i18n, reset_explain)}</p>
-                        <button type="submit" class="button">{t!(i18n, reset_password)}</button>
-                    </ActionForm>
-                </details>
-            }
-        });
-        let role_form = staff.filter(|_| admin).map(|r| {
-            let select_id = format!("staff-{id_role}");
-            view! {
-                <ActionForm action=staff_role attr:class="inline role-form">
-                    <input type="hidden" name="user_id" value=id_role.clone() />
-                    <label for=select_id.clone() class="visually-hidden">{t!(i18n, staff_role)}</label>
-                    <select id=select_id name="role">{staff_options(r)}</select>
-                    <button type="submit" class="button small">{t!(i18n, change_role)}</button>
-                </ActionForm>
-            }
-        });
-        view! { <div class="row-actions">{toggle} {reset_form} {role_form}</div> }
+    let actions = manage.then(|| {
+        view! { <UserActions id=u.id.clone() state staff admin disable reset staff_role /> }
     });
     let email = u.email.clone();
     view! {
@@ -449,13 +415,76 @@ fn UserRow(
             <td><ul class="plain">{roles}</ul></td>
             <td class="nowrap small">
                 {match u.last_sign_in_at {
-                    Some(at) => utc(at).into_any(),
+                    Some(at) => utc_in(use_i18n().get_locale_untracked(), at).into_any(),
                     None => view! { <span class="muted">{t!(i18n, never)}</span> }.into_any(),
                 }}
             </td>
             <td>{actions}</td>
         </tr>
     }
+}
+
+/// What an admin or a CSM may do to a user: disable (confirmed) or enable,
+/// a reset link (confirmed), a staff user's role (admins).
+#[component]
+fn UserActions(
+    id: String,
+    state: UserState,
+    staff: Option<StaffRole>,
+    admin: bool,
+    disable: ServerAction<SetUserDisabled>,
+    reset: ServerAction<ResetPasswordLink>,
+    staff_role: ServerAction<SetStaffRole>,
+) -> impl IntoView {
+    let i18n = use_i18n();
+    let (id_toggle, id_reset, id_role) = (id.clone(), id.clone(), id);
+    let toggle = if state == UserState::Disabled {
+        view! {
+            <ActionForm action=disable attr:class="inline">
+                <input type="hidden" name="user_id" value=id_toggle.clone() />
+                <input type="hidden" name="disabled" value="false" />
+                <button type="submit" class="button small">{t!(i18n, enable)}</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! {
+            <details class="confirm">
+                <summary class="button link danger">{t!(i18n, disable)}</summary>
+                <ActionForm action=disable attr:class="inline">
+                    <input type="hidden" name="user_id" value=id_toggle.clone() />
+                    <input type="hidden" name="disabled" value="true" />
+                    <p class="small muted">{t!(i18n, disable_explain)}</p>
+                    <button type="submit" class="button danger">{t!(i18n, disable_confirm)}</button>
+                </ActionForm>
+            </details>
+        }
+        .into_any()
+    };
+    let reset_form = (state == UserState::Active).then(move || {
+        view! {
+            <details class="confirm">
+                <summary class="button link">{t!(i18n, reset_password)}</summary>
+                <ActionForm action=reset attr:class="inline">
+                    <input type="hidden" name="user_id" value=id_reset />
+                    <p class="small muted">{t!(i18n, reset_explain)}</p>
+                    <button type="submit" class="button">{t!(i18n, reset_password)}</button>
+                </ActionForm>
+            </details>
+        }
+    });
+    let role_form = staff.filter(|_| admin).map(|r| {
+        let select_id = format!("staff-{id_role}");
+        view! {
+            <ActionForm action=staff_role attr:class="inline role-form">
+                <input type="hidden" name="user_id" value=id_role.clone() />
+                <label for=select_id.clone() class="visually-hidden">{t!(i18n, staff_role)}</label>
+                <select id=select_id name="role">{staff_options(r)}</select>
+                <button type="submit" class="button small">{t!(i18n, change_role)}</button>
+            </ActionForm>
+        }
+    });
+    view! { <div class="row-actions">{toggle} {reset_form} {role_form}</div> }
 }
 
 /// `/me`: one's password and open sessions.
@@ -498,8 +527,8 @@ fn MyAccountBody(
                 <tr class:current=this>
                     <td>{s.browser} {this.then(|| view! { " " <span class="badge on">{t!(i18n, this_one)}</span> })}</td>
                     <td class="mono">{s.ip.unwrap_or_default()}</td>
-                    <td class="nowrap small">{s.signed_in_at.map(utc)}</td>
-                    <td class="nowrap small">{s.last_seen_at.map(utc)}</td>
+                    <td class="nowrap small">{s.signed_in_at.map(|at| utc_in(use_i18n().get_locale_untracked(), at))}</td>
+                    <td class="nowrap small">{s.last_seen_at.map(|at| utc_in(use_i18n().get_locale_untracked(), at))}</td>
                 </tr>
             }
         })

@@ -131,11 +131,28 @@ pub async fn view(ctx: &Ctx, slug: &str, agents_page: i64) -> Result<AccountView
     let pool = ctx.db.pool();
     let (agents_page, offset) = page_offset(agents_page, AGENTS_PAGE_SIZE);
     let agents_total = agents::count_by_account(pool, &account.id).await?;
+    let configs =
+        crate::store::failover::current_on_page(pool, &account.id, AGENTS_PAGE_SIZE, offset)
+            .await?;
+    let action_of = |id: &str| {
+        configs
+            .iter()
+            .find(|c| c.agent_id == id)
+            .map(|c| c.action.action_type())
+    };
     let agents = agents::page_by_account(pool, &account.id, AGENTS_PAGE_SIZE, offset)
         .await?
         .into_iter()
-        .map(AgentView::from)
+        .map(|a| {
+            let action_type = action_of(&a.id);
+            AgentView {
+                action_type,
+                ..AgentView::from(a)
+            }
+        })
         .collect();
+    let (inbound_total, configured_total) =
+        crate::store::failover::inbound_counts(pool, &account.id).await?;
     let members = if ctx.can(Permission::ManageAccountUsers, Some(&account.id)) {
         let now = crate::store::now_ms();
         Some(MembersView {
@@ -178,6 +195,9 @@ pub async fn view(ctx: &Ctx, slug: &str, agents_page: i64) -> Result<AccountView
         can_switch: ctx.can(Permission::SwitchFailover, Some(&account.id)),
         can_rename: ctx.can(Permission::CreateAccount, Some(&account.id)),
         can_manage: ctx.can(Permission::ManageAccountSettings, Some(&account.id)),
+        can_read_audit: ctx.can(Permission::ReadAudit, Some(&account.id)),
+        inbound_total,
+        configured_total,
         default_message: default_message(&account),
         id: account.id,
         name: account.name,

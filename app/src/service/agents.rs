@@ -13,6 +13,7 @@ impl From<AgentRow> for AgentView {
             name: a.name,
             direction: a.direction,
             language: a.language,
+            action_type: None,
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::domain::{FieldErrors, Permission};
 use crate::error::AppError;
 use crate::store::audit;
 use crate::time_fmt::{DAY_MS, parse_date};
-use crate::views::{AUDIT_PAGE_SIZE, AuditEntry, AuditPage, Change};
+use crate::views::{AUDIT_EXPORT_LIMIT, AUDIT_PAGE_SIZE, AuditEntry, AuditPage, Change};
 
 /// What to list; empty texts mean any. Dates are `YYYY-MM-DD`, UTC, `to` included.
 #[derive(Debug, Clone, Default)]
@@ -31,8 +31,24 @@ pub(crate) fn date(field: &str, raw: &str, e: &mut FieldErrors) -> Option<i64> {
     d
 }
 
-/// Entries matching `q`, newest first.
+/// Entries matching `q`, newest first: the page `q.page`.
 pub async fn list(ctx: &Ctx, q: &AuditQuery) -> Result<AuditPage, AppError> {
+    let (page, offset) = page_offset(q.page, AUDIT_PAGE_SIZE);
+    fetch(ctx, q, AUDIT_PAGE_SIZE, offset, page).await
+}
+
+/// Every entry matching `q` (up to [`AUDIT_EXPORT_LIMIT`], newest first), for a file.
+pub async fn export(ctx: &Ctx, q: &AuditQuery) -> Result<AuditPage, AppError> {
+    fetch(ctx, q, AUDIT_EXPORT_LIMIT, 0, 1).await
+}
+
+async fn fetch(
+    ctx: &Ctx,
+    q: &AuditQuery,
+    limit: i64,
+    offset: i64,
+    page: i64,
+) -> Result<AuditPage, AppError> {
     let mut e = FieldErrors::new();
     let from_ms = date("from", &q.from, &mut e);
     let to_ms = date("to", &q.to, &mut e).map(|d| d + DAY_MS);
@@ -41,7 +57,6 @@ pub async fn list(ctx: &Ctx, q: &AuditQuery) -> Result<AuditPage, AppError> {
     if within.as_ref().is_some_and(Vec::is_empty) {
         return Err(AppError::Forbidden);
     }
-    let (page, offset) = page_offset(q.page, AUDIT_PAGE_SIZE);
     let filter = audit::Filter {
         within,
         account_id: None,
@@ -50,7 +65,7 @@ pub async fn list(ctx: &Ctx, q: &AuditQuery) -> Result<AuditPage, AppError> {
         action: Some(q.action.trim().to_owned()).filter(|a| !a.is_empty()),
         from_ms,
         to_ms,
-        limit: AUDIT_PAGE_SIZE,
+        limit,
         offset,
     };
     let (rows, total) = audit::list(ctx.db.pool(), &filter).await?;

@@ -102,8 +102,9 @@ pub struct Row {
 }
 
 /// Entries matching `f`, newest first, and how many match in all.
-pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), StoreError> {
-    use sqlx::Row as _;
+/// The WHERE clause of a filter and its bound values; `None` when it can match
+/// nothing (no account within reach).
+fn where_clause(f: &Filter) -> Option<(String, Vec<BindValue>)> {
     let mut clauses: Vec<String> = Vec::new();
     let mut binds: Vec<BindValue> = Vec::new();
     let next = |v: BindValue, binds: &mut Vec<BindValue>| {
@@ -112,7 +113,7 @@ pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), S
     };
     if let Some(within) = &f.within {
         if within.is_empty() {
-            return Ok((Vec::new(), 0));
+            return None;
         }
         let params: Vec<String> = within
             .iter()
@@ -159,6 +160,31 @@ pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), S
     } else {
         clauses.join(" AND ")
     };
+    Some((filter, binds))
+}
+
+fn row(r: &sqlx::any::AnyRow) -> Result<Row, sqlx::Error> {
+    use sqlx::Row as _;
+    Ok(Row {
+        at: r.try_get("at")?,
+        actor_kind: r.try_get("actor_kind")?,
+        actor_label: r.try_get("actor_label")?,
+        actor_name: r.try_get("actor_name")?,
+        account_slug: r.try_get("account_slug")?,
+        account_name: r.try_get("account_name")?,
+        action: r.try_get("action")?,
+        subject: r.try_get("subject")?,
+        before_json: r.try_get("before_json")?,
+        after_json: r.try_get("after_json")?,
+        client_ip: r.try_get("client_ip")?,
+    })
+}
+
+pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), StoreError> {
+    use sqlx::Row as _;
+    let Some((filter, binds)) = where_clause(f) else {
+        return Ok((Vec::new(), 0));
+    };
     const FROM: &str = "audit_log l LEFT JOIN accounts a ON a.id = l.account_id \
          LEFT JOIN users u ON l.actor_kind = 'user' AND u.id = l.actor_id";
     let count_sql = format!("SELECT COUNT(*) AS n FROM {FROM} WHERE {filter}");
@@ -188,21 +214,7 @@ pub async fn list(pool: &sqlx::AnyPool, f: &Filter) -> Result<(Vec<Row>, i64), S
     let rows = list.bind(f.limit).bind(f.offset).fetch_all(pool).await?;
     let rows = rows
         .iter()
-        .map(|r| {
-            Ok(Row {
-                at: r.try_get("at")?,
-                actor_kind: r.try_get("actor_kind")?,
-                actor_label: r.try_get("actor_label")?,
-                actor_name: r.try_get("actor_name")?,
-                account_slug: r.try_get("account_slug")?,
-                account_name: r.try_get("account_name")?,
-                action: r.try_get("action")?,
-                subject: r.try_get("subject")?,
-                before_json: r.try_get("before_json")?,
-                after_json: r.try_get("after_json")?,
-                client_ip: r.try_get("client_ip")?,
-            })
-        })
+        .map(row)
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
     Ok((rows, total))
 }

@@ -183,7 +183,7 @@ pub enum CountBy {
 #[derive(Debug, Clone)]
 pub struct EventRow {
     pub occurred_at: i64,
-    pub account_slug: String,
+    pub account_name: String,
     pub agent_name: String,
     pub call_id: String,
     pub cause: String,
@@ -198,7 +198,7 @@ pub async fn latest<'c>(
     limit: i64,
 ) -> Result<Vec<EventRow>, StoreError> {
     let mut q = Sql::new(
-        "SELECT e.occurred_at, ac.slug, ag.name, e.call_id, e.cause, e.action_type, e.outcome \
+        "SELECT e.occurred_at, ac.name, ag.name, e.call_id, e.cause, e.action_type, e.outcome \
          FROM failover_events e JOIN accounts ac ON ac.id = e.account_id \
          JOIN agents ag ON ag.id = e.agent_id",
     );
@@ -210,7 +210,7 @@ pub async fn latest<'c>(
         .map(|r| {
             Ok(EventRow {
                 occurred_at: r.try_get(0)?,
-                account_slug: r.try_get(1)?,
+                account_name: r.try_get(1)?,
                 agent_name: r.try_get(2)?,
                 call_id: r.try_get(3)?,
                 cause: r.try_get(4)?,

@@ -56,6 +56,44 @@ pub async fn current<'c>(
     Ok(r.as_ref().map(config).transpose()?)
 }
 
+/// The saved configs of the agents on one page of an account's agents (the
+/// page of `agents::page_by_account`; those that have one).
+pub async fn current_on_page<'c>(
+    ex: impl AnyExecutor<'c>,
+    account_id: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<ConfigRow>, StoreError> {
+    let rows = sqlx::query::<Any>(
+        "SELECT agent_id, account_id, revision, action_json, updated_at, updated_by_label \
+         FROM failover_configs WHERE agent_id IN (SELECT id FROM agents \
+         WHERE account_id = $1 ORDER BY LOWER(name), id LIMIT $2 OFFSET $3)",
+    )
+    .bind(account_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows.iter().map(config).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// How many inbound agents an account has, and how many of them have a
+/// saved failover action.
+pub async fn inbound_counts<'c>(
+    ex: impl AnyExecutor<'c>,
+    account_id: &str,
+) -> Result<(i64, i64), StoreError> {
+    let r = sqlx::query::<Any>(
+        "SELECT COUNT(*) AS inbound, COUNT(f.agent_id) AS configured FROM agents a \
+         LEFT JOIN failover_configs f ON f.agent_id = a.id \
+         WHERE a.account_id = $1 AND a.direction = 'inbound'",
+    )
+    .bind(account_id)
+    .fetch_one(ex)
+    .await?;
+    Ok((r.try_get("inbound")?, r.try_get("configured")?))
+}
+
 /// What a save did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SaveOutcome {

@@ -47,6 +47,9 @@ pub struct AgentView {
     pub name: String,
     pub direction: Direction,
     pub language: String,
+    /// The type of its saved failover action, if it has one.
+    #[serde(default)]
+    pub action_type: Option<crate::domain::failover::ActionType>,
 }
 
 /// A member of an account.
@@ -80,6 +83,11 @@ pub struct AccountView {
     pub can_switch: bool,
     /// Owners and staff manage agents, SIP connections and the default message.
     pub can_manage: bool,
+    /// Owners and staff read the account's audit entries.
+    pub can_read_audit: bool,
+    /// The whole account's agents: inbound ones, and those with an action.
+    pub inbound_total: i64,
+    pub configured_total: i64,
     pub sip_connections: Vec<SipConnectionView>,
     pub default_message: DefaultMessage,
 }

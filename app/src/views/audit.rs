@@ -4,6 +4,8 @@ use serde::{Deserialize, Serialize};
 
 /// Entries per page.
 pub const AUDIT_PAGE_SIZE: i64 = 50;
+/// The most entries an export holds (the newest, when more match).
+pub const AUDIT_EXPORT_LIMIT: i64 = 10_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEntry {

@@ -1,5 +1,6 @@
 //! What the failover events page shows.
 
+use crate::time_fmt::LocalTime;
 use serde::{Deserialize, Serialize};
 
 /// Counts of one value (a cause or an action type) per time bucket.
@@ -13,6 +14,8 @@ pub struct Series {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventView {
     pub occurred_at: i64,
+    /// When, in the page's time zone.
+    pub local: LocalTime,
     pub account: String,
     pub agent: String,
     pub call_id: String,
@@ -25,7 +28,10 @@ pub struct EventView {
 pub struct EventsData {
     /// Start of each bucket (epoch ms).
     pub buckets: Vec<i64>,
-    pub bucket_ms: i64,
+    /// Start of each bucket in the page's time zone.
+    pub bucket_times: Vec<LocalTime>,
+    /// Buckets are hours (else days).
+    pub hourly: bool,
     pub by_cause: Vec<Series>,
     pub by_action: Vec<Series>,
     pub total: i64,
@@ -36,6 +42,8 @@ pub struct EventsData {
     pub agents: Vec<(String, String)>,
     pub from: String,
     pub to: String,
+    /// The time zone of the dates and the buckets (an IANA name, or `UTC`).
+    pub zone: String,
     /// Events are kept this many days (0: for ever).
     pub retention_days: u32,
 }
