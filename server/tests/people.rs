@@ -303,8 +303,7 @@ async fn invitations_expire_are_replaced_and_revoked(backend: Backend) {
     assert_eq!(page.status(), 404);
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("Ce lien n&#x27;est plus utilisable")
-            || html.contains("Ce lien n'est plus utilisable"),
+        html.contains("Ce lien n’est plus utilisable"),
         "{html}"
     );
 }
