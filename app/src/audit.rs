@@ -160,17 +160,19 @@ fn csv_of(locale: Locale, entries: &[AuditEntry]) -> Result<String, csv::Error> 
             .changes
             .iter()
             .map(|c| {
-                let value = |v: &Option<String>| {
-                    v.as_deref()
-                        .map(|v| field_value(locale, &c.field, v))
-                        .unwrap_or_default()
+                let value =
+                    |v: &Option<String>| v.as_deref().map(|v| field_value(locale, &c.field, v));
+                // A new value alone; a removed one with a dash after it.
+                let change = match (value(&c.before), value(&c.after)) {
+                    (Some(b), Some(a)) => format!("{b} → {a}"),
+                    (None, Some(a)) => a,
+                    (Some(b), None) => format!("{b} → —"),
+                    (None, None) => String::new(),
                 };
                 format!(
-                    "{}{}{} → {}",
+                    "{}{}{change}",
                     field_label(locale, &c.field),
                     td_string!(locale, colon),
-                    value(&c.before),
-                    value(&c.after)
                 )
             })
             .collect::<Vec<_>>()
@@ -335,7 +337,7 @@ fn AuditItem(e: AuditEntry, locale: Locale, now: i64) -> impl IntoView {
             let (before, after) = (value(&c.before), value(&c.after));
             view! {
                 <li>
-                    <span class="field">{field_label(locale, &c.field)}</span> " "
+                    <span class="diff-field">{field_label(locale, &c.field)}</span> " "
                     {before.map(|b| view! { <del>{b}</del> })}
                     {(c.before.is_some() && c.after.is_some()).then_some(" → ")}
                     {after.map(|a| view! { <ins>{a}</ins> })}
@@ -409,6 +411,14 @@ fn field_label(locale: Locale, field: &str) -> String {
         "account" => td_string!(locale, token_account),
         "email" => td_string!(locale, email),
         "revision" => td_string!(locale, revision_n),
+        "expires_at" => td_string!(locale, expires),
+        "prefix" => td_string!(locale, token_prefix),
+        "staff" => td_string!(locale, staff_role),
+        "failover_enabled" => td_string!(locale, failover_enabled),
+        "disabled" => td_string!(locale, col_status),
+        "revoked" => td_string!(locale, audit_field_revoked),
+        "sessions_ended" => td_string!(locale, audit_field_sessions_ended),
+        "by" => td_string!(locale, audit_field_by),
         other => return crate::failover::pages::change_label(locale, other),
     };
     key.to_owned()
@@ -420,9 +430,18 @@ fn field_value(locale: Locale, field: &str, value: &str) -> String {
         return crate::failover::pages::change_value(locale, rest, value, &[]);
     }
     match (field, value) {
-        ("enabled", "true") => td_string!(locale, on).to_owned(),
-        ("enabled", "false") => td_string!(locale, off).to_owned(),
-        ("role" | "staff_role", r) => match r.to_ascii_lowercase().as_str() {
+        ("enabled" | "failover_enabled", "true") => td_string!(locale, on).to_owned(),
+        ("enabled" | "failover_enabled", "false") => td_string!(locale, off).to_owned(),
+        ("disabled", "true") => td_string!(locale, disabled).to_owned(),
+        ("disabled", "false") => td_string!(locale, active).to_owned(),
+        ("revoked", "true") => td_string!(locale, audit_yes).to_owned(),
+        ("revoked", "false") => td_string!(locale, audit_no).to_owned(),
+        ("by", "reset_link") => td_string!(locale, audit_by_reset_link).to_owned(),
+        ("by", "self") => td_string!(locale, audit_by_self).to_owned(),
+        ("expires_at", ms) => ms
+            .parse()
+            .map_or_else(|_| ms.to_owned(), |ms| crate::time_fmt::utc_in(locale, ms)),
+        ("role" | "staff_role" | "staff", r) => match r.to_ascii_lowercase().as_str() {
             "owner" => td_string!(locale, role_owner).to_owned(),
             "editor" => td_string!(locale, role_editor).to_owned(),
             "viewer" => td_string!(locale, role_viewer).to_owned(),

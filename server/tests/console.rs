@@ -315,6 +315,21 @@ async fn the_demo_history_fills_two_weeks(backend: Backend) {
             .iter()
             .all(|e| e["account"] == "Acme Santé")
     );
+    // The audit names the SIP connection the transfer uses, not its id, and
+    // labels every field like the forms do.
+    let (status, _, csv) = get(&app, &csm, "/audit.csv?action=failover.save").await;
+    assert_eq!(status, 200, "{csv}");
+    assert!(csv.contains("SIP connection: Standard Lyon;"), "{csv}");
+    let (_, _, all) = get(&app, &csm, "/audit.csv").await;
+    assert!(all.contains("Expires: "), "{all}");
+    for raw in [
+        "expires_at",
+        "prefix",
+        "sip_connection_id",
+        "sessions_ended",
+    ] {
+        assert!(!all.contains(raw), "{raw} in {all}");
+    }
 }
 
 on_both_backends!(the_demo_history_fills_two_weeks);

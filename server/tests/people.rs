@@ -302,10 +302,7 @@ async fn invitations_expire_are_replaced_and_revoked(backend: Backend) {
         .unwrap();
     assert_eq!(page.status(), 404);
     let html = page.text().await.unwrap();
-    assert!(
-        html.contains("Ce lien n’est plus utilisable"),
-        "{html}"
-    );
+    assert!(html.contains("Ce lien n’est plus utilisable"), "{html}");
 }
 
 async fn an_existing_user_is_added_at_once(backend: Backend) {

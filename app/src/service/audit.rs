@@ -69,33 +69,59 @@ async fn fetch(
         offset,
     };
     let (rows, total) = audit::list(ctx.db.pool(), &filter).await?;
-    let names = audit::subject_names(ctx.db.pool(), &rows).await?;
     let parse = |j: &Option<String>| {
         j.as_deref()
             .and_then(|j| serde_json::from_str::<serde_json::Value>(j).ok())
     };
+    let parsed: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            let (before, after) = (parse(&r.before_json), parse(&r.after_json));
+            let changes = diff(before.as_ref(), after.as_ref());
+            // A deleted thing is known by the name it had.
+            let gone = before
+                .as_ref()
+                .and_then(|b| b.get("name"))
+                .and_then(|n| n.as_str())
+                .map(str::to_owned);
+            (changes, gone)
+        })
+        .collect();
+    // Names instead of ids: the subjects, and the SIP connections the changes name.
+    let mut wanted: Vec<(audit::SubjectKind, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            r.subject
+                .clone()
+                .map(|s| (audit::subject_kind(&r.action), s))
+        })
+        .collect();
+    for (changes, _) in &parsed {
+        for c in changes.iter().filter(|c| names_sip_connection(&c.field)) {
+            for v in [&c.before, &c.after].into_iter().flatten() {
+                wanted.push((audit::SubjectKind::SipConnection, v.clone()));
+            }
+        }
+    }
+    let names = audit::names(ctx.db.pool(), &wanted).await?;
+    let named = |kind, key: &str| names.get(&(kind, key.to_owned())).cloned();
     Ok(AuditPage {
         entries: rows
             .into_iter()
-            .map(|r| {
-                let (before, after) = (parse(&r.before_json), parse(&r.after_json));
-                // A deleted thing is known by the name it had.
-                let gone = || {
-                    before
-                        .as_ref()
-                        .and_then(|b| b.get("name"))
-                        .and_then(|n| n.as_str())
-                        .map(str::to_owned)
-                };
-                let subject_name = r
-                    .subject
-                    .as_ref()
-                    .and_then(|s| {
-                        names
-                            .get(&(audit::subject_kind(&r.action), s.clone()))
-                            .cloned()
-                    })
-                    .or_else(gone);
+            .zip(parsed)
+            .map(|(r, (mut changes, gone))| {
+                for c in changes
+                    .iter_mut()
+                    .filter(|c| names_sip_connection(&c.field))
+                {
+                    for v in [&mut c.before, &mut c.after].into_iter().flatten() {
+                        if let Some(name) = named(audit::SubjectKind::SipConnection, v) {
+                            *v = name;
+                        }
+                    }
+                }
+                let kind = audit::subject_kind(&r.action);
+                let subject_name = r.subject.as_deref().and_then(|s| named(kind, s)).or(gone);
                 AuditEntry {
                     at: r.at,
                     actor: r.actor_label,
@@ -106,7 +132,7 @@ async fn fetch(
                     action: r.action,
                     subject: r.subject,
                     subject_name,
-                    changes: diff(before.as_ref(), after.as_ref()),
+                    changes,
                     client_ip: r.client_ip,
                 }
             })
@@ -115,6 +141,11 @@ async fn fetch(
         page,
         now: crate::store::now_ms(),
     })
+}
+
+/// Whether a changed field holds a SIP connection's id (shown by its name).
+fn names_sip_connection(field: &str) -> bool {
+    field.ends_with("sip.connection_id")
 }
 
 /// The leaves of a JSON value, as dotted paths and texts.

@@ -242,11 +242,11 @@ pub fn subject_kind(action: &str) -> SubjectKind {
     }
 }
 
-/// The names of the rows' subjects that still exist, by kind and subject
+/// The names of the things `wanted` names that still exist, by kind and key
 /// (an account by slug, a user by email, the others by id).
-pub async fn subject_names(
+pub async fn names(
     pool: &sqlx::AnyPool,
-    rows: &[Row],
+    wanted: &[(SubjectKind, String)],
 ) -> Result<std::collections::HashMap<(SubjectKind, String), String>, StoreError> {
     use sqlx::Row as _;
     let mut out = std::collections::HashMap::new();
@@ -272,10 +272,10 @@ pub async fn subject_names(
             "SELECT email AS k, name AS v FROM users WHERE email IN",
         ),
     ] {
-        let mut keys: Vec<&str> = rows
+        let mut keys: Vec<&str> = wanted
             .iter()
-            .filter(|r| subject_kind(&r.action) == kind)
-            .filter_map(|r| r.subject.as_deref())
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, key)| key.as_str())
             .collect();
         keys.sort_unstable();
         keys.dedup();
