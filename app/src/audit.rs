@@ -412,6 +412,15 @@ fn field_label(locale: Locale, field: &str) -> String {
         "email" => td_string!(locale, email),
         "revision" => td_string!(locale, revision_n),
         "expires_at" => td_string!(locale, expires),
+        "timezone" => td_string!(locale, time_zone),
+        "closures" => td_string!(locale, closures),
+        "mon" => td_string!(locale, day_mon),
+        "tue" => td_string!(locale, day_tue),
+        "wed" => td_string!(locale, day_wed),
+        "thu" => td_string!(locale, day_thu),
+        "fri" => td_string!(locale, day_fri),
+        "sat" => td_string!(locale, day_sat),
+        "sun" => td_string!(locale, day_sun),
         "prefix" => td_string!(locale, token_prefix),
         "staff" => td_string!(locale, staff_role),
         "failover_enabled" => td_string!(locale, failover_enabled),
@@ -483,6 +492,9 @@ pub fn action_name(locale: Locale, a: AuditAction) -> &'static str {
         UserResetLink => td_string!(locale, audit_name_user_reset_link),
         UserPassword => td_string!(locale, audit_name_user_password),
         UserSessionsEnd => td_string!(locale, audit_name_user_sessions_end),
+        ScheduleCreate => td_string!(locale, audit_name_schedule_create),
+        ScheduleUpdate => td_string!(locale, audit_name_schedule_update),
+        ScheduleDelete => td_string!(locale, audit_name_schedule_delete),
     }
 }
 
@@ -517,5 +529,8 @@ pub fn action_does(locale: Locale, a: AuditAction) -> &'static str {
         UserResetLink => td_string!(locale, audit_does_user_reset_link),
         UserPassword => td_string!(locale, audit_does_user_password),
         UserSessionsEnd => td_string!(locale, audit_does_user_sessions_end),
+        ScheduleCreate => td_string!(locale, audit_does_schedule_create),
+        ScheduleUpdate => td_string!(locale, audit_does_schedule_update),
+        ScheduleDelete => td_string!(locale, audit_does_schedule_delete),
     }
 }

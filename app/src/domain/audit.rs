@@ -36,6 +36,12 @@ pub enum AuditAction {
     MembershipRole,
     #[strum(serialize = "membership.remove")]
     MembershipRemove,
+    #[strum(serialize = "schedule.create")]
+    ScheduleCreate,
+    #[strum(serialize = "schedule.update")]
+    ScheduleUpdate,
+    #[strum(serialize = "schedule.delete")]
+    ScheduleDelete,
     #[strum(serialize = "sip_connection.create")]
     SipConnectionCreate,
     #[strum(serialize = "sip_connection.update")]

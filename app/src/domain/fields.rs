@@ -73,6 +73,20 @@ pub enum Code {
     PeriodTooLong,
     /// Not an IANA time zone name.
     UnknownTimeZone,
+    /// Not a `HH:MM` time of day.
+    InvalidTime,
+    /// An opening interval that overlaps another of the same day.
+    Overlapping,
+    /// More opening intervals in a day than allowed.
+    TooManyIntervals,
+    /// More closures than allowed.
+    TooManyClosures,
+    /// More steps in a route than allowed.
+    TooManySteps,
+    /// A step after an unconditional say-message step: it can never run.
+    UnreachableStep,
+    /// A condition on a schedule the account doesn't have.
+    UnknownSchedule,
 }
 
 /// What must be unique and already is: the conflict of a refused create.
@@ -151,6 +165,14 @@ impl FieldErrors {
 
     pub fn get(&self, field: &str) -> Option<Code> {
         self.0.iter().find(|e| e.field == field).map(|e| e.code)
+    }
+
+    /// Takes `other`'s errors, their field names after `prefix`
+    /// (`default.1.` + `text`: the second step's sentence).
+    pub fn absorb(&mut self, prefix: &str, other: FieldErrors) {
+        for e in other.0 {
+            self.push(&format!("{prefix}{}", e.field), e.code);
+        }
     }
 
     pub fn is_empty(&self) -> bool {

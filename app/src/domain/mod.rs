@@ -8,7 +8,9 @@ pub mod failover;
 mod fields;
 mod identity;
 pub mod net;
+pub mod plan;
 mod roles;
+pub mod schedule;
 mod tokens;
 
 pub use access::{Membership, Principal};

@@ -16,6 +16,7 @@ pub mod events;
 pub mod failover;
 pub mod invitations;
 pub mod members;
+pub mod schedules;
 pub mod sip;
 pub mod tokens;
 pub mod users;

@@ -225,6 +225,7 @@ pub enum SubjectKind {
     Account,
     Agent,
     SipConnection,
+    Schedule,
     Token,
     User,
     Other,
@@ -236,6 +237,7 @@ pub fn subject_kind(action: &str) -> SubjectKind {
         "account" => SubjectKind::Account,
         "agent" | "failover" => SubjectKind::Agent,
         "sip_connection" => SubjectKind::SipConnection,
+        "schedule" => SubjectKind::Schedule,
         "token" => SubjectKind::Token,
         "user" | "membership" | "invitation" => SubjectKind::User,
         _ => SubjectKind::Other,
@@ -262,6 +264,10 @@ pub async fn names(
         (
             SubjectKind::SipConnection,
             "SELECT id AS k, name AS v FROM sip_connections WHERE id IN",
+        ),
+        (
+            SubjectKind::Schedule,
+            "SELECT id AS k, name AS v FROM schedules WHERE id IN",
         ),
         (
             SubjectKind::Token,

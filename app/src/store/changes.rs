@@ -18,8 +18,10 @@ pub enum Touched<'a> {
     Agent(&'a str),
     /// Every agent of an account (its flag or default message).
     Account(&'a str),
-    /// Every agent whose saved config transfers to this SIP connection.
+    /// Every agent whose saved plan transfers to this SIP connection.
     SipConnection(&'a str),
+    /// Every agent whose saved plan has a condition on this schedule.
+    Schedule(&'a str),
     Token(&'a str),
 }
 
@@ -40,12 +42,19 @@ pub async fn touch(conn: &mut AnyConnection, touched: Touched<'_>) -> Result<i64
         }
         Touched::SipConnection(_) => {
             "UPDATE agents SET change_seq = $1, changed_at = $2 WHERE id IN \
-             (SELECT agent_id FROM failover_configs WHERE sip_connection_id = $3)"
+             (SELECT agent_id FROM failover_uses WHERE kind = 'sip' AND ref_id = $3)"
+        }
+        Touched::Schedule(_) => {
+            "UPDATE agents SET change_seq = $1, changed_at = $2 WHERE id IN \
+             (SELECT agent_id FROM failover_uses WHERE kind = 'schedule' AND ref_id = $3)"
         }
         Touched::Token(_) => "UPDATE runtime_tokens SET change_seq = $1 WHERE id = $2",
     };
     match touched {
-        Touched::Agent(id) | Touched::Account(id) | Touched::SipConnection(id) => {
+        Touched::Agent(id)
+        | Touched::Account(id)
+        | Touched::SipConnection(id)
+        | Touched::Schedule(id) => {
             sqlx::query::<Any>(sql)
                 .bind(seq)
                 .bind(now)

@@ -179,6 +179,8 @@ pub async fn save(
     .bind(restored_from)
     .execute(&mut *conn)
     .await?;
+    let uses: Vec<(&str, &str)> = connection.iter().map(|c| ("sip", *c)).collect();
+    record_uses(conn, agent_id, &uses).await?;
     super::changes::touch(conn, super::changes::Touched::Agent(agent_id)).await?;
     Ok(SaveOutcome::Saved(ConfigRow {
         agent_id: agent_id.to_owned(),
@@ -188,6 +190,50 @@ pub async fn save(
         updated_at: now,
         updated_by_label: by.label.to_owned(),
     }))
+}
+
+/// Names of the agents whose saved plan uses a SIP connection (`kind`
+/// `sip`) or a schedule (`schedule`).
+pub async fn agents_using<'c>(
+    ex: impl AnyExecutor<'c>,
+    kind: &str,
+    id: &str,
+) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query::<Any>(
+        "SELECT a.name FROM failover_uses u JOIN agents a ON a.id = u.agent_id \
+         WHERE u.kind = $1 AND u.ref_id = $2 ORDER BY LOWER(a.name)",
+    )
+    .bind(kind)
+    .bind(id)
+    .fetch_all(ex)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get("name"))
+        .collect::<Result<Vec<String>, _>>()?)
+}
+
+/// Records what a saved plan uses, in place of what the agent's plan used before.
+async fn record_uses(
+    conn: &mut AnyConnection,
+    agent_id: &str,
+    uses: &[(&str, &str)],
+) -> Result<(), StoreError> {
+    sqlx::query::<Any>("DELETE FROM failover_uses WHERE agent_id = $1")
+        .bind(agent_id)
+        .execute(&mut *conn)
+        .await?;
+    for (kind, id) in uses {
+        sqlx::query::<Any>(
+            "INSERT INTO failover_uses (agent_id, kind, ref_id) VALUES ($1, $2, $3)",
+        )
+        .bind(agent_id)
+        .bind(*kind)
+        .bind(*id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
 }
 
 fn revision_row(r: &AnyRow) -> Result<RevisionRow, sqlx::Error> {

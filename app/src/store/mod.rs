@@ -11,6 +11,7 @@ pub mod events;
 pub mod failover;
 pub mod health;
 pub mod links;
+pub mod schedules;
 pub mod sessions;
 pub mod sip;
 pub mod snapshot;

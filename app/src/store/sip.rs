@@ -108,20 +108,10 @@ pub async fn list_by_account<'c>(
     Ok(rows.iter().map(row).collect::<Result<Vec<_>, _>>()?)
 }
 
-/// Names of the agents whose saved failover config uses the connection.
+/// Names of the agents whose saved failover plan uses the connection.
 pub async fn agents_using<'c>(
     ex: impl AnyExecutor<'c>,
     id: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let rows = sqlx::query::<Any>(
-        "SELECT a.name FROM failover_configs f JOIN agents a ON a.id = f.agent_id \
-         WHERE f.sip_connection_id = $1 ORDER BY LOWER(a.name)",
-    )
-    .bind(id)
-    .fetch_all(ex)
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.try_get("name"))
-        .collect::<Result<Vec<String>, _>>()?)
+    super::failover::agents_using(ex, "sip", id).await
 }
