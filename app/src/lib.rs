@@ -16,6 +16,7 @@ pub mod feedback;
 pub mod i18n_cookie;
 pub mod messages;
 pub mod people;
+pub mod schedules;
 pub mod shell;
 pub mod sip;
 pub mod time_fmt;

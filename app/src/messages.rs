@@ -14,6 +14,15 @@ pub fn field_error_message(locale: Locale, field: &str, code: Code) -> String {
         (Code::OutOfRange, "max_ring_seconds") => Some(RING_SECONDS),
         _ => None,
     };
+    // An opening interval's end is a time, not a date.
+    let interval = crate::domain::schedule::Weekday::ALL.iter().any(|d| {
+        field
+            .strip_prefix(d.as_str())
+            .is_some_and(|r| r.starts_with('.'))
+    });
+    if code == Code::EndBeforeStart && interval {
+        return td_string!(locale, err_interval_end_before_start).to_owned();
+    }
     match range {
         // The catalogue marks the numbers `%min%` and `%max%`.
         Some((min, max)) => td_string!(locale, err_seconds_between)

@@ -104,6 +104,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/signin") view=SignInPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts") view=AccountsPage ssr=SsrMode::Async />
                 <Route path=path!("/accounts/:slug") view=AccountPage ssr=SsrMode::Async />
+                <Route path=path!("/accounts/:slug/hours") view=crate::schedules::pages::BusinessHoursPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/:id/failover") view=EditorPage ssr=SsrMode::Async />
                 <Route path=path!("/agents/:id/history") view=HistoryPage ssr=SsrMode::Async />
                 <Route path=path!("/audit") view=AuditLogPage ssr=SsrMode::Async />

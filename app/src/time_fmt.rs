@@ -120,6 +120,14 @@ pub fn parse_date(s: &str) -> Option<i64> {
     Some(date.midnight().assume_utc().unix_timestamp() * 1000)
 }
 
+/// A `YYYY-MM-DD` date as the page's language writes it (`26/11/2026` in French).
+pub fn day_in(locale: Locale, iso: &str) -> String {
+    match (locale, iso.splitn(3, '-').collect::<Vec<_>>().as_slice()) {
+        (Locale::fr, [y, m, d]) => format!("{d}/{m}/{y}"),
+        _ => iso.to_owned(),
+    }
+}
+
 /// `2026-11-26` (UTC) from epoch milliseconds.
 pub fn date_string(ms: i64) -> String {
     let d = at(ms).date();

@@ -71,10 +71,10 @@ async function sweep(page: Page, paths: string[], lang: 'en' | 'fr'): Promise<Fi
 const ROLES: { who: string; pages: (agent: string) => string[] }[] = [
   {
     who: 'admin@relais.example',
-    pages: (a) => ['/accounts', '/accounts/acme', `/agents/${a}/failover`, `/agents/${a}/history`, '/audit', '/events', '/tokens', '/users', '/me'],
+    pages: (a) => ['/accounts', '/accounts/acme', '/accounts/acme/hours', `/agents/${a}/failover`, `/agents/${a}/history`, '/audit', '/events', '/tokens', '/users', '/me'],
   },
-  { who: 'csm@relais.example', pages: (a) => ['/accounts', '/accounts/acme', `/agents/${a}/failover`, '/users', '/audit', '/events', '/me'] },
-  { who: 'owner@acme.example', pages: (a) => ['/accounts/acme', `/agents/${a}/failover`, `/agents/${a}/history`, '/audit', '/events', '/me'] },
+  { who: 'csm@relais.example', pages: (a) => ['/accounts', '/accounts/acme', '/accounts/acme/hours', `/agents/${a}/failover`, '/users', '/audit', '/events', '/me'] },
+  { who: 'owner@acme.example', pages: (a) => ['/accounts/acme', '/accounts/acme/hours', `/agents/${a}/failover`, `/agents/${a}/history`, '/audit', '/events', '/me'] },
   { who: 'editor@acme.example', pages: (a) => ['/accounts/acme', `/agents/${a}/failover`, `/agents/${a}/history`, '/events', '/me', '/tokens'] },
   { who: 'viewer@acme.example', pages: (a) => ['/accounts/acme', `/agents/${a}/failover`, '/events', '/me', '/users'] },
 ];
@@ -105,7 +105,7 @@ test('the pages before sign-in: no axe finding, fits 390 px, French throughout',
 test('a page a role may not use says so, with its status, and shows none of its forms', async ({ page }) => {
   await signIn(page, 'editor@acme.example');
   await expect(page).toHaveURL(/\/accounts\/acme$/);
-  for (const [path, form] of [['/tokens', 'form#new-token'], ['/audit', 'form.filters'], ['/users', 'form.search']]) {
+  for (const [path, form] of [['/tokens', 'form#new-token'], ['/audit', 'form.filters'], ['/users', 'form.search'], ['/accounts/acme/hours', 'form.schedule-form']]) {
     const res = await page.goto(path);
     expect(res?.status(), path).toBe(403);
     await expect(page.getByRole('heading', { level: 1, name: "You don't have access to this page" })).toBeVisible();

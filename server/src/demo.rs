@@ -4,12 +4,13 @@
 use std::net::SocketAddr;
 
 use app::domain::failover::FailoverDraft;
+use app::domain::schedule::{ClosureDraft, IntervalDraft, ScheduleDraft};
 use app::domain::{AccountRole, StaffRole};
 use app::domain::{Cause, EventActionType, Outcome};
 use app::error::AppError;
 use app::service::events::{self, Report};
 use app::service::members::{self, NewUserRole};
-use app::service::{Ctx, accounts, agents, failover, invitations, sip, tokens};
+use app::service::{Ctx, accounts, agents, failover, invitations, schedules, sip, tokens};
 use app::store::agents::AgentRow;
 use app::views::InviteOutcome;
 
@@ -176,9 +177,41 @@ async fn seed_history(
         ..FailoverDraft::default()
     };
     failover::save(demo, &booking.id, 0, &message).await?;
+    seed_hours(demo).await?;
     let mut rng = Lcg(0x5eed_ca11);
     seed_events(demo, reception, EventActionType::Transfer, 14, &mut rng).await?;
     seed_events(demo, booking, EventActionType::SayMessage, 6, &mut rng).await
+}
+
+/// The front desk's business hours in Lyon: weekdays with a lunch break,
+/// closed on Christmas Day.
+async fn seed_hours(demo: &Ctx) -> Result<(), AppError> {
+    let day = || {
+        vec![
+            IntervalDraft {
+                start: "08:30".into(),
+                end: "12:30".into(),
+            },
+            IntervalDraft {
+                start: "13:30".into(),
+                end: "18:00".into(),
+            },
+        ]
+    };
+    let draft = ScheduleDraft {
+        name: "Accueil Lyon".into(),
+        timezone: "Europe/Paris".into(),
+        weekly: (0..7)
+            .map(|d| if d < 5 { day() } else { Vec::new() })
+            .collect(),
+        closures: vec![ClosureDraft {
+            from: "2026-12-25".into(),
+            to: String::new(),
+            label: "Noël".into(),
+        }],
+    };
+    schedules::create(demo, "acme", &draft).await?;
+    Ok(())
 }
 
 /// Two weeks of an agent's failover events, about `per_day` a weekday (a

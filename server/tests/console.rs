@@ -330,6 +330,18 @@ async fn the_demo_history_fills_two_weeks(backend: Backend) {
     ] {
         assert!(!all.contains(raw), "{raw} in {all}");
     }
+    // Business hours for the front desk.
+    let hours: Value = app
+        .call(&csm, "schedules/list", &[("slug", "acme")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(hours["schedules"][0]["name"], "Accueil Lyon", "{hours}");
+    assert_eq!(
+        hours["schedules"][0]["weekly"][4],
+        json!(["08:30–12:30", "13:30–18:00"])
+    );
 }
 
 on_both_backends!(the_demo_history_fills_two_weeks);

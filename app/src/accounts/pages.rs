@@ -140,6 +140,7 @@ fn AccountDetail(
     /// The agent whose edit form is open (`?edit=`).
     editing: String,
 ) -> impl IntoView {
+    let i18n = use_i18n();
     // Each card type-erased: the page's view type stays within the
     // compiler's depth limit in the release build.
     let flag =
@@ -182,7 +183,10 @@ fn AccountDetail(
         <section class="page">
             <header class="page-head" id="account">
                 <h1>{a.name}</h1>
-                <span class="mono muted">{a.slug}</span>
+                <span class="mono muted">{a.slug.clone()}</span>
+                {a.can_manage.then(|| view! {
+                    <a href=format!("/accounts/{}/hours", a.slug) data-testid="hours-link">{t!(i18n, hours_link)}</a>
+                })}
             </header>
             <NoticeAt place="account" />
             {rename}

@@ -399,11 +399,12 @@ fn parse_day(day: Weekday, slots: &[IntervalDraft], e: &mut FieldErrors) -> Vec<
                 Ok(t)
             }
         });
-        let end = ClockTime::parse(&slot.end).and_then(|t| {
+        // An interval ending at 00:00 runs to midnight.
+        let end = ClockTime::parse(&slot.end).map(|t| {
             if t == ClockTime::MIDNIGHT {
-                Ok(ClockTime::END_OF_DAY)
+                ClockTime::END_OF_DAY
             } else {
-                Ok(t)
+                t
             }
         });
         match (start, end) {

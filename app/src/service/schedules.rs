@@ -8,6 +8,7 @@ use crate::domain::{AuditAction, Code, FieldErrors, Permission, Taken};
 use crate::error::AppError;
 use crate::store::accounts::AccountRow;
 use crate::store::schedules::{self, ScheduleRow};
+use crate::views::{HoursPage, ScheduleView};
 
 /// The schedule, if the caller manages its account (another tenant's: not found).
 pub async fn load(ctx: &Ctx, id: &str) -> Result<ScheduleRow, AppError> {
@@ -134,9 +135,60 @@ pub async fn delete(ctx: &Ctx, id: &str) -> Result<(), AppError> {
     .await
 }
 
-/// Whether a schedule is open at `at_ms`, and when that changes next (for
-/// "Open now" / "Closed now — opens Mon 09:00").
-pub fn state(s: &Schedule, at_ms: i64) -> Option<(bool, Option<i64>)> {
-    let z = ZonedSchedule::new(s.clone())?;
-    Some((z.is_open(at_ms), z.next_change(at_ms)))
+/// The business-hours page: every schedule, open or closed now and until
+/// when, and who uses it.
+pub async fn page(ctx: &Ctx, slug: &str) -> Result<HoursPage, AppError> {
+    let (account, rows) = list(ctx, slug).await?;
+    let now = crate::store::now_ms();
+    let mut views = Vec::with_capacity(rows.len());
+    for r in rows {
+        let used_by = schedules::agents_using(ctx.db.pool(), &r.id).await?;
+        views.push(view(r, used_by, now));
+    }
+    Ok(HoursPage {
+        slug: account.slug,
+        account_name: account.name,
+        schedules: views,
+        zones: zones(),
+    })
+}
+
+const WEEK_MS: i64 = 6 * 24 * 3_600_000;
+
+fn view(r: ScheduleRow, used_by: Vec<String>, now: i64) -> ScheduleView {
+    let zoned = ZonedSchedule::new(r.schedule.clone());
+    let open_now = zoned.as_ref().is_some_and(|z| z.is_open(now));
+    let next = zoned
+        .as_ref()
+        .and_then(|z| z.next_change(now).map(|t| (z, t)));
+    let next_change = next.map(|(z, t)| {
+        let weekday = z.local(t).weekday().to_monday_zero_offset() as u8;
+        (super::events::local(t, z.zone()), weekday)
+    });
+    let s = &r.schedule;
+    ScheduleView {
+        id: r.id.clone(),
+        name: s.name.clone(),
+        timezone: s.timezone.clone(),
+        weekly: Weekday::ALL
+            .iter()
+            .map(|d| {
+                s.weekly
+                    .day(*d)
+                    .iter()
+                    .map(|i| format!("{}–{}", i.start, i.end))
+                    .collect()
+            })
+            .collect(),
+        closures: s
+            .closures
+            .iter()
+            .map(|c| (c.from.to_string(), c.to.to_string(), c.label.clone()))
+            .collect(),
+        open_now,
+        next_within_week: next.is_some_and(|(_, t)| t - now < WEEK_MS),
+        next_change,
+        used_by,
+        draft: ScheduleDraft::from_schedule(s),
+    }
 }

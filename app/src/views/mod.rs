@@ -6,6 +6,7 @@ mod audit;
 mod events;
 mod failover;
 mod people;
+mod schedules;
 mod tokens;
 
 pub use accounts::*;
@@ -13,6 +14,7 @@ pub use audit::*;
 pub use events::*;
 pub use failover::*;
 pub use people::*;
+pub use schedules::*;
 pub use tokens::*;
 
 /// The highest page number asked for that is looked up (higher ones are
