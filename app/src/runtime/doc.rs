@@ -4,7 +4,11 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use std::collections::BTreeMap;
+
 use crate::domain::failover::{DefaultMessage, FailoverAction, TransferTarget};
+use crate::domain::plan::{FailoverPlan, Step};
+use crate::domain::schedule::{OpenState, Schedule, Weekday};
 use crate::domain::{Cause, Direction, EventActionType, Outcome};
 use crate::store::snapshot::AgentState;
 
@@ -18,8 +22,13 @@ pub struct FailoverDocument {
     pub enabled: bool,
     /// Why `enabled` is false (the runtime then uses degraded mode); null when enabled.
     pub reason: Option<DisabledReason>,
-    /// The action to run; null when not enabled.
+    /// The action to run (the first step of `routes.default`); null when not enabled.
     pub action: Option<RuntimeAction>,
+    /// The plan (SPEC §8): `default`, and the routes of the families of
+    /// causes that have their own; null when not enabled.
+    pub routes: Option<RoutesDoc>,
+    /// The schedules the steps' `only_when` name, by id.
+    pub schedules: BTreeMap<String, ScheduleDoc>,
     /// What the runtime plays when the failover action itself fails.
     pub default_error_message: DefaultErrorMessage,
     /// Grows whenever this document changes (a save, the account's flag or
@@ -28,6 +37,98 @@ pub struct FailoverDocument {
     /// When this document last changed (RFC 3339, UTC).
     #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// A plan's routes: each an ordered list of 1 to 5 steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RoutesDoc {
+    /// Any failure (and a family without a route of its own).
+    pub default: Vec<StepDoc>,
+    /// Pre-call workflow failed (timeout, error, invalid data, explicit).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub precall: Option<Vec<StepDoc>>,
+    /// Dynamic configuration failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub dynamic_config: Option<Vec<StepDoc>>,
+    /// The prompt could not be rendered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub prompt: Option<Vec<StepDoc>>,
+}
+
+/// One step: an action, run only while `only_when` holds (absent: always).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct StepDoc {
+    #[serde(flatten)]
+    pub action: RuntimeAction,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub only_when: Option<ConditionDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ConditionDoc {
+    pub schedule_id: String,
+    pub state: ScheduleState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleState {
+    Open,
+    Closed,
+}
+
+/// Business hours: open inside an interval of the local weekday, except on
+/// a closure's days, in `timezone` (DST included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ScheduleDoc {
+    pub name: String,
+    /// IANA time zone name.
+    pub timezone: String,
+    /// `mon` … `sun`: intervals `["09:00", "12:30"]` (end `24:00`: midnight).
+    pub weekly: BTreeMap<String, Vec<[String; 2]>>,
+    pub closures: Vec<ClosureDoc>,
+}
+
+/// Closed all day from `from` to `to` (both included), `YYYY-MM-DD`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ClosureDoc {
+    pub from: String,
+    pub to: String,
+    pub label: String,
+}
+
+impl ScheduleDoc {
+    pub fn of(s: &Schedule) -> ScheduleDoc {
+        ScheduleDoc {
+            name: s.name.clone(),
+            timezone: s.timezone.clone(),
+            weekly: Weekday::ALL
+                .iter()
+                .map(|d| {
+                    let hours = s
+                        .weekly
+                        .day(*d)
+                        .iter()
+                        .map(|i| [i.start.to_string(), i.end.to_string()])
+                        .collect();
+                    (d.as_str().to_owned(), hours)
+                })
+                .collect(),
+            closures: s
+                .closures
+                .iter()
+                .map(|c| ClosureDoc {
+                    from: c.from.to_string(),
+                    to: c.to.to_string(),
+                    label: c.label.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -92,14 +193,40 @@ impl FailoverDocument {
             Some(DisabledReason::OutboundAgent)
         } else if !s.failover_enabled {
             Some(DisabledReason::FeatureDisabled)
-        } else if s.action.is_none() {
+        } else if s.plan.is_none() {
             Some(DisabledReason::NotConfigured)
         } else {
             None
         };
-        let action = match (&reason, &s.action) {
-            (None, Some(a)) => Some(runtime_action(a, s.sip_connection.as_ref())),
-            _ => None,
+        let plan = s.plan.as_ref().filter(|_| reason.is_none());
+        let step = |st: &Step| StepDoc {
+            action: runtime_action(&st.action, &s.sip_connections),
+            only_when: st.only_when.as_ref().map(|c| ConditionDoc {
+                schedule_id: c.schedule_id.clone(),
+                state: match c.state {
+                    OpenState::Open => ScheduleState::Open,
+                    OpenState::Closed => ScheduleState::Closed,
+                },
+            }),
+        };
+        let route =
+            |r: &Option<Vec<Step>>| r.as_ref().map(|steps| steps.iter().map(step).collect());
+        let routes = plan.map(|p: &FailoverPlan| RoutesDoc {
+            default: p.default.iter().map(step).collect(),
+            precall: route(&p.precall),
+            dynamic_config: route(&p.dynamic_config),
+            prompt: route(&p.prompt),
+        });
+        let action = plan
+            .and_then(|p| p.first_action())
+            .map(|a| runtime_action(a, &s.sip_connections));
+        let schedules = match plan {
+            Some(_) => s
+                .schedules
+                .iter()
+                .map(|(id, sc)| (id.clone(), ScheduleDoc::of(sc)))
+                .collect(),
+            None => BTreeMap::new(),
         };
         let message = DefaultMessage::effective(
             s.default_message.as_ref().map(|m| m.0.clone()),
@@ -111,6 +238,8 @@ impl FailoverDocument {
             enabled: reason.is_none(),
             reason,
             action,
+            routes,
+            schedules,
             default_error_message: DefaultErrorMessage {
                 text: message.text,
                 language: message.language,
@@ -121,7 +250,10 @@ impl FailoverDocument {
     }
 }
 
-fn runtime_action(a: &FailoverAction, connection: Option<&(String, String)>) -> RuntimeAction {
+fn runtime_action(
+    a: &FailoverAction,
+    connections: &BTreeMap<String, (String, String)>,
+) -> RuntimeAction {
     match a {
         FailoverAction::Workflow {
             webhook_url,
@@ -144,7 +276,10 @@ fn runtime_action(a: &FailoverAction, connection: Option<&(String, String)>) -> 
                 sip: None,
             },
             TransferTarget::Sip(t) => {
-                let (name, uri) = connection.cloned().unwrap_or_default();
+                let (name, uri) = connections
+                    .get(&t.connection_id)
+                    .cloned()
+                    .unwrap_or_default();
                 RuntimeAction::Transfer {
                     max_ring_seconds: *max_ring_seconds,
                     phone_number: None,
@@ -278,11 +413,12 @@ mod tests {
             direction: Direction::Inbound,
             failover_enabled: true,
             default_message: None,
-            action: Some(FailoverAction::Transfer {
+            plan: Some(FailoverPlan::single(FailoverAction::Transfer {
                 max_ring_seconds: 20,
                 target: TransferTarget::PhoneNumber("+33123456789".into()),
-            }),
-            sip_connection: None,
+            })),
+            sip_connections: BTreeMap::new(),
+            schedules: BTreeMap::new(),
             change_seq: 3,
             changed_at: 1_795_687_200_000,
         }
@@ -296,6 +432,8 @@ mod tests {
             serde_json::json!({
                 "agent_id": "ag", "account_id": "ac", "enabled": true, "reason": null,
                 "action": {"type": "transfer", "max_ring_seconds": 20, "phone_number": "+33123456789"},
+                "routes": {"default": [{"type": "transfer", "max_ring_seconds": 20, "phone_number": "+33123456789"}]},
+                "schedules": {},
                 "default_error_message": {"text": PLATFORM_DEFAULT_MESSAGE.0, "language": "fr-FR"},
                 "revision": 3, "updated_at": "2026-11-26T10:00:00Z"
             })
@@ -317,7 +455,7 @@ mod tests {
             Some(DisabledReason::OutboundAgent)
         );
         let mut s = state();
-        s.action = None;
+        s.plan = None;
         assert_eq!(
             FailoverDocument::build(&s).reason,
             Some(DisabledReason::NotConfigured)

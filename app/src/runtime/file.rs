@@ -22,7 +22,7 @@ use blake2::Digest;
 
 use super::snapshot::{DocEntry, Snapshot, TokenEntry, etag_of};
 
-const MAGIC: &[u8] = b"RELAIS-SNAPSHOT 1\n";
+const MAGIC: &[u8] = b"RELAIS-SNAPSHOT 2\n";
 
 /// Why a file was not used.
 #[derive(Debug, thiserror::Error)]

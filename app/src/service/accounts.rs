@@ -138,7 +138,7 @@ pub async fn view(ctx: &Ctx, slug: &str, agents_page: i64) -> Result<AccountView
         configs
             .iter()
             .find(|c| c.agent_id == id)
-            .map(|c| c.action.action_type())
+            .and_then(|c| c.plan.first_action().map(|a| a.action_type()))
     };
     let agents = agents::page_by_account(pool, &account.id, AGENTS_PAGE_SIZE, offset)
         .await?

@@ -3,7 +3,8 @@
 
 use super::{Change as AuditChange, Ctx};
 use crate::domain::Code;
-use crate::domain::failover::{FailoverAction, FailoverDraft, TransferTarget};
+use crate::domain::failover::{FailoverAction, FailoverDraft};
+use crate::domain::plan::{FailoverPlan, PlanDraft};
 use crate::domain::{AuditAction, Direction, FieldErrors, Permission};
 use crate::error::AppError;
 use crate::store::accounts::AccountRow;
@@ -40,7 +41,7 @@ pub async fn editor(ctx: &Ctx, agent_id: &str) -> Result<FailoverEditor, AppErro
         revision: current.as_ref().map_or(0, |c| c.revision),
         updated_at: current.as_ref().map(|c| c.updated_at),
         updated_by: current.as_ref().map(|c| c.updated_by_label.clone()),
-        action: current.map(|c| c.action),
+        action: current.and_then(|c| c.plan.first_action().cloned()),
         sip_connections: connections,
     })
 }
@@ -78,13 +79,13 @@ async fn editable_account(ctx: &Ctx, agent: &AgentRow) -> Result<AccountRow, App
     Ok(account)
 }
 
-/// Saves `action` as the revision after `base_revision`, or refuses (nothing
+/// Saves `plan` as the revision after `base_revision`, or refuses (nothing
 /// overwritten) when someone saved since.
 async fn write(
     ctx: &Ctx,
     agent: &AgentRow,
     base_revision: i64,
-    action: FailoverAction,
+    plan: FailoverPlan,
     restored_from: Option<i64>,
 ) -> Result<i64, AppError> {
     // A revision the form can have been loaded from: 0 (none yet) up to one
@@ -93,18 +94,7 @@ async fn write(
         return Err(FieldErrors::single("base_revision", Code::OutOfRange).into());
     }
     let account = editable_account(ctx, agent).await?;
-    if let FailoverAction::Transfer {
-        target: TransferTarget::Sip(s),
-        ..
-    } = &action
-    {
-        let ok = sip::find(ctx.db.pool(), &s.connection_id)
-            .await?
-            .is_some_and(|c| c.account_id == account.id);
-        if !ok {
-            return Err(FieldErrors::single("sip_connection_id", Code::UnknownConnection).into());
-        }
-    }
+    check_uses(ctx, &account, &plan).await?;
     let mut w = ctx.begin().await?;
     let before = store::current(&mut **w.tx(), &agent.id).await?;
     let by = SavedBy {
@@ -116,7 +106,7 @@ async fn write(
         &agent.id,
         &account.id,
         base_revision,
-        &action,
+        &plan,
         by,
         restored_from,
     )
@@ -140,11 +130,42 @@ async fn write(
         },
         account_id: Some(&account.id),
         subject: Some(&agent.id),
-        before: before.map(|b| serde_json::json!({"revision": b.revision, "action": b.action})),
-        after: Some(serde_json::json!({"revision": saved.revision, "action": saved.action})),
+        before: before.map(|b| audited(b.revision, &b.plan)),
+        after: Some(audited(saved.revision, &saved.plan)),
     })
     .await?;
     Ok(saved.revision)
+}
+
+/// What the audit log keeps of a saved plan: a one-step plan as its action
+/// (as before plans), else the plan.
+fn audited(revision: i64, plan: &FailoverPlan) -> serde_json::Value {
+    match plan.first_action().filter(|_| plan.is_single()) {
+        Some(action) => serde_json::json!({"revision": revision, "action": action}),
+        None => serde_json::json!({"revision": revision, "plan": plan}),
+    }
+}
+
+/// Every SIP connection and schedule a plan names is the account's.
+async fn check_uses(ctx: &Ctx, account: &AccountRow, plan: &FailoverPlan) -> Result<(), AppError> {
+    let pool = ctx.db.pool();
+    for id in plan.sip_connection_ids() {
+        let ok = sip::find(pool, id)
+            .await?
+            .is_some_and(|c| c.account_id == account.id);
+        if !ok {
+            return Err(FieldErrors::single("sip_connection_id", Code::UnknownConnection).into());
+        }
+    }
+    for id in plan.schedule_ids() {
+        let ok = crate::store::schedules::find(pool, id)
+            .await?
+            .is_some_and(|s| s.account_id == account.id);
+        if !ok {
+            return Err(FieldErrors::single("only_when", Code::UnknownSchedule).into());
+        }
+    }
+    Ok(())
 }
 
 /// Saves the draft as the revision after `base_revision`.
@@ -156,7 +177,14 @@ pub async fn save(
 ) -> Result<i64, AppError> {
     let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
     let action = draft.parse(&ctx.webhook_allow_list)?;
-    write(ctx, &agent, base_revision, action, None).await
+    write(
+        ctx,
+        &agent,
+        base_revision,
+        FailoverPlan::single(action),
+        None,
+    )
+    .await
 }
 
 /// Saves an old revision again, as a new revision: checked by today's rules
@@ -171,8 +199,26 @@ pub async fn restore(
     let old = store::revision(ctx.db.pool(), &agent.id, revision)
         .await?
         .ok_or(AppError::NotFound)?;
-    let action = FailoverDraft::from_action(Some(&old.action)).parse(&ctx.webhook_allow_list)?;
-    write(ctx, &agent, base_revision, action, Some(revision)).await
+    let account_schedules: Vec<String> =
+        crate::store::schedules::list_by_account(ctx.db.pool(), &agent.account_id)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+    let plan = PlanDraft::from_plan(Some(&old.plan)).parse(&ctx.webhook_allow_list, |id| {
+        account_schedules.iter().any(|s| s == id)
+    })?;
+    write(ctx, &agent, base_revision, plan, Some(revision)).await
+}
+
+/// The action of a plan's first step (what the editor shows for now).
+fn first(plan: &FailoverPlan) -> FailoverAction {
+    plan.first_action()
+        .cloned()
+        .unwrap_or(FailoverAction::SayMessage {
+            text: String::new(),
+            language: String::new(),
+        })
 }
 
 /// One page of the saved revisions, newest first, with what each changed.
@@ -192,8 +238,11 @@ pub async fn history(ctx: &Ctx, agent_id: &str, page: i64) -> Result<RevisionPag
             saved_at: r.saved_at,
             saved_by: r.saved_by_label.clone(),
             restored_from: r.restored_from,
-            action: r.action.clone(),
-            changes: changes(revisions.get(i + 1).map(|prev| &prev.action), &r.action),
+            action: first(&r.plan),
+            changes: changes(
+                revisions.get(i + 1).map(|prev| first(&prev.plan)).as_ref(),
+                &first(&r.plan),
+            ),
         })
         .collect();
     Ok(RevisionPage {

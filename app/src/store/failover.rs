@@ -4,7 +4,7 @@
 use sqlx::{Any, AnyConnection, AnyExecutor, Row, any::AnyRow};
 
 use super::{StoreError, now_ms};
-use crate::domain::failover::{FailoverAction, TransferTarget};
+use crate::domain::plan::FailoverPlan;
 
 /// The saved config of an agent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +12,7 @@ pub struct ConfigRow {
     pub agent_id: String,
     pub account_id: String,
     pub revision: i64,
-    pub action: FailoverAction,
+    pub plan: FailoverPlan,
     pub updated_at: i64,
     pub updated_by_label: String,
 }
@@ -21,14 +21,15 @@ pub struct ConfigRow {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RevisionRow {
     pub revision: i64,
-    pub action: FailoverAction,
+    pub plan: FailoverPlan,
     pub saved_at: i64,
     pub saved_by_label: String,
     pub restored_from: Option<i64>,
 }
 
-fn decode(json: &str) -> Result<FailoverAction, sqlx::Error> {
-    serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+/// A stored plan, or a v1 action stored alone (a one-step plan).
+fn decode(json: &str) -> Result<FailoverPlan, sqlx::Error> {
+    FailoverPlan::from_stored(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
 fn config(r: &AnyRow) -> Result<ConfigRow, sqlx::Error> {
@@ -36,7 +37,7 @@ fn config(r: &AnyRow) -> Result<ConfigRow, sqlx::Error> {
         agent_id: r.try_get("agent_id")?,
         account_id: r.try_get("account_id")?,
         revision: r.try_get("revision")?,
-        action: decode(&r.try_get::<String, _>("action_json")?)?,
+        plan: decode(&r.try_get::<String, _>("action_json")?)?,
         updated_at: r.try_get("updated_at")?,
         updated_by_label: r.try_get("updated_by_label")?,
     })
@@ -109,7 +110,7 @@ pub struct SavedBy<'a> {
     pub label: &'a str,
 }
 
-/// Saves `action` as the revision after `base_revision` (0: none saved yet),
+/// Saves `plan` as the revision after `base_revision` (0: none saved yet),
 /// inside the caller's transaction. Refuses, changing nothing, when the
 /// current revision is not `base_revision`.
 pub async fn save(
@@ -117,19 +118,14 @@ pub async fn save(
     agent_id: &str,
     account_id: &str,
     base_revision: i64,
-    action: &FailoverAction,
+    plan: &FailoverPlan,
     by: SavedBy<'_>,
     restored_from: Option<i64>,
 ) -> Result<SaveOutcome, StoreError> {
-    let json = serde_json::to_string(action)
-        .map_err(|e| StoreError::Other(sqlx::Error::Encode(Box::new(e))))?;
-    let connection = match action {
-        FailoverAction::Transfer {
-            target: TransferTarget::Sip(s),
-            ..
-        } => Some(s.connection_id.as_str()),
-        _ => None,
-    };
+    let json = plan.to_stored();
+    let connections = plan.sip_connection_ids();
+    // The first connection, as before plans (the column keeps its meaning).
+    let connection = connections.first().copied();
     let now = now_ms();
     let revision = base_revision + 1;
     let written = if base_revision == 0 {
@@ -179,14 +175,18 @@ pub async fn save(
     .bind(restored_from)
     .execute(&mut *conn)
     .await?;
-    let uses: Vec<(&str, &str)> = connection.iter().map(|c| ("sip", *c)).collect();
+    let uses: Vec<(&str, &str)> = connections
+        .iter()
+        .map(|c| ("sip", *c))
+        .chain(plan.schedule_ids().into_iter().map(|s| ("schedule", s)))
+        .collect();
     record_uses(conn, agent_id, &uses).await?;
     super::changes::touch(conn, super::changes::Touched::Agent(agent_id)).await?;
     Ok(SaveOutcome::Saved(ConfigRow {
         agent_id: agent_id.to_owned(),
         account_id: account_id.to_owned(),
         revision,
-        action: action.clone(),
+        plan: plan.clone(),
         updated_at: now,
         updated_by_label: by.label.to_owned(),
     }))
@@ -239,7 +239,7 @@ async fn record_uses(
 fn revision_row(r: &AnyRow) -> Result<RevisionRow, sqlx::Error> {
     Ok(RevisionRow {
         revision: r.try_get("revision")?,
-        action: decode(&r.try_get::<String, _>("action_json")?)?,
+        plan: decode(&r.try_get::<String, _>("action_json")?)?,
         saved_at: r.try_get("saved_at")?,
         saved_by_label: r.try_get("saved_by_label")?,
         restored_from: r.try_get("restored_from")?,

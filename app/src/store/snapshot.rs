@@ -1,11 +1,14 @@
 //! What the runtime snapshot loads: the state of every agent whose document
 //! changed in a range of the change sequence.
 
+use std::collections::{BTreeMap, HashMap};
+
 use sqlx::{Any, Row};
 
 use super::StoreError;
 use crate::domain::Direction;
-use crate::domain::failover::FailoverAction;
+use crate::domain::plan::FailoverPlan;
+use crate::domain::schedule::Schedule;
 
 /// What the store holds for one agent, enough to build its document.
 #[derive(Debug, Clone)]
@@ -15,11 +18,61 @@ pub struct AgentState {
     pub direction: Direction,
     pub failover_enabled: bool,
     pub default_message: Option<(String, String)>,
-    pub action: Option<FailoverAction>,
-    /// Name and URI of the SIP connection a SIP transfer uses.
-    pub sip_connection: Option<(String, String)>,
+    pub plan: Option<FailoverPlan>,
+    /// Name and URI of each SIP connection the plan transfers through, by id.
+    pub sip_connections: BTreeMap<String, (String, String)>,
+    /// The schedules the plan's conditions name, by id.
+    pub schedules: BTreeMap<String, Schedule>,
     pub change_seq: i64,
     pub changed_at: i64,
+}
+
+/// What the saved plans of the agents changed in (`after`, `upto`] use, by agent.
+struct Uses {
+    sip: HashMap<String, BTreeMap<String, (String, String)>>,
+    schedules: HashMap<String, BTreeMap<String, Schedule>>,
+}
+
+async fn uses(pool: &sqlx::AnyPool, after: i64, upto: i64) -> Result<Uses, StoreError> {
+    let mut out = Uses {
+        sip: HashMap::new(),
+        schedules: HashMap::new(),
+    };
+    let sip = sqlx::query::<Any>(
+        "SELECT u.agent_id, sc.id, sc.name, sc.sip_uri FROM failover_uses u \
+         JOIN agents a ON a.id = u.agent_id \
+         JOIN sip_connections sc ON u.kind = 'sip' AND sc.id = u.ref_id \
+         WHERE a.change_seq > $1 AND a.change_seq <= $2",
+    )
+    .bind(after)
+    .bind(upto)
+    .fetch_all(pool)
+    .await?;
+    for r in &sip {
+        out.sip.entry(r.try_get("agent_id")?).or_default().insert(
+            r.try_get("id")?,
+            (r.try_get("name")?, r.try_get("sip_uri")?),
+        );
+    }
+    let schedules = sqlx::query::<Any>(
+        "SELECT u.agent_id, s.id, s.schedule_json FROM failover_uses u \
+         JOIN agents a ON a.id = u.agent_id \
+         JOIN schedules s ON u.kind = 'schedule' AND s.id = u.ref_id \
+         WHERE a.change_seq > $1 AND a.change_seq <= $2",
+    )
+    .bind(after)
+    .bind(upto)
+    .fetch_all(pool)
+    .await?;
+    for r in &schedules {
+        let json: String = r.try_get("schedule_json")?;
+        let schedule = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        out.schedules
+            .entry(r.try_get("agent_id")?)
+            .or_default()
+            .insert(r.try_get("id")?, schedule);
+    }
+    Ok(out)
 }
 
 /// The state of every agent changed in (`after`, `upto`].
@@ -31,38 +84,38 @@ pub async fn agent_states(
     let rows = sqlx::query::<Any>(
         "SELECT a.id, a.account_id, a.direction, a.change_seq, a.changed_at, \
          ac.failover_enabled, ac.default_message_text, ac.default_message_language, \
-         fc.action_json, sc.name AS sip_name, sc.sip_uri \
+         fc.action_json \
          FROM agents a JOIN accounts ac ON ac.id = a.account_id \
          LEFT JOIN failover_configs fc ON fc.agent_id = a.id \
-         LEFT JOIN sip_connections sc ON sc.id = fc.sip_connection_id \
          WHERE a.change_seq > $1 AND a.change_seq <= $2",
     )
     .bind(after)
     .bind(upto)
     .fetch_all(pool)
     .await?;
+    let mut uses = uses(pool, after, upto).await?;
     rows.iter()
         .map(|r| {
+            let id: String = r.try_get("id")?;
             let direction: String = r.try_get("direction")?;
-            let action: Option<String> = r.try_get("action_json")?;
-            let action = action
-                .map(|j| serde_json::from_str(&j))
+            let plan: Option<String> = r.try_get("action_json")?;
+            let plan = plan
+                .map(|j| FailoverPlan::from_stored(&j))
                 .transpose()
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
             let text: Option<String> = r.try_get("default_message_text")?;
             let language: Option<String> = r.try_get("default_message_language")?;
-            let sip_name: Option<String> = r.try_get("sip_name")?;
-            let sip_uri: Option<String> = r.try_get("sip_uri")?;
             Ok(AgentState {
-                agent_id: r.try_get("id")?,
                 account_id: r.try_get("account_id")?,
                 direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
                 failover_enabled: r.try_get::<i64, _>("failover_enabled")? != 0,
                 default_message: text.zip(language),
-                action,
-                sip_connection: sip_name.zip(sip_uri),
+                plan,
+                sip_connections: uses.sip.remove(&id).unwrap_or_default(),
+                schedules: uses.schedules.remove(&id).unwrap_or_default(),
                 change_seq: r.try_get("change_seq")?,
                 changed_at: r.try_get("changed_at")?,
+                agent_id: id,
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()

@@ -214,6 +214,56 @@ async fn documents_follow_every_change_at_once(backend: Backend) {
     assert_eq!(d["reason"], "feature_disabled");
 }
 
+/// A one-step plan keeps every v1 field as it was: `action` is the first
+/// step of `routes.default`; a config stored before plans (its action
+/// alone) still reads, and a SIP transfer names its connection in both.
+async fn a_one_step_plan_keeps_the_v1_document(backend: Backend) {
+    let app = TestApp::with_demo(backend).await;
+    let token = app.token("runtime:read", None).await;
+    let editor = app.signed_in("editor@acme.example").await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
+    assert_eq!(
+        say(&app, &editor, &accueil, 0, "Bonjour.").await.status(),
+        200
+    );
+    app.wait_synced().await;
+    let d = app.doc(&token, &accueil).await;
+    let message = json!({"type": "say_message", "text": "Bonjour.", "language": "fr-FR"});
+    assert_eq!(d["action"], message);
+    assert_eq!(d["routes"], json!({"default": [message]}));
+    assert_eq!(d["schedules"], json!({}));
+
+    // A row written before plans: the action alone.
+    let v1 = r#"{"type":"transfer","max_ring_seconds":20,"phone_number":"+33123456789"}"#;
+    let mut conn = app.db.pool().acquire().await.unwrap();
+    sqlx::query::<sqlx::Any>("UPDATE failover_configs SET action_json = $1 WHERE agent_id = $2")
+        .bind(v1)
+        .bind(&accueil)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let mut tx = app.db.pool().begin().await.unwrap();
+    app::store::changes::touch(&mut tx, app::store::changes::Touched::Agent(&accueil))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.wait_synced().await;
+    let d = app.doc(&token, &accueil).await;
+    let transfer =
+        json!({"type": "transfer", "max_ring_seconds": 20, "phone_number": "+33123456789"});
+    assert_eq!(d["action"], transfer);
+    assert_eq!(d["routes"]["default"][0], transfer);
+    // And the editor and the history read it too.
+    let res = app
+        .call(&editor, "failover/editor", &[("agent_id", &accueil)])
+        .await;
+    assert_eq!(res.status(), 200);
+    let e: Value = res.json().await.unwrap();
+    assert_eq!(e["action"]["type"], "transfer", "{e}");
+}
+
+on_both_backends!(a_one_step_plan_keeps_the_v1_document);
+
 /// Pages of the feed, the OpenAPI document and the UI's pages are gzipped
 /// when asked; a single document is not (too small to gain).
 async fn large_answers_are_compressed(backend: Backend) {
