@@ -18,10 +18,11 @@ use utoipa::OpenApi;
 
 use crate::domain::{Cause, EventActionType, Outcome, Scope};
 use crate::runtime::doc::{
-    ChangesPage, DefaultErrorMessage, DisabledReason, ErrorBody, ErrorDetail, EventAccepted,
-    FailoverDocument, FailoverEvent, NotKept, RuntimeAction, SipHeaderDoc, SipTransferDoc,
-    parse_rfc3339,
+    ChangesPage, ClosureDoc, ConditionDoc, DefaultErrorMessage, DisabledReason, ErrorBody,
+    ErrorDetail, EventAccepted, FailoverDocument, FailoverEvent, NotKept, RoutesDoc, RuntimeAction,
+    ScheduleDoc, ScheduleState, SipHeaderDoc, SipTransferDoc, StepDoc, parse_rfc3339,
 };
+use crate::runtime::resolve::{Resolution, RouteName, Then};
 use crate::runtime::snapshot::{Snapshot, TokenEntry};
 use crate::service::events::{self, Report};
 use crate::state::AppState;
@@ -43,6 +44,10 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
         )
         // Pages of up to 1000 documents: gzip when asked. Not the single
         // document above: compressing ~600 bytes costs more than it saves.
+        .route(
+            "/api/runtime/v1/agents/{agent_id}/failover/resolve",
+            get(resolve),
+        )
         .route(
             "/api/runtime/v1/failover-configs",
             get(failover_configs).layer(gzip_fast()),
@@ -286,6 +291,101 @@ pub async fn agent_failover(
     let h = res.headers_mut();
     h.insert(header::ETAG, doc.etag.clone());
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    stale_marker(&state, &mut res);
+    res
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResolveQuery {
+    /// Why failover runs: one of the nine causes.
+    #[param(value_type = Cause)]
+    cause: Option<String>,
+    /// The moment (RFC 3339); default now.
+    #[param(value_type = Option<String>, format = DateTime)]
+    at: Option<String>,
+}
+
+/// The steps of the agent's plan that run for a cause at a moment, in
+/// order, conditions evaluated; then the default error message.
+#[utoipa::path(
+    get,
+    path = "/api/runtime/v1/agents/{agent_id}/failover/resolve",
+    tag = "runtime",
+    params(
+        ("agent_id" = String, Path, description = "The agent's id"),
+        ResolveQuery,
+    ),
+    responses(
+        (status = 200, description = "What runs", body = Resolution,
+            headers(("Relais-Stale" = String, description = "`true` while the database is unreachable"))),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Scope missing, or the token is bound to another account", body = ErrorBody),
+        (status = 404, description = "Unknown agent", body = ErrorBody),
+        (status = 422, description = "Missing or unknown cause, or a moment that is not RFC 3339", body = ErrorBody),
+        (status = 503, description = "Starting: the configs are not loaded yet; retry after `Retry-After` seconds", body = ErrorBody),
+    ),
+    security(("bearer" = ["runtime:read"]))
+)]
+pub async fn resolve(
+    State(state): State<AppState>,
+    Path(agent_id): Path<String>,
+    query: Result<Query<ResolveQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let (snapshot, token) = match authenticate(&state, &headers, Scope::RuntimeRead) {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
+    let Ok(Query(q)) = query else {
+        let mut e = ApiError::invalid("invalid_query", BTreeMap::new());
+        e.message = "The query is not valid: `cause` and `at` at most once each.".to_owned();
+        return e.into_response();
+    };
+    let mut fields = BTreeMap::new();
+    let cause = match q.cause.as_deref().map(str::parse::<Cause>) {
+        Some(Ok(c)) => Some(c),
+        Some(Err(_)) => {
+            fields.insert("cause".to_owned(), "invalid_choice".to_owned());
+            None
+        }
+        None => {
+            fields.insert("cause".to_owned(), "required".to_owned());
+            None
+        }
+    };
+    let at = match q.at.as_deref() {
+        None => Some(now_ms()),
+        Some(raw) => parse_rfc3339(raw).or_else(|| {
+            fields.insert("at".to_owned(), "invalid_timestamp".to_owned());
+            None
+        }),
+    };
+    let (Some(cause), Some(at)) = (cause, at) else {
+        let mut e = ApiError::invalid("invalid_query", fields);
+        e.message = "The query is not valid; see `fields`.".to_owned();
+        return e.into_response();
+    };
+    let Some(doc) = snapshot.docs.get(agent_id.as_str()) else {
+        return ApiError::new(StatusCode::NOT_FOUND, "unknown_agent", "No such agent.")
+            .into_response();
+    };
+    if let Err(e) = check_account(&token, &doc.account_id) {
+        return e.into_response();
+    }
+    let Some(resolver) = &doc.resolver else {
+        let mut e = ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "Plans are not loaded yet; retry after `Retry-After` seconds.",
+        );
+        e.retry_after = Some(1);
+        return e.into_response();
+    };
+    let answer = resolver.resolve(&agent_id, cause, at);
+    let mut res = axum::Json(answer).into_response();
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     stale_marker(&state, &mut res);
     res
 }
@@ -641,11 +741,12 @@ async fn not_found() -> Response {
         description = "What call runtimes use: the effective failover config of an agent (with the \
             feature flag applied), the feed of changed configs, and failover event reports."
     ),
-    paths(agent_failover, failover_configs, failover_event),
+    paths(agent_failover, resolve, failover_configs, failover_event),
     components(schemas(
         FailoverDocument, DisabledReason, RuntimeAction, SipTransferDoc, SipHeaderDoc,
         DefaultErrorMessage, ChangesPage, FailoverEvent, Cause, EventActionType, Outcome,
-        EventAccepted, NotKept, ErrorBody, ErrorDetail
+        EventAccepted, NotKept, ErrorBody, ErrorDetail, Resolution, RouteName, Then,
+        RoutesDoc, StepDoc, ConditionDoc, ScheduleState, ScheduleDoc, ClosureDoc
     )),
     modifiers(&BearerAuth),
     tags((name = "runtime", description = "For call runtimes; bearer tokens"))

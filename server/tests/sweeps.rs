@@ -262,6 +262,10 @@ async fn every_runtime_route_needs_a_token(backend: Backend) {
     let routes = [
         ("GET", format!("/api/runtime/v1/agents/{agent}/failover")),
         ("GET", "/api/runtime/v1/agents/unknown/failover".to_owned()),
+        (
+            "GET",
+            format!("/api/runtime/v1/agents/{agent}/failover/resolve?cause=config_other"),
+        ),
         ("GET", "/api/runtime/v1/failover-configs".to_owned()),
         ("POST", "/api/runtime/v1/failover-events".to_owned()),
     ];

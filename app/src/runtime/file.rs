@@ -207,6 +207,7 @@ pub fn decode(bytes: &[u8], identity: &[u8; 32]) -> Result<Snapshot, FileError> 
             inbound,
             seq,
             body,
+            resolver: None,
         });
         s.bytes += entry.body.len();
         s.feed.insert((seq, agent_id.clone()), entry.clone());
@@ -316,6 +317,7 @@ mod tests {
                 inbound,
                 seq: i,
                 body,
+                resolver: None,
             });
             s.bytes += e.body.len();
             s.feed.insert((i, id.clone()), e.clone());

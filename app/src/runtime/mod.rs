@@ -4,6 +4,7 @@
 pub mod doc;
 pub mod file;
 pub mod metrics;
+pub mod resolve;
 pub mod snapshot;
 pub mod sync;
 

@@ -28,6 +28,9 @@ pub struct DocEntry {
     pub body: Bytes,
     /// Strong, quoted: `"…"`.
     pub etag: axum::http::HeaderValue,
+    /// What answers resolve calls; `None` for a document read from the
+    /// snapshot file (until the database answers).
+    pub resolver: Option<super::resolve::Resolver>,
 }
 
 /// A runtime token as the API checks it.
@@ -297,7 +300,9 @@ fn entry(s: &AgentState) -> DocEntry {
     let doc = FailoverDocument::build(s);
     let body = serde_json::to_vec(&doc).expect("documents serialize");
     let etag = etag_of(&body);
+    let resolver = super::resolve::Resolver::new(&doc, s.plan.as_ref(), &s.schedules);
     DocEntry {
+        resolver: Some(resolver),
         agent_id: Arc::from(s.agent_id.as_str()),
         account_id: Arc::from(s.account_id.as_str()),
         inbound: s.direction == Direction::Inbound,

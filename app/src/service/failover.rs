@@ -187,6 +187,27 @@ pub async fn save(
     .await
 }
 
+/// Saves a whole plan (routes of steps, with their conditions) as the
+/// revision after `base_revision`.
+pub async fn save_plan(
+    ctx: &Ctx,
+    agent_id: &str,
+    base_revision: i64,
+    draft: &PlanDraft,
+) -> Result<i64, AppError> {
+    let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
+    let schedules: Vec<String> =
+        crate::store::schedules::list_by_account(ctx.db.pool(), &agent.account_id)
+            .await?
+            .into_iter()
+            .map(|s| s.id)
+            .collect();
+    let plan = draft.parse(&ctx.webhook_allow_list, |id| {
+        schedules.iter().any(|s| s == id)
+    })?;
+    write(ctx, &agent, base_revision, plan, None).await
+}
+
 /// Saves an old revision again, as a new revision: checked by today's rules
 /// (a webhook host since refused, a header since forbidden stay out).
 pub async fn restore(

@@ -11,4 +11,5 @@ mod events;
 mod feed;
 mod operations;
 mod postgres;
+mod resolve;
 mod tokens;

@@ -125,6 +125,35 @@ async fn real_answers_match_the_openapi_document(backend: Backend) {
         200
     );
     check(&doc200, &app.doc(&token, &accueil).await, "say_message");
+    // Resolve, enabled and not.
+    let resolve200 = schema_of(
+        "/api/runtime/v1/agents/{agent_id}/failover/resolve",
+        "get",
+        "200",
+    );
+    for agent in [&accueil, &outbound] {
+        let res = app
+            .runtime_get(
+                Some(&token),
+                &format!("/agents/{agent}/failover/resolve?cause=precall_timeout"),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        check(&resolve200, &res.json().await.unwrap(), "resolve");
+    }
+    let res = app
+        .runtime_get(Some(&token), &format!("/agents/{accueil}/failover/resolve"))
+        .await;
+    assert_eq!(res.status(), 422);
+    check(
+        &schema_of(
+            "/api/runtime/v1/agents/{agent_id}/failover/resolve",
+            "get",
+            "422",
+        ),
+        &res.json().await.unwrap(),
+        "resolve without a cause",
+    );
     let conn_id: String =
         sqlx::query_scalar::<sqlx::Any, String>("SELECT id FROM sip_connections LIMIT 1")
             .fetch_one(app.db.pool())
