@@ -33,6 +33,8 @@ INSERT INTO failover_uses (agent_id, kind, ref_id)
 CREATE TABLE emergencies (
     account_id TEXT PRIMARY KEY REFERENCES accounts (id) ON DELETE CASCADE,
     action_json TEXT NOT NULL,
+    -- The SIP connection a transfer goes through, for its name and URI.
+    sip_connection_id TEXT REFERENCES sip_connections (id) ON DELETE SET NULL,
     reason TEXT NOT NULL,
     started_at BIGINT NOT NULL,
     ends_at BIGINT NOT NULL,

@@ -413,6 +413,8 @@ fn field_label(locale: Locale, field: &str) -> String {
         "revision" => td_string!(locale, revision_n),
         "expires_at" => td_string!(locale, expires),
         "timezone" => td_string!(locale, time_zone),
+        "ends_at" => td_string!(locale, emergency_ends_at),
+        "ended" => td_string!(locale, emergency_ended),
         "closures" => td_string!(locale, closures),
         "mon" => td_string!(locale, day_mon),
         "tue" => td_string!(locale, day_tue),
@@ -447,6 +449,12 @@ fn field_value(locale: Locale, field: &str, value: &str) -> String {
         ("revoked", "false") => td_string!(locale, audit_no).to_owned(),
         ("by", "reset_link") => td_string!(locale, audit_by_reset_link).to_owned(),
         ("by", "self") => td_string!(locale, audit_by_self).to_owned(),
+        ("ended", "by_hand") => td_string!(locale, emergency_ended_by_hand).to_owned(),
+        ("ended", "automatically") => td_string!(locale, emergency_ended_automatically).to_owned(),
+        ("ended", "failover_off") => td_string!(locale, emergency_ended_failover_off).to_owned(),
+        ("ends_at", ms) => ms
+            .parse()
+            .map_or_else(|_| ms.to_owned(), |ms| crate::time_fmt::utc_in(locale, ms)),
         ("expires_at", ms) => ms
             .parse()
             .map_or_else(|_| ms.to_owned(), |ms| crate::time_fmt::utc_in(locale, ms)),
@@ -492,6 +500,8 @@ pub fn action_name(locale: Locale, a: AuditAction) -> &'static str {
         UserResetLink => td_string!(locale, audit_name_user_reset_link),
         UserPassword => td_string!(locale, audit_name_user_password),
         UserSessionsEnd => td_string!(locale, audit_name_user_sessions_end),
+        EmergencyStart => td_string!(locale, audit_name_emergency_start),
+        EmergencyEnd => td_string!(locale, audit_name_emergency_end),
         ScheduleCreate => td_string!(locale, audit_name_schedule_create),
         ScheduleUpdate => td_string!(locale, audit_name_schedule_update),
         ScheduleDelete => td_string!(locale, audit_name_schedule_delete),
@@ -529,6 +539,8 @@ pub fn action_does(locale: Locale, a: AuditAction) -> &'static str {
         UserResetLink => td_string!(locale, audit_does_user_reset_link),
         UserPassword => td_string!(locale, audit_does_user_password),
         UserSessionsEnd => td_string!(locale, audit_does_user_sessions_end),
+        EmergencyStart => td_string!(locale, audit_does_emergency_start),
+        EmergencyEnd => td_string!(locale, audit_does_emergency_end),
         ScheduleCreate => td_string!(locale, audit_does_schedule_create),
         ScheduleUpdate => td_string!(locale, audit_does_schedule_update),
         ScheduleDelete => td_string!(locale, audit_does_schedule_delete),

@@ -6,9 +6,9 @@
 use crate::domain::failover::ActionType;
 use crate::domain::{Cause, EventActionType, Outcome};
 use crate::error::AppError;
-use crate::failover::pages::type_label;
 use crate::i18n::*;
 use crate::time_fmt::LocalTime;
+use crate::ui::type_label;
 use crate::ui::{Loading, Scroll, error_view};
 use crate::views::{EventView, EventsData, Series};
 use leptos::prelude::*;
@@ -33,13 +33,13 @@ pub async fn list_events(
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub(crate) mod ssr {
     use super::*;
     use crate::auth::ssr::context;
     use crate::service::events::{self, EventsQuery};
 
     /// The zone the browser remembered, if it is one.
-    async fn remembered_zone() -> Option<String> {
+    pub(crate) async fn remembered_zone() -> Option<String> {
         let headers = leptos_axum::extract::<axum::http::HeaderMap>().await.ok()?;
         let cookies = headers.get(axum::http::header::COOKIE)?.to_str().ok()?;
         cookies

@@ -47,6 +47,8 @@ pub enum Notice {
     FailoverOff,
     AccountCreated,
     LinkReady,
+    EmergencyOn,
+    EmergencyOff,
 }
 
 impl Notice {
@@ -71,6 +73,8 @@ impl Notice {
             Notice::FailoverOff => td_string!(locale, notice_failover_off),
             Notice::AccountCreated => td_string!(locale, notice_account_created),
             Notice::LinkReady => td_string!(locale, notice_link_ready),
+            Notice::EmergencyOn => td_string!(locale, notice_emergency_on),
+            Notice::EmergencyOff => td_string!(locale, notice_emergency_off),
         }
     }
 }

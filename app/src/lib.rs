@@ -9,6 +9,7 @@ pub mod agents;
 pub mod audit;
 pub mod auth;
 pub mod domain;
+pub mod emergency;
 pub mod error;
 pub mod events;
 pub mod failover;

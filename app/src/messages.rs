@@ -23,6 +23,15 @@ pub fn field_error_message(locale: Locale, field: &str, code: Code) -> String {
     if code == Code::EndBeforeStart && interval {
         return td_string!(locale, err_interval_end_before_start).to_owned();
     }
+    match (code, field) {
+        (Code::OutOfRange, "ends_at") => {
+            return td_string!(locale, err_emergency_end_range).to_owned();
+        }
+        (Code::EndBeforeStart, "ends_at") => {
+            return td_string!(locale, err_emergency_end_past).to_owned();
+        }
+        _ => {}
+    }
     match range {
         // The catalogue marks the numbers `%min%` and `%max%`.
         Some((min, max)) => td_string!(locale, err_seconds_between)

@@ -18,9 +18,10 @@ use utoipa::OpenApi;
 
 use crate::domain::{Cause, EventActionType, Outcome, Scope};
 use crate::runtime::doc::{
-    ChangesPage, ClosureDoc, ConditionDoc, DefaultErrorMessage, DisabledReason, ErrorBody,
-    ErrorDetail, EventAccepted, FailoverDocument, FailoverEvent, NotKept, RoutesDoc, RuntimeAction,
-    ScheduleDoc, ScheduleState, SipHeaderDoc, SipTransferDoc, StepDoc, parse_rfc3339,
+    ChangesPage, ClosureDoc, ConditionDoc, DefaultErrorMessage, DisabledReason, EmergencyDoc,
+    ErrorBody, ErrorDetail, EventAccepted, FailoverDocument, FailoverEvent, NotKept, RoutesDoc,
+    RuntimeAction, ScheduleDoc, ScheduleState, SipHeaderDoc, SipTransferDoc, StepDoc,
+    parse_rfc3339,
 };
 use crate::runtime::resolve::{Resolution, RouteName, Then};
 use crate::runtime::snapshot::{Snapshot, TokenEntry};
@@ -746,7 +747,7 @@ async fn not_found() -> Response {
         FailoverDocument, DisabledReason, RuntimeAction, SipTransferDoc, SipHeaderDoc,
         DefaultErrorMessage, ChangesPage, FailoverEvent, Cause, EventActionType, Outcome,
         EventAccepted, NotKept, ErrorBody, ErrorDetail, Resolution, RouteName, Then,
-        RoutesDoc, StepDoc, ConditionDoc, ScheduleState, ScheduleDoc, ClosureDoc
+        RoutesDoc, StepDoc, ConditionDoc, ScheduleState, ScheduleDoc, ClosureDoc, EmergencyDoc
     )),
     modifiers(&BearerAuth),
     tags((name = "runtime", description = "For call runtimes; bearer tokens"))

@@ -242,3 +242,13 @@ pub fn Scroll(#[prop(into)] label: String, children: Children) -> impl IntoView 
         </div>
     }
 }
+
+/// An action type as the form's "Action type" names it.
+pub fn type_label(locale: Locale, t: crate::domain::failover::ActionType) -> &'static str {
+    use crate::domain::failover::ActionType;
+    match t {
+        ActionType::Workflow => td_string!(locale, type_workflow),
+        ActionType::SayMessage => td_string!(locale, type_say_message),
+        ActionType::Transfer => td_string!(locale, type_transfer),
+    }
+}

@@ -153,6 +153,7 @@ impl Server {
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
         spawn_housekeeping(state.clone());
+        spawn_emergency_timer(state.clone());
         app::runtime::sync::spawn(
             state.db.clone(),
             state.runtime.clone(),
@@ -203,6 +204,26 @@ fn spawn_housekeeping(state: AppState) {
                     ),
                     Err(e) => tracing::warn!(error = %e, "could not delete old failover events"),
                 }
+            }
+        }
+    });
+}
+
+/// Ends each emergency mode at its end time: checked every second, so the
+/// runtime documents change within that second, without a save. Every
+/// instance runs it; each end is written (and audited) once.
+fn spawn_emergency_timer(state: AppState) {
+    tokio::spawn(async move {
+        let ctx =
+            app::service::Ctx::system(state.db.clone(), "relais", Some(state.runtime.clone()));
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match app::service::emergencies::end_due(&ctx).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(ended = n, "emergency mode ended at its end time"),
+                Err(e) => tracing::debug!(error = %e, "could not end emergencies due"),
             }
         }
     });

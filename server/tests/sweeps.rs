@@ -90,6 +90,8 @@ fn superset(agent: &str, sip: &str, token: &str) -> Vec<(String, String)> {
         ("draft[action_type]", "say_message"),
         ("draft[text]", "Sweep"),
         ("draft[language]", "fr-FR"),
+        ("draft[reason]", "sweep"),
+        ("accounts[0]", "acme"),
         ("role", "viewer"),
         ("disabled", "true"),
         ("kind", "Invitation"),

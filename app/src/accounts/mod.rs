@@ -98,11 +98,18 @@ mod ssr {
     use crate::service::accounts;
 
     pub async fn list(q: String, page: i64) -> Result<AccountList, AppError> {
-        accounts::list(&context().await?, &q, page).await
+        let mut list = accounts::list(&context().await?, &q, page).await?;
+        if let Some(zone) = crate::events::ssr::remembered_zone().await {
+            list.zone = zone;
+        }
+        Ok(list)
     }
 
     pub async fn get(slug: String, agents_page: i64) -> Result<AccountView, AppError> {
         let mut view = accounts::view(&context().await?, &slug, agents_page).await?;
+        if let Some(zone) = crate::events::ssr::remembered_zone().await {
+            view.zone = zone;
+        }
         if let Some(members) = &mut view.members {
             members.issued = crate::people::ssr::take_issued().await;
         }

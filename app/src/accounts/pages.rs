@@ -67,16 +67,35 @@ fn AccountTable(list: AccountList, q: String) -> impl IntoView {
         }
         return view! { <p class="empty">{t!(i18n, no_accounts)}</p> }.into_any();
     }
+    let multi = list.can_emergency;
+    let banners = list
+        .emergencies
+        .iter()
+        .map(|(_, name, e)| view! { <crate::emergency::EmergencyBanner account=name.clone() e=e.clone() /> })
+        .collect_view();
     let rows = list
         .items
         .into_iter()
-        .map(|a| {
+        .enumerate()
+        .map(|(i, a)| {
             let href = format!("/accounts/{}", a.slug);
             let on = a.failover_enabled;
+            let select = multi.then(|| {
+                let label = t_string!(i18n, emergency_select).replace("%name%", &a.name);
+                view! {
+                    <td>
+                        <input type="checkbox" form="emergency-multi" name=format!("accounts[{i}]")
+                            value=a.slug.clone() aria-label=label disabled=!on />
+                    </td>
+                }
+            });
+            let in_emergency = a.emergency.is_some();
             view! {
                 <tr>
+                    {select}
                     <td>
                         <A href=href>{a.name}</A>
+                        {in_emergency.then(|| view! { " " <span class="badge danger">{t!(i18n, emergency_mode)}</span> })}
                     </td>
                     <td class="mono">{a.slug}</td>
                     <td>
@@ -90,12 +109,28 @@ fn AccountTable(list: AccountList, q: String) -> impl IntoView {
             }
         })
         .collect_view();
+    let zone = list.zone.clone();
+    let multi_form = multi.then(move || {
+        let start = ServerAction::<crate::emergency::StartEmergency>::new();
+        view! {
+            <section class="card" id="emergency" aria-labelledby="emergency-title">
+                <h2 id="emergency-title">{t!(i18n, emergency_for_selected)}</h2>
+                <NoticeAt place="emergency" />
+                <p class="hint">{t!(i18n, emergency_explain)}</p>
+                <ActionForm action=start attr:class="form emergency-form" attr:id="emergency-multi">
+                    <crate::emergency::ActivateFields zone start />
+                </ActionForm>
+            </section>
+        }
+    });
     view! {
+            {banners}
             <p class="muted">{t!(i18n, accounts_count, count = move || total)}</p>
     <crate::ui::Scroll label=t_string!(i18n, accounts_title)>
             <table class="table">
                 <thead>
                     <tr>
+                        {multi.then(|| view! { <th scope="col"><span class="visually-hidden">{t!(i18n, emergency_mode)}</span></th> })}
                         <th scope="col">{t!(i18n, col_name)}</th>
                         <th scope="col">{t!(i18n, col_slug)}</th>
                         <th scope="col">{t!(i18n, col_failover)}</th>
@@ -107,6 +142,7 @@ fn AccountTable(list: AccountList, q: String) -> impl IntoView {
             </table>
             </crate::ui::Scroll>
             <Pager page pages base />
+            {multi_form}
         }
     .into_any()
 }
@@ -179,6 +215,15 @@ fn AccountDetail(
     let rename = a
         .can_rename
         .then(|| view! { <RenameForm slug=a.slug.clone() name=a.name.clone() /> }.into_any());
+    let banner = a.emergency.clone().map(|e| {
+        view! { <crate::emergency::EmergencyBanner account=a.name.clone() e /> }.into_any()
+    });
+    let emergency = (a.can_emergency || (a.emergency.is_some() && a.can_manage)).then(|| {
+        view! {
+            <crate::emergency::EmergencyCard slug=a.slug.clone() on=a.emergency.clone() zone=a.zone.clone() />
+        }
+        .into_any()
+    });
     view! {
         <section class="page">
             <header class="page-head" id="account">
@@ -188,9 +233,11 @@ fn AccountDetail(
                     <a href=format!("/accounts/{}/hours", a.slug) data-testid="hours-link">{t!(i18n, hours_link)}</a>
                 })}
             </header>
+            {banner}
             <NoticeAt place="account" />
             {rename}
             {flag}
+            {emergency}
             {overview}
             {agents}
             {sip}
@@ -594,7 +641,7 @@ fn AgentRow(g: AgentView, slug: String, manage: bool, on: bool) -> impl IntoView
             ),
             (true, Some(t)) => (
                 "badge on",
-                crate::failover::pages::type_label(i18n.get_locale_untracked(), t).to_owned(),
+                crate::ui::type_label(i18n.get_locale_untracked(), t).to_owned(),
             ),
         };
         view! {

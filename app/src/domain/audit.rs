@@ -36,6 +36,10 @@ pub enum AuditAction {
     MembershipRole,
     #[strum(serialize = "membership.remove")]
     MembershipRemove,
+    #[strum(serialize = "emergency.start")]
+    EmergencyStart,
+    #[strum(serialize = "emergency.end")]
+    EmergencyEnd,
     #[strum(serialize = "schedule.create")]
     ScheduleCreate,
     #[strum(serialize = "schedule.update")]

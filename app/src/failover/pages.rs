@@ -8,7 +8,7 @@ use super::{RestoreRevision, SaveFailover, get_failover_editor, list_revisions};
 use crate::i18n::*;
 use crate::messages::error_message;
 use crate::time_fmt::utc_in;
-use crate::ui::{Loading, Pager, error_view};
+use crate::ui::{Loading, Pager, error_view, type_label};
 use crate::views::FailoverEditor;
 
 fn agent_param() -> impl Fn() -> String + Copy + Send + Sync + 'static {
@@ -64,8 +64,12 @@ fn EditorBody(e: FailoverEditor) -> impl IntoView {
             .into_any()
         }
     };
+    let banner = e.emergency.clone().map(|em| {
+        view! { <crate::emergency::EmergencyBanner account=e.account_name.clone() e=em /> }
+    });
     view! {
         <section class="page">
+            {banner}
             <header class="page-head">
                 <h1>{t!(i18n, editor_title)} " · " {e.agent_name.clone()}</h1>
                 <a href=account_href.clone()>{e.account_name.clone()}</a>
@@ -127,8 +131,12 @@ pub fn HistoryPage() -> impl IntoView {
                                 .collect_view()
                                 .into_any()
                         };
+                        let banner = editor.emergency.clone().map(|em| {
+                            view! { <crate::emergency::EmergencyBanner account=editor.account_name.clone() e=em /> }
+                        });
                         view! {
                             <section class="page">
+                                {banner}
                                 <header class="page-head" id="history">
                                     <h1>{t!(i18n, history)} " · " {editor.agent_name.clone()}</h1>
                                     <a href=editor_href>{t!(i18n, editor_title)}</a>
@@ -248,16 +256,6 @@ pub fn change_label(locale: Locale, field: &str) -> String {
             format!("{} {n} · {part}", td_string!(locale, custom_headers))
         }
         _ => label(field),
-    }
-}
-
-/// An action type as the form's "Action type" names it.
-pub fn type_label(locale: Locale, t: crate::domain::failover::ActionType) -> &'static str {
-    use crate::domain::failover::ActionType;
-    match t {
-        ActionType::Workflow => td_string!(locale, type_workflow),
-        ActionType::SayMessage => td_string!(locale, type_say_message),
-        ActionType::Transfer => td_string!(locale, type_transfer),
     }
 }
 

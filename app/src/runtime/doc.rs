@@ -29,6 +29,9 @@ pub struct FailoverDocument {
     pub routes: Option<RoutesDoc>,
     /// The schedules the steps' `only_when` name, by id.
     pub schedules: BTreeMap<String, ScheduleDoc>,
+    /// The account's emergency mode while it is on: run its action for every
+    /// inbound call, failure or not, until `ends_at`; null otherwise.
+    pub emergency: Option<EmergencyDoc>,
     /// What the runtime plays when the failover action itself fails.
     pub default_error_message: DefaultErrorMessage,
     /// Grows whenever this document changes (a save, the account's flag or
@@ -37,6 +40,15 @@ pub struct FailoverDocument {
     /// When this document last changed (RFC 3339, UTC).
     #[schema(format = DateTime)]
     pub updated_at: String,
+}
+
+/// Emergency mode: one action for every call, with why and until when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct EmergencyDoc {
+    pub action: RuntimeAction,
+    pub reason: String,
+    #[schema(format = DateTime)]
+    pub ends_at: String,
 }
 
 /// A plan's routes: each an ordered list of 1 to 5 steps.
@@ -220,6 +232,23 @@ impl FailoverDocument {
         let action = plan
             .and_then(|p| p.first_action())
             .map(|a| runtime_action(a, &s.sip_connections));
+        // For inbound agents of an account with failover on.
+        let emergency = s
+            .emergency
+            .as_ref()
+            .filter(|_| s.direction == Direction::Inbound && s.failover_enabled)
+            .map(|e| {
+                let connections: BTreeMap<String, (String, String)> = e
+                    .sip_connection
+                    .iter()
+                    .map(|(id, name, uri)| (id.clone(), (name.clone(), uri.clone())))
+                    .collect();
+                EmergencyDoc {
+                    action: runtime_action(&e.action, &connections),
+                    reason: e.reason.clone(),
+                    ends_at: rfc3339(e.ends_at),
+                }
+            });
         let schedules = match plan {
             Some(_) => s
                 .schedules
@@ -240,6 +269,7 @@ impl FailoverDocument {
             action,
             routes,
             schedules,
+            emergency,
             default_error_message: DefaultErrorMessage {
                 text: message.text,
                 language: message.language,
@@ -419,6 +449,7 @@ mod tests {
             })),
             sip_connections: BTreeMap::new(),
             schedules: BTreeMap::new(),
+            emergency: None,
             change_seq: 3,
             changed_at: 1_795_687_200_000,
         }
@@ -434,6 +465,7 @@ mod tests {
                 "action": {"type": "transfer", "max_ring_seconds": 20, "phone_number": "+33123456789"},
                 "routes": {"default": [{"type": "transfer", "max_ring_seconds": 20, "phone_number": "+33123456789"}]},
                 "schedules": {},
+                "emergency": null,
                 "default_error_message": {"text": PLATFORM_DEFAULT_MESSAGE.0, "language": "fr-FR"},
                 "revision": 3, "updated_at": "2026-11-26T10:00:00Z"
             })

@@ -25,6 +25,8 @@ pub struct Resolver {
     schedules: BTreeMap<String, ZonedSchedule>,
     then: DefaultErrorMessage,
     revision: i64,
+    /// Emergency mode's action and end (epoch ms), while it is on.
+    emergency: Option<(RuntimeAction, i64)>,
 }
 
 /// The answer of a resolve call.
@@ -86,6 +88,7 @@ impl Resolver {
         doc: &FailoverDocument,
         plan: Option<&FailoverPlan>,
         schedules: &BTreeMap<String, Schedule>,
+        emergency_ends_at: Option<i64>,
     ) -> Resolver {
         let plan = plan.filter(|_| doc.enabled).cloned();
         let mut actions = HashMap::new();
@@ -113,6 +116,11 @@ impl Resolver {
                 .collect(),
             then: doc.default_error_message.clone(),
             revision: doc.revision,
+            emergency: doc
+                .emergency
+                .as_ref()
+                .zip(emergency_ends_at)
+                .map(|(e, end)| (e.action.clone(), end)),
         }
     }
 
@@ -123,6 +131,20 @@ impl Resolver {
             text: self.then.text.clone(),
             language: self.then.language.clone(),
         };
+        // Emergency mode, until its end: its action for every call.
+        if let Some((action, ends_at)) = self.emergency.as_ref().filter(|(_, end)| at_ms < *end) {
+            return Resolution {
+                agent_id: agent_id.to_owned(),
+                enabled: self.enabled,
+                reason: self.reason,
+                emergency: true,
+                route: None,
+                steps: vec![action.clone()],
+                then,
+                valid_until: Some(rfc3339(*ends_at)),
+                revision: self.revision,
+            };
+        }
         let Some(plan) = self.plan.as_ref().filter(|_| self.enabled) else {
             return Resolution {
                 agent_id: agent_id.to_owned(),

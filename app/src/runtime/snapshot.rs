@@ -300,7 +300,12 @@ fn entry(s: &AgentState) -> DocEntry {
     let doc = FailoverDocument::build(s);
     let body = serde_json::to_vec(&doc).expect("documents serialize");
     let etag = etag_of(&body);
-    let resolver = super::resolve::Resolver::new(&doc, s.plan.as_ref(), &s.schedules);
+    let resolver = super::resolve::Resolver::new(
+        &doc,
+        s.plan.as_ref(),
+        &s.schedules,
+        s.emergency.as_ref().map(|e| e.ends_at),
+    );
     DocEntry {
         resolver: Some(resolver),
         agent_id: Arc::from(s.agent_id.as_str()),

@@ -42,7 +42,11 @@ fn Hours(p: HoursPage) -> impl IntoView {
         account_name,
         schedules,
         zones,
+        emergency,
     } = p;
+    let banner = emergency.map(|e| {
+        view! { <crate::emergency::EmergencyBanner account=account_name.clone() e /> }
+    });
     let empty = schedules.is_empty();
     let cards = schedules
         .into_iter()
@@ -58,6 +62,7 @@ fn Hours(p: HoursPage) -> impl IntoView {
     let back = format!("/accounts/{slug}");
     view! {
         <section class="page">
+            {banner}
             <header class="page-head" id="schedules">
                 <h1>{t!(i18n, hours_title)} " · " <span translate="no">{account_name}</span></h1>
                 <a href=back>{t!(i18n, back_to_account)}</a>

@@ -99,10 +99,24 @@ pub async fn list(ctx: &Ctx, q: &str, page: i64) -> Result<AccountList, AppError
         offset,
     )
     .await?;
+    // The emergencies on the accounts the caller sees.
+    let mut on = std::collections::HashMap::new();
+    let mut emergencies = Vec::new();
+    for e in crate::store::emergencies::active(ctx.db.pool()).await? {
+        if !ctx.can(Permission::ViewAccount, Some(&e.account_id)) {
+            continue;
+        }
+        if let Some(a) = accounts::find_by_id(ctx.db.pool(), &e.account_id).await? {
+            let view = super::emergencies::view(&e);
+            emergencies.push((a.slug, a.name, view.clone()));
+            on.insert(e.account_id.clone(), view);
+        }
+    }
     Ok(AccountList {
         items: rows
             .into_iter()
             .map(|r| AccountSummary {
+                emergency: on.get(&r.id).cloned(),
                 id: r.id,
                 name: r.name,
                 slug: r.slug,
@@ -115,6 +129,9 @@ pub async fn list(ctx: &Ctx, q: &str, page: i64) -> Result<AccountList, AppError
         page,
         page_size: ACCOUNTS_PAGE_SIZE,
         can_create: ctx.can(Permission::CreateAccount, None),
+        can_emergency: ctx.can(Permission::SwitchFailover, None),
+        emergencies,
+        zone: "UTC".to_owned(),
     })
 }
 
@@ -191,7 +208,15 @@ pub async fn view(ctx: &Ctx, slug: &str, agents_page: i64) -> Result<AccountView
         .into_iter()
         .map(SipConnectionView::from)
         .collect();
+    let emergency = super::emergencies::current(ctx, &account.id)
+        .await?
+        .map(|e| super::emergencies::view(&e));
     Ok(AccountView {
+        can_emergency: account.failover_enabled
+            && (ctx.can(Permission::SwitchFailover, Some(&account.id))
+                || ctx.can(Permission::ManageAccountSettings, Some(&account.id))),
+        emergency,
+        zone: "UTC".to_owned(),
         can_switch: ctx.can(Permission::SwitchFailover, Some(&account.id)),
         can_rename: ctx.can(Permission::CreateAccount, Some(&account.id)),
         can_manage: ctx.can(Permission::ManageAccountSettings, Some(&account.id)),
@@ -237,6 +262,17 @@ pub async fn set_failover(
     errors.into_result()?;
     let mut w = ctx.begin().await?;
     accounts::set_failover_enabled(w.tx(), &account.id, enabled).await?;
+    // Switched off, failover takes its emergency mode with it.
+    if !enabled && let Some(was) = crate::store::emergencies::end(w.tx(), &account.id, None).await?
+    {
+        w.record(super::emergencies::ended(
+            &account.id,
+            &account.slug,
+            &was,
+            crate::domain::emergency::Ended::FailoverOff,
+        ))
+        .await?;
+    }
     w.commit(Change {
         action: AuditAction::AccountFailover,
         account_id: Some(&account.id),

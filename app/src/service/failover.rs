@@ -43,6 +43,9 @@ pub async fn editor(ctx: &Ctx, agent_id: &str) -> Result<FailoverEditor, AppErro
         updated_by: current.as_ref().map(|c| c.updated_by_label.clone()),
         action: current.and_then(|c| c.plan.first_action().cloned()),
         sip_connections: connections,
+        emergency: super::emergencies::current(ctx, &account.id)
+            .await?
+            .map(|e| super::emergencies::view(&e)),
     })
 }
 

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod audit;
+pub mod emergencies;
 pub mod events;
 pub mod failover;
 pub mod invitations;
@@ -242,6 +243,23 @@ impl Write<'_> {
     /// The transaction, for the store's functions.
     pub fn tx(&mut self) -> &mut Tx {
         &mut self.tx
+    }
+
+    /// Records the audit entry of a change that comes with the main one
+    /// (which [`Write::commit`] records).
+    pub async fn record(&mut self, change: Change<'_>) -> Result<(), AppError> {
+        let actor = self.ctx.actor();
+        let entry = Entry {
+            actor: &actor,
+            account_id: change.account_id,
+            action: change.action,
+            subject: change.subject,
+            before: change.before,
+            after: change.after,
+            client_ip: self.ctx.client_ip.as_deref(),
+        };
+        crate::store::audit::record_in(&mut self.tx, entry).await?;
+        Ok(())
     }
 
     /// Records the audit entry (actor, account, action, subject, before,

@@ -145,7 +145,11 @@ pub async fn page(ctx: &Ctx, slug: &str) -> Result<HoursPage, AppError> {
         let used_by = schedules::agents_using(ctx.db.pool(), &r.id).await?;
         views.push(view(r, used_by, now));
     }
+    let emergency = super::emergencies::current(ctx, &account.id)
+        .await?
+        .map(|e| super::emergencies::view(&e));
     Ok(HoursPage {
+        emergency,
         slug: account.slug,
         account_name: account.name,
         schedules: views,

@@ -39,6 +39,13 @@ pub async fn commit(mut tx: Tx, e: Entry<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Records one more entry in `tx` (a change that brings another with it:
+/// the end of an emergency when failover is switched off); `commit` records
+/// the last.
+pub async fn record_in(tx: &mut Tx, e: Entry<'_>) -> Result<(), StoreError> {
+    record(&mut **tx, e).await
+}
+
 async fn record<'c>(ex: impl AnyExecutor<'c>, e: Entry<'_>) -> Result<(), StoreError> {
     let (kind, actor_id, label) = match e.actor {
         Actor::User { id, email } => ("user", Some(id.as_str()), email.as_str()),
@@ -238,6 +245,7 @@ pub fn subject_kind(action: &str) -> SubjectKind {
         "agent" | "failover" => SubjectKind::Agent,
         "sip_connection" => SubjectKind::SipConnection,
         "schedule" => SubjectKind::Schedule,
+        "emergency" => SubjectKind::Account,
         "token" => SubjectKind::Token,
         "user" | "membership" | "invitation" => SubjectKind::User,
         _ => SubjectKind::Other,

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod agents;
 pub mod audit;
 pub mod changes;
+pub mod emergencies;
 pub mod events;
 pub mod failover;
 pub mod health;

@@ -7,6 +7,7 @@ use sqlx::{Any, Row};
 
 use super::StoreError;
 use crate::domain::Direction;
+use crate::domain::failover::FailoverAction;
 use crate::domain::plan::FailoverPlan;
 use crate::domain::schedule::Schedule;
 
@@ -23,8 +24,20 @@ pub struct AgentState {
     pub sip_connections: BTreeMap<String, (String, String)>,
     /// The schedules the plan's conditions name, by id.
     pub schedules: BTreeMap<String, Schedule>,
+    /// The account's emergency mode, while it is on.
+    pub emergency: Option<EmergencyState>,
     pub change_seq: i64,
     pub changed_at: i64,
+}
+
+/// An account's emergency mode as its agents' documents carry it.
+#[derive(Debug, Clone)]
+pub struct EmergencyState {
+    pub action: FailoverAction,
+    pub reason: String,
+    pub ends_at: i64,
+    /// Id, name and URI of the SIP connection a transfer goes through.
+    pub sip_connection: Option<(String, String, String)>,
 }
 
 /// What the saved plans of the agents changed in (`after`, `upto`] use, by agent.
@@ -84,9 +97,13 @@ pub async fn agent_states(
     let rows = sqlx::query::<Any>(
         "SELECT a.id, a.account_id, a.direction, a.change_seq, a.changed_at, \
          ac.failover_enabled, ac.default_message_text, ac.default_message_language, \
-         fc.action_json \
+         fc.action_json, e.action_json AS emergency_json, e.reason AS emergency_reason, \
+         e.ends_at AS emergency_ends_at, esc.id AS esip_id, esc.name AS esip_name, \
+         esc.sip_uri AS esip_uri \
          FROM agents a JOIN accounts ac ON ac.id = a.account_id \
          LEFT JOIN failover_configs fc ON fc.agent_id = a.id \
+         LEFT JOIN emergencies e ON e.account_id = a.account_id \
+         LEFT JOIN sip_connections esc ON esc.id = e.sip_connection_id \
          WHERE a.change_seq > $1 AND a.change_seq <= $2",
     )
     .bind(after)
@@ -103,6 +120,25 @@ pub async fn agent_states(
                 .map(|j| FailoverPlan::from_stored(&j))
                 .transpose()
                 .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            let emergency_json: Option<String> = r.try_get("emergency_json")?;
+            let emergency = match emergency_json {
+                None => None,
+                Some(j) => {
+                    let esip_id: Option<String> = r.try_get("esip_id")?;
+                    let esip_name: Option<String> = r.try_get("esip_name")?;
+                    let esip_uri: Option<String> = r.try_get("esip_uri")?;
+                    Some(EmergencyState {
+                        action: serde_json::from_str(&j)
+                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                        reason: r.try_get("emergency_reason")?,
+                        ends_at: r.try_get("emergency_ends_at")?,
+                        sip_connection: esip_id
+                            .zip(esip_name)
+                            .zip(esip_uri)
+                            .map(|((i, n), u)| (i, n, u)),
+                    })
+                }
+            };
             let text: Option<String> = r.try_get("default_message_text")?;
             let language: Option<String> = r.try_get("default_message_language")?;
             Ok(AgentState {
@@ -113,6 +149,7 @@ pub async fn agent_states(
                 plan,
                 sip_connections: uses.sip.remove(&id).unwrap_or_default(),
                 schedules: uses.schedules.remove(&id).unwrap_or_default(),
+                emergency,
                 change_seq: r.try_get("change_seq")?,
                 changed_at: r.try_get("changed_at")?,
                 agent_id: id,

@@ -18,6 +18,17 @@ pub struct AccountSummary {
     pub failover_enabled: bool,
     pub agent_count: i64,
     pub user_count: i64,
+    /// Its emergency mode, while it is on.
+    pub emergency: Option<EmergencyView>,
+}
+
+/// An account's emergency mode as its pages' red banner says it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyView {
+    pub action: crate::domain::failover::FailoverAction,
+    pub reason: String,
+    pub ends_at: i64,
+    pub started_by: String,
 }
 
 /// A page of the accounts list.
@@ -29,6 +40,12 @@ pub struct AccountList {
     pub page_size: i64,
     /// Staff create accounts.
     pub can_create: bool,
+    /// Staff start emergency mode on several accounts at once.
+    pub can_emergency: bool,
+    /// Every account in emergency mode now (the list's banner).
+    pub emergencies: Vec<(String, String, EmergencyView)>,
+    /// The viewer's time zone, for "Ends at".
+    pub zone: String,
 }
 
 /// Agents shown per page of an account.
@@ -90,6 +107,12 @@ pub struct AccountView {
     pub configured_total: i64,
     pub sip_connections: Vec<SipConnectionView>,
     pub default_message: DefaultMessage,
+    /// Its emergency mode, while it is on.
+    pub emergency: Option<EmergencyView>,
+    /// Owners and staff start and end emergency mode while failover is on.
+    pub can_emergency: bool,
+    /// The viewer's time zone (the browser's, remembered), for "Ends at".
+    pub zone: String,
 }
 
 /// A SIP connection as pages show it.

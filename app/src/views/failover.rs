@@ -26,6 +26,8 @@ pub struct FailoverEditor {
     pub updated_at: Option<i64>,
     pub updated_by: Option<String>,
     pub sip_connections: Vec<SipConnectionView>,
+    /// The account's emergency mode, while it is on.
+    pub emergency: Option<crate::views::EmergencyView>,
 }
 
 /// Revisions shown per page of an agent's history.

@@ -36,4 +36,6 @@ pub struct HoursPage {
     pub schedules: Vec<ScheduleView>,
     /// The IANA time zones to choose from.
     pub zones: Vec<String>,
+    /// The account's emergency mode, while it is on.
+    pub emergency: Option<crate::views::EmergencyView>,
 }
