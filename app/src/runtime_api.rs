@@ -235,6 +235,13 @@ fn json_response(body: Bytes) -> Response {
     res
 }
 
+/// 422 `invalid_query`, with what is wrong with each field.
+fn invalid_query(fields: BTreeMap<String, String>, message: &str) -> Response {
+    let mut e = ApiError::invalid("invalid_query", fields);
+    e.message = message.to_owned();
+    e.into_response()
+}
+
 /// Whether `If-None-Match` names `etag` (or `*`).
 fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     let etag = etag.as_bytes();
@@ -339,9 +346,10 @@ pub async fn resolve(
         Err(e) => return e.into_response(),
     };
     let Ok(Query(q)) = query else {
-        let mut e = ApiError::invalid("invalid_query", BTreeMap::new());
-        e.message = "The query is not valid: `cause` and `at` at most once each.".to_owned();
-        return e.into_response();
+        return invalid_query(
+            BTreeMap::new(),
+            "The query is not valid: `cause` and `at` at most once each.",
+        );
     };
     let mut fields = BTreeMap::new();
     let cause = match q.cause.as_deref().map(str::parse::<Cause>) {
@@ -363,9 +371,7 @@ pub async fn resolve(
         }),
     };
     let (Some(cause), Some(at)) = (cause, at) else {
-        let mut e = ApiError::invalid("invalid_query", fields);
-        e.message = "The query is not valid; see `fields`.".to_owned();
-        return e.into_response();
+        return invalid_query(fields, "The query is not valid; see `fields`.");
     };
     let Some(doc) = snapshot.docs.get(agent_id.as_str()) else {
         return ApiError::new(StatusCode::NOT_FOUND, "unknown_agent", "No such agent.")
@@ -436,9 +442,10 @@ pub async fn failover_configs(
     };
     // A query that doesn't decode (a parameter twice, say): the same 422.
     let Ok(Query(q)) = query else {
-        let mut e = ApiError::invalid("invalid_query", BTreeMap::new());
-        e.message = "The query is not valid: `after` and `limit` at most once each.".to_owned();
-        return e.into_response();
+        return invalid_query(
+            BTreeMap::new(),
+            "The query is not valid: `after` and `limit` at most once each.",
+        );
     };
     let mut fields = BTreeMap::new();
     let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
@@ -460,9 +467,7 @@ pub async fn failover_configs(
         },
     };
     if !fields.is_empty() {
-        let mut e = ApiError::invalid("invalid_query", fields);
-        e.message = "The query is not valid; see `fields`.".to_owned();
-        return e.into_response();
+        return invalid_query(fields, "The query is not valid; see `fields`.");
     }
     let start = (after.0, Arc::<str>::from(after.1.as_str()));
     let mut items: Vec<&[u8]> = Vec::with_capacity(limit.min(snapshot.docs.len()));

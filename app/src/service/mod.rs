@@ -249,15 +249,7 @@ impl Write<'_> {
     /// (which [`Write::commit`] records).
     pub async fn record(&mut self, change: Change<'_>) -> Result<(), AppError> {
         let actor = self.ctx.actor();
-        let entry = Entry {
-            actor: &actor,
-            account_id: change.account_id,
-            action: change.action,
-            subject: change.subject,
-            before: change.before,
-            after: change.after,
-            client_ip: self.ctx.client_ip.as_deref(),
-        };
+        let entry = self.ctx.entry(&actor, change);
         crate::store::audit::record_in(&mut self.tx, entry).await?;
         Ok(())
     }
@@ -266,18 +258,25 @@ impl Write<'_> {
     /// after, client IP), commits, then refreshes the runtime snapshot.
     pub async fn commit(self, change: Change<'_>) -> Result<(), AppError> {
         let actor = self.ctx.actor();
-        let entry = Entry {
-            actor: &actor,
+        let entry = self.ctx.entry(&actor, change);
+        crate::store::audit::commit(self.tx, entry).await?;
+        self.ctx.refresh().await;
+        Ok(())
+    }
+}
+
+impl Ctx {
+    /// The audit entry of `change` made by `actor` from this caller's address.
+    fn entry<'a>(&'a self, actor: &'a Actor, change: Change<'a>) -> Entry<'a> {
+        Entry {
+            actor,
             account_id: change.account_id,
             action: change.action,
             subject: change.subject,
             before: change.before,
             after: change.after,
-            client_ip: self.ctx.client_ip.as_deref(),
-        };
-        crate::store::audit::commit(self.tx, entry).await?;
-        self.ctx.refresh().await;
-        Ok(())
+            client_ip: self.client_ip.as_deref(),
+        }
     }
 }
 
