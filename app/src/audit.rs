@@ -393,7 +393,10 @@ fn ago(locale: Locale, at: i64, now: i64) -> String {
 
 /// The form's label of a field an entry changed.
 fn field_label(locale: Locale, field: &str) -> String {
-    if let Some(rest) = field.strip_prefix("action.") {
+    if let Some(rest) = field
+        .strip_prefix("action.")
+        .or_else(|| field.strip_prefix("plan."))
+    {
         return crate::failover::pages::change_label(locale, rest);
     }
     let key = match field {
@@ -437,8 +440,11 @@ fn field_label(locale: Locale, field: &str) -> String {
 
 /// A changed value as people read it: on/off, a role's or a type's name.
 fn field_value(locale: Locale, field: &str, value: &str) -> String {
-    if let Some(rest) = field.strip_prefix("action.") {
-        return crate::failover::pages::change_value(locale, rest, value, &[]);
+    if let Some(rest) = field
+        .strip_prefix("action.")
+        .or_else(|| field.strip_prefix("plan."))
+    {
+        return crate::failover::pages::change_value(locale, rest, value, &[], &[]);
     }
     match (field, value) {
         ("enabled" | "failover_enabled", "true") => td_string!(locale, on).to_owned(),

@@ -445,8 +445,45 @@ fn EventsBody(d: EventsData, account: String, agent: String) -> impl IntoView {
             {(retention > 0).then(|| view! { " " {t!(i18n, events_retention, days = move || retention)} })}
         </p>
         {charts}
+        {(!d.steps.is_empty()).then(|| view! { <StepCounts steps=d.steps /> })}
         <h2>{t!(i18n, events_latest)}</h2>
         <LatestEvents events=d.latest />
+    }
+}
+
+/// How often each route and step of the plans ran (from events that say
+/// which), most first.
+#[component]
+fn StepCounts(steps: Vec<crate::views::StepCount>) -> impl IntoView {
+    let i18n = use_i18n();
+    let locale = i18n.get_locale_untracked();
+    let rows = steps
+        .into_iter()
+        .map(|s| {
+            let step = td_string!(locale, step_n).replace("%n%", &(s.step + 1).to_string());
+            view! {
+                <tr>
+                    <td>{crate::ui::route_heading(locale, s.route)}</td>
+                    <td>{step}</td>
+                    <td class="num">{s.count}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2 id="steps-title">{t!(i18n, events_steps)}</h2>
+        <div class="scroll" role="region" aria-labelledby="steps-title" tabindex="0">
+            <table class="table compact" data-testid="step-counts">
+                <thead>
+                    <tr>
+                        <th scope="col">{t!(i18n, events_route)}</th>
+                        <th scope="col">{t!(i18n, events_step)}</th>
+                        <th scope="col">{t!(i18n, events_count)}</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
     }
 }
 

@@ -162,6 +162,13 @@ impl Reply {
         self
     }
 
+    /// Keeps a whole value (a form's draft as JSON: the server gave it its
+    /// bounds when it was posted).
+    pub fn keep_whole(mut self, name: &str, value: String) -> Self {
+        self.kept.push((name.to_owned(), value));
+        self
+    }
+
     /// After success, goes to this local path (`None`: back) at `place`,
     /// where the notice is.
     pub fn to(mut self, path: Option<String>, place: &str) -> Self {
@@ -191,16 +198,12 @@ impl Reply {
         } else {
             "main".to_owned()
         };
-        let flash = Flash {
+        keep_flash(Flash {
             place: place.clone(),
             notice: ok.then_some(self.notice),
             kept: if ok { Vec::new() } else { self.kept },
-        };
-        if let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await
-            && let Err(e) = session.insert(FLASH, &flash).await
-        {
-            tracing::warn!(error = %e, "could not keep the form's answer");
-        }
+        })
+        .await;
         let location = match &result {
             Ok(_) => with_query(to.as_deref().unwrap_or(&back), &[]),
             Err(e) => {
@@ -225,6 +228,37 @@ impl Reply {
             leptos_axum::redirect(&format!("{location}#{place}"));
         }
         result
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl Reply {
+    /// Back to the form with what was typed and no message: a form without
+    /// JavaScript asked the server for a change of its own (a row added, a
+    /// preview), made there and shown by the form from the kept values.
+    pub async fn again(self) {
+        if !crate::error::plain_form_post() {
+            return;
+        }
+        let back = referer_path().unwrap_or_else(|| "/".to_owned());
+        let place = self.place.clone();
+        keep_flash(Flash {
+            place: self.place,
+            notice: None,
+            kept: self.kept,
+        })
+        .await;
+        leptos_axum::redirect(&format!("{}#{place}", with_query(&back, &[])));
+    }
+}
+
+/// Puts the flash in the session, for the page the post goes back to.
+#[cfg(feature = "ssr")]
+async fn keep_flash(flash: Flash) {
+    if let Ok(session) = leptos_axum::extract::<tower_sessions::Session>().await
+        && let Err(e) = session.insert(FLASH, &flash).await
+    {
+        tracing::warn!(error = %e, "could not keep the form's answer");
     }
 }
 

@@ -571,6 +571,7 @@ fn check_event(
             None
         }
     });
+    let (route, step) = plan_step(v, &mut fields);
     match (agent_id, call_id, cause, action_type, outcome, occurred_at) {
         (
             Some(agent_id),
@@ -586,9 +587,47 @@ fn check_event(
             action_type,
             outcome,
             occurred_at: at,
+            route,
+            step,
         }),
         _ => Err(fields),
     }
+}
+
+/// The optional `route` (one of the plan's) and `step` (0 to 4) of an event.
+fn plan_step(
+    v: &serde_json::Map<String, serde_json::Value>,
+    fields: &mut BTreeMap<String, String>,
+) -> (Option<RouteName>, Option<u8>) {
+    let route = match v.get("route") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(r) => match serde_json::from_value::<RouteName>(r.clone()) {
+            Ok(r) => Some(r),
+            Err(_) => {
+                fields.insert("route".to_owned(), "invalid_choice".to_owned());
+                None
+            }
+        },
+    };
+    let step = match v.get("step") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::Number(n)) => match n.as_u64() {
+            Some(i) if i < crate::domain::plan::STEPS_MAX as u64 => Some(i as u8),
+            Some(_) => {
+                fields.insert("step".to_owned(), "out_of_range".to_owned());
+                None
+            }
+            None => {
+                fields.insert("step".to_owned(), "not_a_whole_number".to_owned());
+                None
+            }
+        },
+        Some(_) => {
+            fields.insert("step".to_owned(), "not_a_whole_number".to_owned());
+            None
+        }
+    };
+    (route, step)
 }
 
 /// Records a failover that happened on a call.
@@ -664,6 +703,8 @@ pub async fn failover_event(
             outcome: event.outcome,
             occurred_at,
             token_id: Some(&token.id),
+            route: event.route.map(Into::into),
+            step: event.step.map(i64::from),
         },
     )
     .await;

@@ -252,3 +252,13 @@ pub fn type_label(locale: Locale, t: crate::domain::failover::ActionType) -> &'s
         ActionType::Transfer => td_string!(locale, type_transfer),
     }
 }
+
+/// The heading of a route, as SPEC §8 names it.
+pub fn route_heading(locale: Locale, r: crate::domain::plan::Route) -> &'static str {
+    match r {
+        crate::domain::plan::Route::Default => td_string!(locale, route_default),
+        crate::domain::plan::Route::Precall => td_string!(locale, route_precall),
+        crate::domain::plan::Route::DynamicConfig => td_string!(locale, route_dynamic_config),
+        crate::domain::plan::Route::Prompt => td_string!(locale, route_prompt),
+    }
+}

@@ -102,7 +102,7 @@ test('an invalid phone number shows its error next to the field and nothing is s
   await page.getByLabel('Call transfer').check();
   await page.getByLabel('Phone number').fill('0123456789');
   await page.getByRole('button', { name: 'Save' }).click();
-  await expect(page.locator('#err-phone_number')).toHaveText('Use the international format: + then the country code, up to 15 digits.');
+  await expect(page.locator('#err-default-0-phone_number')).toHaveText('Use the international format: + then the country code, up to 15 digits.');
   await expect(page.getByLabel('Phone number')).toHaveAttribute('aria-invalid', 'true');
   page.on('dialog', (d) => d.accept());
   await page.reload();

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 
 use app::domain::failover::FailoverDraft;
+use app::domain::plan::{PlanDraft, Route, StepDraft};
 use app::domain::schedule::{ClosureDraft, IntervalDraft, ScheduleDraft};
 use app::domain::{AccountRole, StaffRole};
 use app::domain::{Cause, EventActionType, Outcome};
@@ -149,8 +150,9 @@ pub async fn seed_if_empty(demo: &Ctx) -> Result<Option<Seeded>, AppError> {
     Ok(Some(seed_with_history(demo).await?))
 }
 
-/// Acme's reception transfers to its switchboard and its booking line says
-/// a message; then two weeks of failovers as their runtimes reported them:
+/// Acme's reception transfers to its switchboard in opening hours, else
+/// says a message (a plan with business hours); its booking line says a
+/// message; then two weeks of failovers as their runtimes reported them:
 /// more on weekdays and in office hours, mostly pre-call webhook timeouts,
 /// now and then an action that failed. The same every time (a fixed seed).
 async fn seed_history(
@@ -167,7 +169,30 @@ async fn seed_history(
         sip_destination_id: "accueil".into(),
         ..FailoverDraft::default()
     };
-    failover::save(demo, &reception.id, 0, &transfer).await?;
+    // In opening hours the switchboard; else (or unanswered) a message.
+    let hours = seed_hours(demo).await?;
+    let closed = StepDraft {
+        action: FailoverDraft {
+            action_type: "say_message".into(),
+            text: "L’accueil est fermé ou occupé. Merci de rappeler du lundi au vendredi, \
+                   de 8 h 30 à 18 h."
+                .into(),
+            language: "fr-FR".into(),
+            ..FailoverDraft::default()
+        },
+        only_when: String::new(),
+    };
+    let plan = PlanDraft {
+        default: vec![
+            StepDraft {
+                action: transfer,
+                only_when: format!("open:{hours}"),
+            },
+            closed,
+        ],
+        ..PlanDraft::default()
+    };
+    failover::save_plan(demo, &reception.id, 0, &plan).await?;
     let message = FailoverDraft {
         action_type: "say_message".into(),
         text: "Notre service de prise de rendez-vous est momentanément indisponible. \
@@ -177,7 +202,6 @@ async fn seed_history(
         ..FailoverDraft::default()
     };
     failover::save(demo, &booking.id, 0, &message).await?;
-    seed_hours(demo).await?;
     let mut rng = Lcg(0x5eed_ca11);
     seed_events(demo, reception, EventActionType::Transfer, 14, &mut rng).await?;
     seed_events(demo, booking, EventActionType::SayMessage, 6, &mut rng).await
@@ -185,7 +209,7 @@ async fn seed_history(
 
 /// The front desk's business hours in Lyon: weekdays with a lunch break,
 /// closed on Christmas Day.
-async fn seed_hours(demo: &Ctx) -> Result<(), AppError> {
+async fn seed_hours(demo: &Ctx) -> Result<String, AppError> {
     let day = || {
         vec![
             IntervalDraft {
@@ -210,8 +234,7 @@ async fn seed_hours(demo: &Ctx) -> Result<(), AppError> {
             label: "Noël".into(),
         }],
     };
-    schedules::create(demo, "acme", &draft).await?;
-    Ok(())
+    Ok(schedules::create(demo, "acme", &draft).await?.id)
 }
 
 /// Two weeks of an agent's failover events, about `per_day` a weekday (a
@@ -251,6 +274,14 @@ async fn seed_events(
                 Outcome::Succeeded
             };
             let call_id = format!("demo-{short_id}-{days_ago}-{n}");
+            // A plan's reception: the switchboard in office hours (step 1),
+            // else the message (step 2).
+            let (action, step) = match action {
+                EventActionType::Transfer if !(7..=16).contains(&at_hour) => {
+                    (EventActionType::SayMessage, 1)
+                }
+                a => (a, 0),
+            };
             events::record(
                 &demo.db,
                 Report {
@@ -262,6 +293,8 @@ async fn seed_events(
                     outcome,
                     occurred_at: at,
                     token_id: None,
+                    route: Some(Route::Default),
+                    step: Some(step),
                 },
             )
             .await?;

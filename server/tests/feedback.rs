@@ -4,29 +4,7 @@
 
 mod common;
 
-use common::{Backend, TestApp};
-
-/// A plain HTML form post from the page `from`, as a browser sends it.
-async fn form_post(
-    app: &TestApp,
-    c: &reqwest::Client,
-    endpoint: &str,
-    from: &str,
-    form: &[(&str, &str)],
-) -> String {
-    let res = c
-        .post(app.url(&format!("/api/{endpoint}")))
-        .header("accept", "text/html,application/xhtml+xml")
-        .header("origin", &app.base)
-        .header("sec-fetch-site", "same-origin")
-        .header("referer", app.url(from))
-        .form(form)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(res.status(), 302, "{endpoint}");
-    res.headers()["location"].to_str().unwrap().to_owned()
-}
+use common::{Backend, TestApp, form_post};
 
 async fn a_save_says_so_at_its_form_once(backend: Backend) {
     let app = TestApp::with_demo(backend).await;

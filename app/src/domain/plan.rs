@@ -208,6 +208,34 @@ impl FailoverPlan {
             && self.prompt.is_none()
     }
 
+    /// The plan as the history and the audit log compare revisions: with
+    /// `whole` false a one-step plan is its action (fields `type`, `text`…,
+    /// as before plans), else each route a list of steps, each its action's
+    /// fields and `only_when` (`open:<schedule id>`): `default.1.phone_number`.
+    pub fn compared(&self, whole: bool) -> serde_json::Value {
+        if !whole && self.is_single() {
+            return serde_json::to_value(&self.default[0].action).unwrap_or_default();
+        }
+        let mut routes = serde_json::Map::new();
+        for (r, steps) in self.routes() {
+            let steps = steps
+                .iter()
+                .map(|s| {
+                    let mut v = serde_json::to_value(&s.action).unwrap_or_default();
+                    if let (Some(o), Some(c)) = (v.as_object_mut(), &s.only_when) {
+                        o.insert(
+                            "only_when".to_owned(),
+                            Condition::form_value(Some(c)).into(),
+                        );
+                    }
+                    v
+                })
+                .collect();
+            routes.insert(r.as_str().to_owned(), serde_json::Value::Array(steps));
+        }
+        serde_json::Value::Object(routes)
+    }
+
     pub fn steps(&self) -> impl Iterator<Item = &Step> {
         self.routes().flat_map(|(_, steps)| steps.iter())
     }
@@ -302,13 +330,137 @@ pub fn walk(
 }
 
 /// One step as the form holds it: every action field, and "Only when".
+/// Its fields sit side by side (`plan[default][0][phone_number]`,
+/// `…[0][only_when]`), the action's as the one-action form names them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StepForm", into = "StepForm")]
 pub struct StepDraft {
-    #[serde(flatten)]
     pub action: FailoverDraft,
     /// `open:<schedule id>`, `closed:<schedule id>`, or empty for always.
-    #[serde(default)]
     pub only_when: String,
+}
+
+/// A step's fields as posted: one flat level (a form decoder reads nested
+/// lists inside a flattened struct badly, so the step is spelled out).
+#[derive(Clone, Default, Serialize, Deserialize)]
+struct StepForm {
+    #[serde(default)]
+    action_type: String,
+    #[serde(default)]
+    webhook_url: String,
+    #[serde(default)]
+    timeout_seconds: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    language: String,
+    #[serde(default)]
+    max_ring_seconds: String,
+    #[serde(default)]
+    transfer_target: String,
+    #[serde(default)]
+    phone_number: String,
+    #[serde(default)]
+    sip_connection_id: String,
+    #[serde(default)]
+    sip_destination_id: String,
+    #[serde(default)]
+    sip_headers: Vec<super::failover::SipHeaderDraft>,
+    #[serde(default)]
+    sip_user_to_user: String,
+    #[serde(default)]
+    only_when: String,
+}
+
+impl From<StepForm> for StepDraft {
+    fn from(f: StepForm) -> StepDraft {
+        StepDraft {
+            action: FailoverDraft {
+                action_type: f.action_type,
+                webhook_url: f.webhook_url,
+                timeout_seconds: f.timeout_seconds,
+                text: f.text,
+                language: f.language,
+                max_ring_seconds: f.max_ring_seconds,
+                transfer_target: f.transfer_target,
+                phone_number: f.phone_number,
+                sip_connection_id: f.sip_connection_id,
+                sip_destination_id: f.sip_destination_id,
+                sip_headers: f.sip_headers,
+                sip_user_to_user: f.sip_user_to_user,
+            },
+            only_when: f.only_when,
+        }
+    }
+}
+
+impl From<StepDraft> for StepForm {
+    fn from(s: StepDraft) -> StepForm {
+        let a = s.action;
+        StepForm {
+            action_type: a.action_type,
+            webhook_url: a.webhook_url,
+            timeout_seconds: a.timeout_seconds,
+            text: a.text,
+            language: a.language,
+            max_ring_seconds: a.max_ring_seconds,
+            transfer_target: a.transfer_target,
+            phone_number: a.phone_number,
+            sip_connection_id: a.sip_connection_id,
+            sip_destination_id: a.sip_destination_id,
+            sip_headers: a.sip_headers,
+            sip_user_to_user: a.sip_user_to_user,
+            only_when: s.only_when,
+        }
+    }
+}
+
+/// A change to the plan form's shape, asked by one of a step's buttons
+/// (`add:precall`, `remove:default:1`, `up:default:2`, `down:prompt:0`):
+/// the browser applies it at once, a form without JavaScript posts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanEdit {
+    Add(Route),
+    Remove(Route, usize),
+    Up(Route, usize),
+    Down(Route, usize),
+}
+
+impl PlanEdit {
+    pub fn parse(raw: &str) -> Option<PlanEdit> {
+        let mut parts = raw.trim().split(':');
+        let verb = parts.next()?;
+        let route = Route::parse(parts.next()?)?;
+        let index = parts.next().map(str::parse::<usize>);
+        let edit = match (verb, index) {
+            ("add", None) => PlanEdit::Add(route),
+            ("remove", Some(Ok(i))) => PlanEdit::Remove(route, i),
+            ("up", Some(Ok(i))) => PlanEdit::Up(route, i),
+            ("down", Some(Ok(i))) => PlanEdit::Down(route, i),
+            _ => return None,
+        };
+        parts.next().is_none().then_some(edit)
+    }
+
+    pub fn form_value(self) -> String {
+        match self {
+            PlanEdit::Add(r) => format!("add:{}", r.as_str()),
+            PlanEdit::Remove(r, i) => format!("remove:{}:{i}", r.as_str()),
+            PlanEdit::Up(r, i) => format!("up:{}:{i}", r.as_str()),
+            PlanEdit::Down(r, i) => format!("down:{}:{i}", r.as_str()),
+        }
+    }
+
+    /// Whether the edit can be made on `len` steps (a route holds 1–5;
+    /// an override may lose its last step: it then uses "Any failure").
+    pub fn allowed(self, route_len: usize) -> bool {
+        match self {
+            PlanEdit::Add(_) => route_len < STEPS_MAX,
+            PlanEdit::Remove(r, i) => i < route_len && (r != Route::Default || route_len > 1),
+            PlanEdit::Up(_, i) => i > 0 && i < route_len,
+            PlanEdit::Down(_, i) => i + 1 < route_len,
+        }
+    }
 }
 
 /// The plan form as typed; an override with no steps is no override. Field
@@ -343,6 +495,57 @@ impl PlanDraft {
             Route::DynamicConfig => &mut self.dynamic_config,
             Route::Prompt => &mut self.prompt,
         }
+    }
+
+    /// Makes `edit`, if it can be made (else nothing changes). Returns
+    /// whether it was made.
+    pub fn apply(&mut self, edit: PlanEdit) -> bool {
+        let route = match edit {
+            PlanEdit::Add(r)
+            | PlanEdit::Remove(r, _)
+            | PlanEdit::Up(r, _)
+            | PlanEdit::Down(r, _) => r,
+        };
+        let steps = self.route_mut(route);
+        if !edit.allowed(steps.len()) {
+            return false;
+        }
+        match edit {
+            PlanEdit::Add(_) => steps.push(StepDraft::default()),
+            PlanEdit::Remove(_, i) => {
+                steps.remove(i);
+            }
+            PlanEdit::Up(_, i) => steps.swap(i - 1, i),
+            PlanEdit::Down(_, i) => steps.swap(i, i + 1),
+        }
+        true
+    }
+
+    /// The fields that differ, step by step: `(<route>.<index>.<field>,
+    /// this, other)`; a step only one of them has differs in every field
+    /// it fills.
+    pub fn differences(&self, other: &PlanDraft) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        let empty = StepDraft::default();
+        for r in Route::ALL {
+            let (mine, theirs) = (self.route(r), other.route(r));
+            for i in 0..mine.len().max(theirs.len()) {
+                let a = mine.get(i).unwrap_or(&empty);
+                let b = theirs.get(i).unwrap_or(&empty);
+                let prefix = format!("{}.{i}.", r.as_str());
+                for (field, x, y) in a.action.differences(&b.action) {
+                    out.push((format!("{prefix}{field}"), x, y));
+                }
+                if a.only_when.trim() != b.only_when.trim() {
+                    out.push((
+                        format!("{prefix}only_when"),
+                        a.only_when.clone(),
+                        b.only_when.clone(),
+                    ));
+                }
+            }
+        }
+        out
     }
 
     /// The form of a saved plan (or of none: one empty default step).

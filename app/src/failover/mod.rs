@@ -3,14 +3,18 @@
 
 pub mod editor;
 pub mod pages;
+mod report;
+mod simulate;
+mod steps;
 
 use leptos::prelude::*;
 
 use crate::domain::failover::FailoverDraft;
+use crate::domain::plan::PlanDraft;
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::feedback::{Notice, Reply};
-use crate::views::{FailoverEditor, RevisionPage, TestReport};
+use crate::views::{FailoverEditor, RevisionPage, Simulation, TestReport};
 #[cfg(feature = "ssr")]
 use leptos::server_fn::ServerFn;
 
@@ -43,6 +47,37 @@ pub async fn save_failover(
     draft: FailoverDraft,
 ) -> Result<i64, AppError> {
     crate::error::respond(ssr::save(agent_id, base_revision, draft).await)
+}
+
+/// Saves the plan as the revision after `base_revision`; refused (nothing
+/// overwritten) if someone saved since. A form without JavaScript also
+/// posts here the changes of its own shape (`op`: a step added, removed or
+/// moved, and `simulate`): made on the draft, not saved, and the form comes
+/// back with it.
+#[server(prefix = "/api", endpoint = "failover/save_plan")]
+pub async fn save_plan(
+    agent_id: String,
+    base_revision: i64,
+    #[server(default)] plan: PlanDraft,
+    #[server(default)] op: String,
+    #[server(default)] cause: String,
+    #[server(default)] at: String,
+    #[server(default)] zone: String,
+) -> Result<i64, AppError> {
+    ssr::save_plan(agent_id, base_revision, plan, op, (cause, at, zone)).await
+}
+
+/// Simulate: the steps of the draft (not saved) that run for `cause` at
+/// `at` (local time in `zone`, or RFC 3339; empty: now).
+#[server(prefix = "/api", endpoint = "failover/simulate")]
+pub async fn simulate(
+    agent_id: String,
+    #[server(default)] plan: PlanDraft,
+    cause: String,
+    #[server(default)] at: String,
+    #[server(default)] zone: String,
+) -> Result<Simulation, AppError> {
+    crate::error::respond(ssr::simulate(agent_id, plan, cause, at, zone).await)
 }
 
 /// One page of the agent's revisions, newest first.
@@ -99,6 +134,67 @@ mod ssr {
             &draft,
         )
         .await
+    }
+
+    pub async fn simulate(
+        agent_id: String,
+        plan: PlanDraft,
+        cause: String,
+        at: String,
+        zone: String,
+    ) -> Result<Simulation, AppError> {
+        failover::simulate(&context().await?, &agent_id, &plan, &cause, &at, &zone).await
+    }
+
+    /// A save, or (a form without JavaScript) an edit of the draft or a
+    /// simulation, answered with the draft kept for the form.
+    pub async fn save_plan(
+        agent_id: String,
+        base_revision: i64,
+        mut plan: PlanDraft,
+        op: String,
+        (cause, at, zone): (String, String, String),
+    ) -> Result<i64, AppError> {
+        use crate::domain::plan::PlanEdit;
+        let ctx = context().await?;
+        let reply = |plan: &PlanDraft| {
+            Reply::new(SavePlan::PATH, "editor", Notice::Saved)
+                .keep_whole("plan", serde_json::to_string(plan).unwrap_or_default())
+                .keep("cause", &cause)
+                .keep("at", &at)
+        };
+        if op == "simulate" {
+            // Looked at, not saved: the draft, its errors or what it does.
+            let kept = reply(&plan);
+            let kept = match failover::simulate(&ctx, &agent_id, &plan, &cause, &at, &zone).await {
+                Ok(sim) => kept.keep_whole(
+                    "simulation",
+                    serde_json::to_string(&sim).unwrap_or_default(),
+                ),
+                Err(AppError::Invalid(f)) => {
+                    kept.keep_whole("errors", serde_json::to_string(&f).unwrap_or_default())
+                }
+                Err(e) => return crate::error::respond(Err(e)),
+            };
+            kept.again().await;
+            return Ok(base_revision);
+        }
+        if !op.is_empty() {
+            // The shape only: saved by Save, like everything else typed.
+            failover::agent_for_edit(&ctx, &agent_id).await?;
+            let edit = PlanEdit::parse(&op).ok_or_else(|| {
+                crate::domain::FieldErrors::single("op", crate::domain::Code::InvalidChoice)
+            })?;
+            plan.apply(edit);
+            reply(&plan).again().await;
+            return Ok(base_revision);
+        }
+        let result = failover::save_plan(&ctx, &agent_id, base_revision, &plan).await;
+        let mut r = reply(&plan);
+        if let Err(AppError::Invalid(f)) = &result {
+            r = r.keep_whole("errors", serde_json::to_string(f).unwrap_or_default());
+        }
+        r.answer(result).await
     }
 
     pub async fn restore(

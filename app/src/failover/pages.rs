@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::editor::FailoverEditorForm;
-use super::{RestoreRevision, SaveFailover, get_failover_editor, list_revisions};
+use super::{RestoreRevision, SavePlan, get_failover_editor, list_revisions};
 use crate::i18n::*;
 use crate::messages::error_message;
 use crate::time_fmt::utc_in;
@@ -21,7 +21,7 @@ pub fn EditorPage() -> impl IntoView {
     let id = agent_param();
     let editor = Resource::new(id, get_failover_editor);
     // A save posted without JavaScript comes back here with its error.
-    let save = ServerAction::<SaveFailover>::new();
+    let save = ServerAction::<SavePlan>::new();
     let i18n = use_i18n();
     view! {
         <Transition fallback=Loading>
@@ -35,6 +35,22 @@ pub fn EditorPage() -> impl IntoView {
         {move || save.value().get().and_then(Result::err).map(|e| view! {
             <p class="form-error" role="alert">{error_message(i18n.get_locale(), &e)}</p>
         })}
+    }
+}
+
+/// What a post of the form without JavaScript brought back (rendered on
+/// the server only: the island starts from it).
+fn kept() -> crate::views::EditorKept {
+    use crate::feedback::kept;
+    let json = |name: &str| kept("editor", name);
+    crate::views::EditorKept {
+        plan: json("plan").and_then(|p| serde_json::from_str(&p).ok()),
+        errors: json("errors")
+            .and_then(|e| serde_json::from_str(&e).ok())
+            .unwrap_or_default(),
+        cause: json("cause").unwrap_or_default(),
+        at: json("at").unwrap_or_default(),
+        simulation: json("simulation").and_then(|s| serde_json::from_str(&s).ok()),
     }
 }
 
@@ -59,7 +75,7 @@ fn EditorBody(e: FailoverEditor) -> impl IntoView {
             );
             view! {
                 {notes}
-                <FailoverEditorForm editor=e lang=lang.clone() />
+                <FailoverEditorForm editor=e lang=lang.clone() kept=kept() />
             }
             .into_any()
         }
@@ -75,6 +91,7 @@ fn EditorBody(e: FailoverEditor) -> impl IntoView {
                 <a href=account_href.clone()>{e.account_name.clone()}</a>
                 <a href=history_href>{t!(i18n, history)}</a>
             </header>
+            <crate::feedback::NoticeAt place="editor" />
             <section class="card">{body}</section>
         </section>
     }
@@ -124,6 +141,7 @@ pub fn HistoryPage() -> impl IntoView {
                                             agent_id=editor.agent_id.clone()
                                             base=editor.revision
                                             connections=editor.sip_connections.clone()
+                                            schedules=editor.schedules.clone()
                                             restore
                                         />
                                     }
@@ -167,6 +185,7 @@ fn RevisionCard(
     agent_id: String,
     base: i64,
     connections: Vec<crate::views::SipConnectionView>,
+    schedules: Vec<crate::views::ScheduleOption>,
     restore: ServerAction<RestoreRevision>,
 ) -> impl IntoView {
     let i18n = use_i18n();
@@ -177,7 +196,7 @@ fn RevisionCard(
         .map(|c| {
             let value = |v: &Option<String>| {
                 v.as_deref()
-                    .map(|v| change_value(locale, &c.field, v, &connections))
+                    .map(|v| change_value(locale, &c.field, v, &connections, &schedules))
                     .unwrap_or_default()
             };
             view! {
@@ -225,8 +244,27 @@ fn RevisionCard(
 }
 
 /// The form's label of a changed field (`sip.headers.0.name` → "Custom SIP
-/// headers 1 · Name"), not its internal name.
+/// headers 1 · Name"; a plan's `precall.1.text` → "Pre-call workflow
+/// failed · Step 2 · Sentence to say"), not its internal name.
 pub fn change_label(locale: Locale, field: &str) -> String {
+    let mut parts = field.splitn(3, '.');
+    if let (Some(route), Some(Ok(i)), Some(rest)) = (
+        parts.next().and_then(crate::domain::plan::Route::parse),
+        parts.next().map(str::parse::<usize>),
+        parts.next(),
+    ) {
+        let step = td_string!(locale, step_n).replace("%n%", &(i + 1).to_string());
+        return format!(
+            "{} · {step} · {}",
+            crate::ui::route_heading(locale, route),
+            action_label(locale, rest)
+        );
+    }
+    action_label(locale, field)
+}
+
+/// The label of a field of one action (or a step's "Only when").
+fn action_label(locale: Locale, field: &str) -> String {
     let label = |key: &str| -> String {
         match key {
             "type" => td_string!(locale, action_type),
@@ -240,6 +278,7 @@ pub fn change_label(locale: Locale, field: &str) -> String {
             "sip.destination_id" => td_string!(locale, destination_id),
             "sip.user_to_user" => td_string!(locale, uui),
             "sip.headers" => td_string!(locale, custom_headers),
+            "only_when" => td_string!(locale, only_when),
             other => return other.to_owned(),
         }
         .to_owned()
@@ -260,13 +299,24 @@ pub fn change_label(locale: Locale, field: &str) -> String {
 }
 
 /// A changed value as the form shows it: the action type's name, the SIP
-/// connection's name.
+/// connection's name, "Front desk is open".
 pub fn change_value(
     locale: Locale,
     field: &str,
     value: &str,
     connections: &[crate::views::SipConnectionView],
+    schedules: &[crate::views::ScheduleOption],
 ) -> String {
+    // A plan's field: what follows its route and step.
+    let mut parts = field.splitn(3, '.');
+    let field = match (
+        parts.next().and_then(crate::domain::plan::Route::parse),
+        parts.next().map(str::parse::<usize>),
+        parts.next(),
+    ) {
+        (Some(_), Some(Ok(_)), Some(rest)) => rest,
+        _ => field,
+    };
     match (field, value) {
         ("type", t) if crate::domain::failover::ActionType::parse(t).is_some() => type_label(
             locale,
@@ -278,6 +328,7 @@ pub fn change_value(
             .find(|c| c.id == id)
             .map(|c| c.name.clone())
             .unwrap_or_else(|| id.to_owned()),
+        ("only_when", v) => super::steps::condition_label(locale, v, schedules),
         (_, v) => v.to_owned(),
     }
 }

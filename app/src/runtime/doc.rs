@@ -407,6 +407,14 @@ pub struct FailoverEvent {
     /// otherwise the answer says `recorded: false` and why.
     #[schema(format = DateTime)]
     pub occurred_at: String,
+    /// The route of the plan that ran (SPEC §8); absent or null from a
+    /// runtime that doesn't know plans.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<super::resolve::RouteName>,
+    /// The index (from 0) of the route's step that ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 4)]
+    pub step: Option<u8>,
 }
 
 /// The answer to an accepted event.

@@ -52,13 +52,24 @@ pub struct Resolution {
     pub revision: i64,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RouteName {
     Default,
     Precall,
     DynamicConfig,
     Prompt,
+}
+
+impl From<RouteName> for Route {
+    fn from(r: RouteName) -> Self {
+        match r {
+            RouteName::Default => Route::Default,
+            RouteName::Precall => Route::Precall,
+            RouteName::DynamicConfig => Route::DynamicConfig,
+            RouteName::Prompt => Route::Prompt,
+        }
+    }
 }
 
 impl From<Route> for RouteName {

@@ -11,7 +11,7 @@ use crate::error::AppError;
 use crate::store::events::{self, CountBy, Filter};
 use crate::store::{Db, StoreError, now_ms};
 use crate::time_fmt::{DAY_MS, LocalTime};
-use crate::views::{EventView, EventsData, Series};
+use crate::views::{EventView, EventsData, Series, StepCount};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::{Timestamp, tz::TimeZone};
@@ -218,6 +218,17 @@ pub async fn list(ctx: &Ctx, q: &EventsQuery, retention_days: u32) -> Result<Eve
     let causes = events::counts(pool, &filter, CountBy::Cause, slot).await?;
     let actions = events::counts(pool, &filter, CountBy::ActionType, slot).await?;
     let latest = events::latest(pool, &filter, 50).await?;
+    let steps = events::step_counts(pool, &filter)
+        .await?
+        .into_iter()
+        .filter_map(|(route, step, count)| {
+            Some(StepCount {
+                route: crate::domain::plan::Route::parse(&route)?,
+                step,
+                count,
+            })
+        })
+        .collect();
     let cause_keys: Vec<&str> = Cause::iter().map(Cause::as_str).collect();
     let action_keys: Vec<&str> = EventActionType::iter()
         .map(EventActionType::as_str)
@@ -227,6 +238,7 @@ pub async fn list(ctx: &Ctx, q: &EventsQuery, retention_days: u32) -> Result<Eve
     Ok(EventsData {
         by_action: series(&action_keys, &actions, &bounds),
         total: by_cause.iter().map(|s| s.total).sum(),
+        steps,
         by_cause,
         bucket_times: buckets.iter().map(|b| local(*b, &tz)).collect(),
         hourly: bounds.len() > 2 && bounds[1] - bounds[0] == HOUR_MS,

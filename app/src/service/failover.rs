@@ -12,8 +12,8 @@ use crate::store::agents::AgentRow;
 use crate::store::failover::{self as store, SaveOutcome, SavedBy};
 use crate::store::sip;
 use crate::views::{
-    Change, FailoverEditor, HISTORY_PAGE_SIZE, RevisionPage, RevisionView, SipConnectionView,
-    TestReport,
+    Change, FailoverEditor, HISTORY_PAGE_SIZE, RevisionPage, RevisionView, ScheduleOption,
+    SimulatedStep, Simulation, SipConnectionView, TestReport,
 };
 
 /// Everything the editor page needs.
@@ -29,6 +29,18 @@ pub async fn editor(ctx: &Ctx, agent_id: &str) -> Result<FailoverEditor, AppErro
         .map(SipConnectionView::from)
         .collect();
     let inbound = agent.direction == Direction::Inbound;
+    let schedules = crate::store::schedules::list_by_account(pool, &account.id).await?;
+    let used = current
+        .as_ref()
+        .map(|c| c.plan.schedule_ids())
+        .unwrap_or_default();
+    // Simulate reads "At" in the zone of a schedule the plan uses (else the
+    // account's first, else UTC).
+    let zone = schedules
+        .iter()
+        .find(|s| used.contains(s.id.as_str()))
+        .or(schedules.first())
+        .map_or_else(|| "UTC".to_owned(), |s| s.schedule.timezone.clone());
     Ok(FailoverEditor {
         can_edit: inbound && may_save(ctx, &account),
         viewer_is_staff: ctx.is_staff(),
@@ -41,7 +53,18 @@ pub async fn editor(ctx: &Ctx, agent_id: &str) -> Result<FailoverEditor, AppErro
         revision: current.as_ref().map_or(0, |c| c.revision),
         updated_at: current.as_ref().map(|c| c.updated_at),
         updated_by: current.as_ref().map(|c| c.updated_by_label.clone()),
-        action: current.and_then(|c| c.plan.first_action().cloned()),
+        action: current
+            .as_ref()
+            .and_then(|c| c.plan.first_action().cloned()),
+        plan: PlanDraft::from_plan(current.as_ref().map(|c| &c.plan)),
+        schedules: schedules
+            .into_iter()
+            .map(|s| ScheduleOption {
+                id: s.id,
+                name: s.schedule.name,
+            })
+            .collect(),
+        zone,
         sip_connections: connections,
         emergency: super::emergencies::current(ctx, &account.id)
             .await?
@@ -141,11 +164,12 @@ async fn write(
 }
 
 /// What the audit log keeps of a saved plan: a one-step plan as its action
-/// (as before plans), else the plan.
+/// (as before plans), else the plan step by step (`plan.default.1.text`).
 fn audited(revision: i64, plan: &FailoverPlan) -> serde_json::Value {
-    match plan.first_action().filter(|_| plan.is_single()) {
-        Some(action) => serde_json::json!({"revision": revision, "action": action}),
-        None => serde_json::json!({"revision": revision, "plan": plan}),
+    if plan.is_single() {
+        serde_json::json!({"revision": revision, "action": plan.compared(false)})
+    } else {
+        serde_json::json!({"revision": revision, "plan": plan.compared(true)})
     }
 }
 
@@ -169,6 +193,13 @@ async fn check_uses(ctx: &Ctx, account: &AccountRow, plan: &FailoverPlan) -> Res
         }
     }
     Ok(())
+}
+
+/// Refused unless this caller may change the agent's failover now (a form
+/// without JavaScript asking for a step to be added, moved or removed).
+pub async fn agent_for_edit(ctx: &Ctx, agent_id: &str) -> Result<(), AppError> {
+    let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
+    editable_account(ctx, &agent).await.map(|_| ())
 }
 
 /// Saves the draft as the revision after `base_revision`.
@@ -199,16 +230,22 @@ pub async fn save_plan(
     draft: &PlanDraft,
 ) -> Result<i64, AppError> {
     let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
-    let schedules: Vec<String> =
-        crate::store::schedules::list_by_account(ctx.db.pool(), &agent.account_id)
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
-    let plan = draft.parse(&ctx.webhook_allow_list, |id| {
-        schedules.iter().any(|s| s == id)
-    })?;
+    let plan = parse_plan(ctx, &agent, draft).await?;
     write(ctx, &agent, base_revision, plan, None).await
+}
+
+/// The plan of `draft` by the rules, its conditions on the agent's
+/// account's schedules.
+async fn parse_plan(
+    ctx: &Ctx,
+    agent: &AgentRow,
+    draft: &PlanDraft,
+) -> Result<FailoverPlan, AppError> {
+    let schedules =
+        crate::store::schedules::list_by_account(ctx.db.pool(), &agent.account_id).await?;
+    Ok(draft.parse(&ctx.webhook_allow_list, |id| {
+        schedules.iter().any(|s| s.id == id)
+    })?)
 }
 
 /// Saves an old revision again, as a new revision: checked by today's rules
@@ -223,15 +260,7 @@ pub async fn restore(
     let old = store::revision(ctx.db.pool(), &agent.id, revision)
         .await?
         .ok_or(AppError::NotFound)?;
-    let account_schedules: Vec<String> =
-        crate::store::schedules::list_by_account(ctx.db.pool(), &agent.account_id)
-            .await?
-            .into_iter()
-            .map(|s| s.id)
-            .collect();
-    let plan = PlanDraft::from_plan(Some(&old.plan)).parse(&ctx.webhook_allow_list, |id| {
-        account_schedules.iter().any(|s| s == id)
-    })?;
+    let plan = parse_plan(ctx, &agent, &PlanDraft::from_plan(Some(&old.plan))).await?;
     write(ctx, &agent, base_revision, plan, Some(revision)).await
 }
 
@@ -243,6 +272,90 @@ fn first(plan: &FailoverPlan) -> FailoverAction {
             text: String::new(),
             language: String::new(),
         })
+}
+
+/// Simulate: for the draft on screen (not saved), the steps of the route
+/// `cause` runs at the moment `at` (RFC 3339 or local `YYYY-MM-DDTHH:MM`
+/// in `zone`; empty: now), each run or skipped and why, then the default
+/// error message — the walk the resolve call answers with.
+pub async fn simulate(
+    ctx: &Ctx,
+    agent_id: &str,
+    draft: &PlanDraft,
+    cause: &str,
+    at: &str,
+    zone: &str,
+) -> Result<Simulation, AppError> {
+    use crate::domain::schedule::ZonedSchedule;
+    let agent = super::agents::load(ctx, agent_id, Permission::ViewAccount).await?;
+    let account =
+        super::accounts::load_by_id(ctx, &agent.account_id, Permission::ViewAccount).await?;
+    let mut e = FieldErrors::new();
+    let cause = cause.trim().parse::<crate::domain::Cause>().ok();
+    if cause.is_none() {
+        e.push("cause", Code::InvalidChoice);
+    }
+    let at_ms = if at.trim().is_empty() {
+        Some(crate::store::now_ms())
+    } else {
+        super::emergencies::moment_reader(zone)(at)
+    };
+    if at_ms.is_none() {
+        e.push("at", Code::InvalidDate);
+    }
+    let plan = parse_plan(ctx, &agent, draft)
+        .await
+        .map_err(|err| match err {
+            AppError::Invalid(f) => {
+                let mut all = e.clone();
+                all.absorb("", f);
+                AppError::Invalid(all)
+            }
+            other => other,
+        })?;
+    let (Some(cause), Some(at_ms)) = (cause, at_ms) else {
+        return Err(e.into());
+    };
+    let schedules: std::collections::BTreeMap<String, (String, ZonedSchedule)> =
+        crate::store::schedules::list_by_account(ctx.db.pool(), &account.id)
+            .await?
+            .into_iter()
+            .filter_map(|s| {
+                let name = s.schedule.name.clone();
+                Some((s.id, (name, ZonedSchedule::new(s.schedule)?)))
+            })
+            .collect();
+    let walk = crate::domain::plan::walk(&plan, cause, |id| {
+        schedules.get(id).map(|(_, z)| z.state_at(at_ms))
+    });
+    let (_, steps) = plan.route_for(cause);
+    let steps = steps
+        .iter()
+        .zip(walk.verdicts)
+        .enumerate()
+        .map(|(index, (step, verdict))| SimulatedStep {
+            index,
+            schedule: step
+                .only_when
+                .as_ref()
+                .and_then(|c| schedules.get(&c.schedule_id))
+                .map(|(name, _)| name.clone()),
+            action: step.action.clone(),
+            verdict,
+        })
+        .collect();
+    let tz = jiff::tz::TimeZone::get(zone.trim()).unwrap_or(jiff::tz::TimeZone::UTC);
+    let at_local = jiff::Timestamp::from_millisecond(at_ms)
+        .map(|t| t.to_zoned(tz).strftime("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_default();
+    Ok(Simulation {
+        route: walk.route,
+        at_ms,
+        at_local: format!("{at_local} ({})", zone.trim()),
+        zone: zone.to_owned(),
+        steps,
+        then: super::accounts::default_message(&account),
+    })
 }
 
 /// One page of the saved revisions, newest first, with what each changed.
@@ -263,10 +376,7 @@ pub async fn history(ctx: &Ctx, agent_id: &str, page: i64) -> Result<RevisionPag
             saved_by: r.saved_by_label.clone(),
             restored_from: r.restored_from,
             action: first(&r.plan),
-            changes: changes(
-                revisions.get(i + 1).map(|prev| first(&prev.plan)).as_ref(),
-                &first(&r.plan),
-            ),
+            changes: plan_changes(revisions.get(i + 1).map(|prev| &prev.plan), &r.plan),
         })
         .collect();
     Ok(RevisionPage {
@@ -328,6 +438,15 @@ pub async fn test(
             default_message: super::accounts::default_message(&account),
         }),
     }
+}
+
+/// The fields that differ from `before` to `after`, step by step
+/// (`default.1.phone_number`); between one-step plans, the action's fields
+/// (`phone_number`), as before plans.
+pub fn plan_changes(before: Option<&FailoverPlan>, after: &FailoverPlan) -> Vec<Change> {
+    let whole = !after.is_single() || before.is_some_and(|b| !b.is_single());
+    let before = before.map(|b| b.compared(whole));
+    super::audit::diff(before.as_ref(), Some(&after.compared(whole)))
 }
 
 /// The fields that differ from `before` to `after`, in a stable order.

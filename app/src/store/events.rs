@@ -16,6 +16,9 @@ pub struct NewEvent<'a> {
     pub outcome: Outcome,
     pub occurred_at: i64,
     pub token_id: Option<&'a str>,
+    /// The route of the plan that ran, and the index of its step.
+    pub route: Option<crate::domain::plan::Route>,
+    pub step: Option<i64>,
 }
 
 /// Stores an event; a second report of the same call of the same agent is
@@ -23,7 +26,8 @@ pub struct NewEvent<'a> {
 pub async fn insert<'c>(ex: impl AnyExecutor<'c>, e: NewEvent<'_>) -> Result<bool, StoreError> {
     let done = sqlx::query::<Any>(
         "INSERT INTO failover_events (id, account_id, agent_id, call_id, cause, action_type, outcome, \
-         occurred_at, received_at, token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+         occurred_at, received_at, token_id, route, step) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
          ON CONFLICT (agent_id, call_id) DO NOTHING",
     )
     .bind(new_id())
@@ -36,6 +40,8 @@ pub async fn insert<'c>(ex: impl AnyExecutor<'c>, e: NewEvent<'_>) -> Result<boo
     .bind(e.occurred_at)
     .bind(now_ms())
     .bind(e.token_id)
+    .bind(e.route.map(crate::domain::plan::Route::as_str))
+    .bind(e.step)
     .execute(ex)
     .await?;
     Ok(done.rows_affected() > 0)
@@ -169,6 +175,22 @@ pub async fn counts<'c>(
             let bucket: i64 = r.try_get("bucket")?;
             Ok((bucket * bucket_ms, r.try_get("k")?, r.try_get("n")?))
         })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// How often each route and step ran (events that say so), most first:
+/// `(route, step, count)`.
+pub async fn step_counts<'c>(
+    ex: impl AnyExecutor<'c>,
+    f: &Filter,
+) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    let mut q = Sql::new("SELECT e.route AS r, e.step AS s, COUNT(*) AS n FROM failover_events e");
+    push_filter(&mut q, f);
+    q.push(" AND e.route IS NOT NULL AND e.step IS NOT NULL GROUP BY e.route, e.step ORDER BY n DESC, r, s");
+    let rows = q.query().fetch_all(ex).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("r")?, r.try_get("s")?, r.try_get("n")?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(StoreError::from)
 }

@@ -35,6 +35,9 @@ pub struct EventsData {
     pub by_cause: Vec<Series>,
     pub by_action: Vec<Series>,
     pub total: i64,
+    /// How often each route and step of a plan ran (events that say so),
+    /// most first.
+    pub steps: Vec<StepCount>,
     pub latest: Vec<EventView>,
     /// Accounts the user may filter on: slug, name.
     pub accounts: Vec<(String, String)>,
@@ -46,4 +49,13 @@ pub struct EventsData {
     pub zone: String,
     /// Events are kept this many days (0: for ever).
     pub retention_days: u32,
+}
+
+/// How often one step of one route ran.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepCount {
+    pub route: crate::domain::plan::Route,
+    /// 0-based, as runtimes report it.
+    pub step: i64,
+    pub count: i64,
 }

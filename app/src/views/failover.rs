@@ -22,12 +22,59 @@ pub struct FailoverEditor {
     pub viewer_is_staff: bool,
     /// 0 when nothing is saved yet.
     pub revision: i64,
+    /// The first step of the saved plan (a v1 config's action).
     pub action: Option<FailoverAction>,
+    /// The saved plan as its form (one empty step when nothing is saved).
+    pub plan: crate::domain::plan::PlanDraft,
+    /// The account's schedules, for "Only when".
+    pub schedules: Vec<ScheduleOption>,
+    /// The time zone Simulate reads "At" in.
+    pub zone: String,
     pub updated_at: Option<i64>,
     pub updated_by: Option<String>,
     pub sip_connections: Vec<SipConnectionView>,
     /// The account's emergency mode, while it is on.
     pub emergency: Option<crate::views::EmergencyView>,
+}
+
+/// What a form post without JavaScript brought back to the editor: the
+/// draft as typed, its errors, and Simulate's question and answer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EditorKept {
+    pub plan: Option<crate::domain::plan::PlanDraft>,
+    pub errors: crate::domain::FieldErrors,
+    pub cause: String,
+    pub at: String,
+    pub simulation: Option<Simulation>,
+}
+
+/// A schedule a step can depend on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleOption {
+    pub id: String,
+    pub name: String,
+}
+
+/// What Simulate found for the draft: the route the cause runs, each of its
+/// steps run or skipped (and why), then the default error message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Simulation {
+    pub route: crate::domain::plan::Route,
+    pub at_ms: i64,
+    /// The moment in `zone`: `2026-12-24 19:30 (Europe/Paris)`.
+    pub at_local: String,
+    pub zone: String,
+    pub steps: Vec<SimulatedStep>,
+    pub then: DefaultMessage,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimulatedStep {
+    pub index: usize,
+    pub action: FailoverAction,
+    pub verdict: crate::domain::plan::Verdict,
+    /// The name of the schedule its condition names, if it still exists.
+    pub schedule: Option<String>,
 }
 
 /// Revisions shown per page of an agent's history.

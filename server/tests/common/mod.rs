@@ -631,3 +631,86 @@ pub fn days_ago(n: i64) -> String {
         .date()
         .to_string()
 }
+
+/// A transfer step of a plan's form: to `number`, 20 s of ring, `only_when`
+/// (`open:<schedule id>`, empty for always).
+pub fn step_transfer(number: &str, only_when: String) -> app::domain::plan::StepDraft {
+    app::domain::plan::StepDraft {
+        action: app::domain::failover::FailoverDraft {
+            action_type: "transfer".into(),
+            transfer_target: "phone".into(),
+            phone_number: number.into(),
+            max_ring_seconds: "20".into(),
+            ..Default::default()
+        },
+        only_when,
+    }
+}
+
+/// A say-message step that always runs, in French.
+pub fn step_say(text: &str) -> app::domain::plan::StepDraft {
+    app::domain::plan::StepDraft {
+        action: app::domain::failover::FailoverDraft {
+            action_type: "say_message".into(),
+            text: text.into(),
+            language: "fr-FR".into(),
+            ..Default::default()
+        },
+        only_when: String::new(),
+    }
+}
+
+/// Acme's "Front desk": weekdays 09:00–18:00 in Paris, closed on Christmas Day.
+pub async fn front_desk(ctx: &app::service::Ctx) -> app::store::schedules::ScheduleRow {
+    use app::domain::schedule::{ClosureDraft, IntervalDraft, ScheduleDraft};
+    app::service::schedules::create(
+        ctx,
+        "acme",
+        &ScheduleDraft {
+            name: "Front desk".into(),
+            timezone: "Europe/Paris".into(),
+            weekly: (0..7)
+                .map(|d| {
+                    if d < 5 {
+                        vec![IntervalDraft {
+                            start: "09:00".into(),
+                            end: "18:00".into(),
+                        }]
+                    } else {
+                        vec![]
+                    }
+                })
+                .collect(),
+            closures: vec![ClosureDraft {
+                from: "2026-12-25".into(),
+                to: String::new(),
+                label: "Noël".into(),
+            }],
+        },
+    )
+    .await
+    .expect("schedule")
+}
+
+/// A plain HTML form post (no JavaScript) from the page `from`, as a
+/// browser sends it: the answer is a redirect, whose target this returns.
+pub async fn form_post(
+    app: &TestApp,
+    c: &reqwest::Client,
+    endpoint: &str,
+    from: &str,
+    form: &[(&str, &str)],
+) -> String {
+    let res = c
+        .post(app.url(&format!("/api/{endpoint}")))
+        .header("accept", "text/html,application/xhtml+xml")
+        .header("origin", &app.base)
+        .header("sec-fetch-site", "same-origin")
+        .header("referer", app.url(from))
+        .form(form)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), 302, "{endpoint}");
+    res.headers()["location"].to_str().unwrap().to_owned()
+}

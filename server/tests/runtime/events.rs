@@ -226,6 +226,8 @@ async fn events_past_their_retention_go(backend: Backend) {
                     outcome: app::domain::Outcome::Succeeded,
                     occurred_at: now - age * DAY,
                     token_id: None,
+                    route: None,
+                    step: None,
                 };
                 assert!(app::store::events::insert(db.pool(), event).await.unwrap());
             }
@@ -275,7 +277,70 @@ async fn events_past_their_retention_go(backend: Backend) {
     app.stop().await;
 }
 
+/// A runtime that knows plans says which route and step ran; the events
+/// page counts them; a bad route or step is refused on its field.
+async fn events_say_which_route_and_step_ran(backend: Backend) {
+    let y = crate::common::days_ago(1);
+    let app = TestApp::with_demo(backend).await;
+    let token = app.token("runtime:events", None).await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
+    let event = |call: &str, route: Value, step: Value| {
+        json!({"agent_id": accueil, "call_id": call, "cause": "precall_timeout",
+            "action_type": "transfer", "outcome": "succeeded",
+            "occurred_at": format!("{y}T10:00:00Z"), "route": route, "step": step})
+    };
+    for (call, route, step) in [
+        ("a", json!("precall"), json!(1)),
+        ("b", json!("precall"), json!(1)),
+        ("c", json!("default"), json!(0)),
+        ("d", Value::Null, Value::Null),
+    ] {
+        let res = app.post_event(&token, &event(call, route, step)).await;
+        assert_eq!(res.status(), 202, "{call}");
+    }
+    for (route, step, field, code) in [
+        (json!("nowhere"), json!(0), "route", "invalid_choice"),
+        (json!("default"), json!(5), "step", "out_of_range"),
+        (json!("default"), json!(-1), "step", "not_a_whole_number"),
+        (json!("default"), json!(1.5), "step", "not_a_whole_number"),
+        (json!("default"), json!("1"), "step", "not_a_whole_number"),
+    ] {
+        let res = app
+            .post_event(&token, &event("x", route, step.clone()))
+            .await;
+        assert_eq!(res.status(), 422, "{step}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"]["fields"][field], code, "{body}");
+    }
+    let owner = app.signed_in("owner@acme.example").await;
+    let d: Value = app
+        .call(
+            &owner,
+            "events/list",
+            &[("from", y.as_str()), ("to", y.as_str())],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(d["total"], 4);
+    assert_eq!(
+        d["steps"],
+        json!([
+            {"route": "precall", "step": 1, "count": 2},
+            {"route": "default", "step": 0, "count": 1},
+        ])
+    );
+    let page = app.page(&owner, &format!("/events?from={y}&to={y}")).await;
+    assert!(page.contains("Routes and steps that ran"), "the table");
+    assert!(
+        page.contains("Pre-call workflow failed"),
+        "labelled like the editor"
+    );
+}
+
 on_both_backends!(
     events_are_checked_stored_and_charted,
     events_past_their_retention_go,
+    events_say_which_route_and_step_ran,
 );

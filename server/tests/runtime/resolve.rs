@@ -3,37 +3,10 @@
 //! hours, a closure and a DST change, with `valid_until` — and a schedule in
 //! use that can't be deleted. Both databases.
 
-use crate::common::{Backend, TestApp};
+use crate::common::{Backend, TestApp, front_desk, step_say as say, step_transfer as transfer};
 use crate::on_both_backends;
-use app::domain::failover::FailoverDraft;
-use app::domain::plan::{PlanDraft, StepDraft};
-use app::domain::schedule::{ClosureDraft, IntervalDraft, ScheduleDraft};
+use app::domain::plan::PlanDraft;
 use serde_json::{Value, json};
-
-fn transfer(number: &str, only_when: String) -> StepDraft {
-    StepDraft {
-        action: FailoverDraft {
-            action_type: "transfer".into(),
-            transfer_target: "phone".into(),
-            phone_number: number.into(),
-            max_ring_seconds: "20".into(),
-            ..FailoverDraft::default()
-        },
-        only_when,
-    }
-}
-
-fn say(text: &str) -> StepDraft {
-    StepDraft {
-        action: FailoverDraft {
-            action_type: "say_message".into(),
-            text: text.into(),
-            language: "fr-FR".into(),
-            ..FailoverDraft::default()
-        },
-        only_when: String::new(),
-    }
-}
 
 async fn resolve(app: &TestApp, token: &str, agent: &str, query: &str) -> (u16, Value) {
     let res = app
@@ -49,34 +22,7 @@ async fn resolve(app: &TestApp, token: &str, agent: &str, query: &str) -> (u16, 
 async fn resolve_walks_the_plan_at_a_moment(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let owner = app.system("test");
-    // Front desk: weekdays 09:00–18:00 in Paris, closed on Christmas Day.
-    let hours = app::service::schedules::create(
-        &owner,
-        "acme",
-        &ScheduleDraft {
-            name: "Front desk".into(),
-            timezone: "Europe/Paris".into(),
-            weekly: (0..7)
-                .map(|d| {
-                    if d < 5 {
-                        vec![IntervalDraft {
-                            start: "09:00".into(),
-                            end: "18:00".into(),
-                        }]
-                    } else {
-                        vec![]
-                    }
-                })
-                .collect(),
-            closures: vec![ClosureDraft {
-                from: "2026-12-25".into(),
-                to: String::new(),
-                label: "Noël".into(),
-            }],
-        },
-    )
-    .await
-    .expect("schedule");
+    let hours = front_desk(&owner).await;
     let accueil = app.agent_id("acme", "Accueil standard").await;
     let plan = PlanDraft {
         default: vec![
