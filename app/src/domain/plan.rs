@@ -372,6 +372,17 @@ struct StepForm {
     only_when: String,
 }
 
+impl StepDraft {
+    /// A new step as the form offers it: the one-action form's defaults
+    /// (a message in French, today's timeout and ring time), always.
+    pub fn fresh() -> StepDraft {
+        StepDraft {
+            action: FailoverDraft::from_action(None),
+            only_when: String::new(),
+        }
+    }
+}
+
 impl From<StepForm> for StepDraft {
     fn from(f: StepForm) -> StepDraft {
         StepDraft {
@@ -511,7 +522,7 @@ impl PlanDraft {
             return false;
         }
         match edit {
-            PlanEdit::Add(_) => steps.push(StepDraft::default()),
+            PlanEdit::Add(_) => steps.push(StepDraft::fresh()),
             PlanEdit::Remove(_, i) => {
                 steps.remove(i);
             }
@@ -552,7 +563,7 @@ impl PlanDraft {
     pub fn from_plan(plan: Option<&FailoverPlan>) -> PlanDraft {
         let Some(plan) = plan else {
             return PlanDraft {
-                default: vec![StepDraft::default()],
+                default: vec![StepDraft::fresh()],
                 ..PlanDraft::default()
             };
         };

@@ -254,7 +254,7 @@ impl PlanFields {
         steps.update(|v| match edit {
             PlanEdit::Add(_) => v.push(StepFields::new(
                 fresh.unwrap_or_default(),
-                &StepDraft::default(),
+                &StepDraft::fresh(),
                 true,
             )),
             PlanEdit::Remove(_, i) => {
@@ -477,6 +477,13 @@ fn StepCard(
         })
     };
     let connections = shared.with_value(|sh| sh.connections.clone());
+    // A test result describes the step it was made with: an edit clears it.
+    Effect::new(move |prev: Option<()>| {
+        s.f.draft();
+        if prev.is_some() {
+            s.report.set(None);
+        }
+    });
     view! {
         <li class="step" data-testid="step">
             <details open=move || s.open.get()>
