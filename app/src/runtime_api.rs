@@ -611,7 +611,12 @@ fn plan_step(
     };
     let step = match v.get("step") {
         None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Number(n)) => match n.as_u64() {
+        // JSON Schema's integers include `2.0`.
+        Some(serde_json::Value::Number(n)) => match n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }) {
             Some(i) if i < crate::domain::plan::STEPS_MAX as u64 => Some(i as u8),
             Some(_) => {
                 fields.insert("step".to_owned(), "out_of_range".to_owned());

@@ -294,6 +294,7 @@ async fn events_say_which_route_and_step_ran(backend: Backend) {
         ("b", json!("precall"), json!(1)),
         ("c", json!("default"), json!(0)),
         ("d", Value::Null, Value::Null),
+        ("e", json!("prompt"), json!(2.0)),
     ] {
         let res = app.post_event(&token, &event(call, route, step)).await;
         assert_eq!(res.status(), 202, "{call}");
@@ -323,12 +324,13 @@ async fn events_say_which_route_and_step_ran(backend: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(d["total"], 4);
+    assert_eq!(d["total"], 5);
     assert_eq!(
         d["steps"],
         json!([
             {"route": "precall", "step": 1, "count": 2},
             {"route": "default", "step": 0, "count": 1},
+            {"route": "prompt", "step": 2, "count": 1},
         ])
     );
     let page = app.page(&owner, &format!("/events?from={y}&to={y}")).await;
