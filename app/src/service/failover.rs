@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::store::accounts::AccountRow;
 use crate::store::agents::AgentRow;
 use crate::store::failover::{self as store, SaveOutcome, SavedBy};
+use crate::store::schedules::ScheduleRow;
 use crate::store::sip;
 use crate::views::{
     Change, FailoverEditor, HISTORY_PAGE_SIZE, RevisionPage, RevisionView, ScheduleOption,
@@ -230,22 +231,24 @@ pub async fn save_plan(
     draft: &PlanDraft,
 ) -> Result<i64, AppError> {
     let agent = super::agents::load(ctx, agent_id, Permission::EditFailoverConfig).await?;
-    let plan = parse_plan(ctx, &agent, draft).await?;
+    let plan = parse_plan(ctx, &account_schedules(ctx, &agent).await?, draft)?;
     write(ctx, &agent, base_revision, plan, None).await
 }
 
-/// The plan of `draft` by the rules, its conditions on the agent's
-/// account's schedules.
-async fn parse_plan(
+/// The schedules of the agent's account: what a plan's conditions may name.
+async fn account_schedules(ctx: &Ctx, agent: &AgentRow) -> Result<Vec<ScheduleRow>, AppError> {
+    Ok(crate::store::schedules::list_by_account(ctx.db.pool(), &agent.account_id).await?)
+}
+
+/// The plan of `draft` by the rules, its conditions on `schedules`.
+fn parse_plan(
     ctx: &Ctx,
-    agent: &AgentRow,
+    schedules: &[ScheduleRow],
     draft: &PlanDraft,
-) -> Result<FailoverPlan, AppError> {
-    let schedules =
-        crate::store::schedules::list_by_account(ctx.db.pool(), &agent.account_id).await?;
-    Ok(draft.parse(&ctx.webhook_allow_list, |id| {
+) -> Result<FailoverPlan, FieldErrors> {
+    draft.parse(&ctx.webhook_allow_list, |id| {
         schedules.iter().any(|s| s.id == id)
-    })?)
+    })
 }
 
 /// Saves an old revision again, as a new revision: checked by today's rules
@@ -260,7 +263,8 @@ pub async fn restore(
     let old = store::revision(ctx.db.pool(), &agent.id, revision)
         .await?
         .ok_or(AppError::NotFound)?;
-    let plan = parse_plan(ctx, &agent, &PlanDraft::from_plan(Some(&old.plan))).await?;
+    let schedules = account_schedules(ctx, &agent).await?;
+    let plan = parse_plan(ctx, &schedules, &PlanDraft::from_plan(Some(&old.plan)))?;
     write(ctx, &agent, base_revision, plan, Some(revision)).await
 }
 
@@ -303,28 +307,22 @@ pub async fn simulate(
     if at_ms.is_none() {
         e.push("at", Code::InvalidDate);
     }
-    let plan = parse_plan(ctx, &agent, draft)
-        .await
-        .map_err(|err| match err {
-            AppError::Invalid(f) => {
-                let mut all = e.clone();
-                all.absorb("", f);
-                AppError::Invalid(all)
-            }
-            other => other,
-        })?;
+    let rows = account_schedules(ctx, &agent).await?;
+    let plan = parse_plan(ctx, &rows, draft).map_err(|f| {
+        let mut all = e.clone();
+        all.absorb("", f);
+        all
+    })?;
     let (Some(cause), Some(at_ms)) = (cause, at_ms) else {
         return Err(e.into());
     };
-    let schedules: std::collections::BTreeMap<String, (String, ZonedSchedule)> =
-        crate::store::schedules::list_by_account(ctx.db.pool(), &account.id)
-            .await?
-            .into_iter()
-            .filter_map(|s| {
-                let name = s.schedule.name.clone();
-                Some((s.id, (name, ZonedSchedule::new(s.schedule)?)))
-            })
-            .collect();
+    let schedules: std::collections::BTreeMap<String, (String, ZonedSchedule)> = rows
+        .into_iter()
+        .filter_map(|s| {
+            let name = s.schedule.name.clone();
+            Some((s.id, (name, ZonedSchedule::new(s.schedule)?)))
+        })
+        .collect();
     let walk = crate::domain::plan::walk(&plan, cause, |id| {
         schedules.get(id).map(|(_, z)| z.state_at(at_ms))
     });
@@ -449,17 +447,15 @@ pub fn plan_changes(before: Option<&FailoverPlan>, after: &FailoverPlan) -> Vec<
     super::audit::diff(before.as_ref(), Some(&after.compared(whole)))
 }
 
-/// The fields that differ from `before` to `after`, in a stable order.
-pub fn changes(before: Option<&FailoverAction>, after: &FailoverAction) -> Vec<Change> {
-    let before = before.map(|b| serde_json::to_value(b).unwrap_or_default());
-    let after = serde_json::to_value(after).unwrap_or_default();
-    super::audit::diff(before.as_ref(), Some(&after))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::failover::TransferTarget;
+
+    fn changes(before: Option<&FailoverAction>, after: &FailoverAction) -> Vec<Change> {
+        let before = before.cloned().map(FailoverPlan::single);
+        plan_changes(before.as_ref(), &FailoverPlan::single(after.clone()))
+    }
 
     #[test]
     fn changes_name_the_fields_that_differ() {
