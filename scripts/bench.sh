@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make bench`: the runtime API's throughput and latency against the physical
-# limit of this machine. Seeds 100,000 agents in 10,000 accounts (SQLite),
-# starts the release server, and drives GET /api/runtime/v1/agents/{id}/failover
-# for random agents from wrk (a separate process, on loopback); then drives a
-# bare axum program serving a document of the same size the same way. Prints
-# req/s and p50/p99 for both and their ratio, p99 at half the maximum rate, the
-# server's memory and its time to ready; then the time to serve from the
-# snapshot file when the database can't be opened, and what SQLite's
+# limit of this machine. Seeds 100,000 agents in 10,000 accounts (SQLite;
+# plans with business-hours conditions, a few emergencies), starts the release
+# server, and drives GET /api/runtime/v1/agents/{id}/failover and its resolve
+# call for random agents (and causes) from wrk, a separate process on
+# loopback; then a bare axum program serving answers of the same sizes the
+# same way. Two modes in one run: pinned (the server alone on core 0, wrk on
+# core 1: the server's own cost per request) and shared (both on both cores,
+# as before, with p99 at half the maximum rate). Prints req/s, p50/p99 and the
+# ratios, the server's memory and its time to ready; then the time to serve
+# from the snapshot file when the database can't be opened, and what SQLite's
 # synchronous=FULL costs a save.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -16,6 +19,7 @@ ACCOUNTS=${BENCH_ACCOUNTS:-10000}
 PER_ACCOUNT=${BENCH_AGENTS_PER_ACCOUNT:-10}
 DURATION=${BENCH_DURATION:-15s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
+PINNED_CONNECTIONS=${BENCH_PINNED_CONNECTIONS:-32}
 step() { printf '==> %s\n' "$*"; }
 
 if ! command -v wrk >/dev/null; then
@@ -41,30 +45,50 @@ step "seeding $ACCOUNTS accounts x $PER_ACCOUNT agents"
 TOKEN=$(target/release/examples/bench_seed "$DB" "$WORK/ids.txt" "$ACCOUNTS" "$PER_ACCOUNT")
 export RELAIS_BENCH_TOKEN="$TOKEN" RELAIS_BENCH_IDS="$WORK/ids.txt"
 
-PORT=$(free_port)
-step "starting relais (release) on port $PORT"
-start_ns=$(date +%s%N)
-SNAP="$WORK/snapshot.bin"
-RELAIS_LOG=warn RELAIS_SNAPSHOT_FILE="$SNAP" target/release/relais --database-url "$DB" serve --addr "127.0.0.1:$PORT" >"$WORK/relais.log" 2>&1 &
-RELAIS_PID=$!
-PIDS+=("$RELAIS_PID")
-until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" = 200 ]; do
-  kill -0 "$RELAIS_PID" 2>/dev/null || { cat "$WORK/relais.log"; exit 1; }
-  sleep 0.01
-done
-ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
-rss_ready_kb=$(awk '/VmRSS/{print $2}' "/proc/$RELAIS_PID/status")
+# Starts relais (`$1`: a command prefix such as `taskset -c 0`, or empty) on a
+# free port; sets RELAIS_PID and PORT and waits until /readyz answers 200.
+start_relais() {
+  PORT=$(free_port)
+  $1 env RELAIS_LOG=warn RELAIS_SNAPSHOT_FILE="$SNAP" target/release/relais --database-url "$DB" serve --addr "127.0.0.1:$PORT" >>"$WORK/relais.log" 2>&1 &
+  RELAIS_PID=$!
+  PIDS+=("$RELAIS_PID")
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/readyz")" = 200 ]; do
+    kill -0 "$RELAIS_PID" 2>/dev/null || { cat "$WORK/relais.log"; exit 1; }
+    sleep 0.01
+  done
+}
+rss_kb() { awk -v k="${2:-VmRSS}" '$1==k":"{print $2}' "/proc/$1/status"; }
 
-# A document of a typical size for the static comparison: a SIP transfer.
-SAMPLE=$(sed -n 4p "$WORK/ids.txt")
-curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/runtime/v1/agents/$SAMPLE/failover" >"$WORK/doc.json"
-for id in $(head -n 40 "$WORK/ids.txt"); do
-  curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/runtime/v1/agents/$id/failover" >"$WORK/one.json"
-  if [ "$(wc -c <"$WORK/one.json")" -gt "$(wc -c <"$WORK/doc.json")" ]; then cp "$WORK/one.json" "$WORK/doc.json"; fi
-done
+SNAP="$WORK/snapshot.bin"
+step "starting relais (release)"
+start_ns=$(date +%s%N)
+start_relais ""
+ready_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
+rss_ready_kb=$(rss_kb "$RELAIS_PID")
+
+# Documents of a typical size for the static comparison: the largest of 40
+# sampled GET answers, and of 40 resolve answers (random causes).
+CAUSES=(precall_timeout precall_error precall_invalid_data precall_explicit config_missing_voice
+  config_kb_unavailable config_language_conflict config_other prompt_render_failed)
+largest() { # path suffix -> the largest answer among the first 40 agents, into $2
+  : >"$2"
+  local i=0
+  for id in $(head -n 40 "$WORK/ids.txt"); do
+    local suffix=${1//@CAUSE@/${CAUSES[$((i % 9))]}}
+    i=$((i + 1))
+    curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/runtime/v1/agents/$id/failover$suffix" >"$WORK/one.json"
+    if [ "$(wc -c <"$WORK/one.json")" -gt "$(wc -c <"$2")" ]; then cp "$WORK/one.json" "$2"; fi
+  done
+}
+largest "" "$WORK/doc.json"
+largest "/resolve?cause=@CAUSE@" "$WORK/resolve.json"
 DOC_BYTES=$(wc -c <"$WORK/doc.json")
-status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/runtime/v1/agents/$SAMPLE/failover")
-[ "$status" = 200 ] || { echo "sanity check failed: HTTP $status"; exit 1; }
+RESOLVE_BYTES=$(wc -c <"$WORK/resolve.json")
+SAMPLE=$(sed -n 4p "$WORK/ids.txt")
+for path in "" "/resolve?cause=precall_timeout"; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/runtime/v1/agents/$SAMPLE/failover$path")
+  [ "$status" = 200 ] || { echo "sanity check failed: HTTP $status for $path"; exit 1; }
+done
 
 # wrk's output -> "req_per_s p50_ms p99_ms"
 parse() {
@@ -74,16 +98,23 @@ parse() {
     /Non-2xx/ { bad = $NF }
     END { if (bad > 0) { print "non-2xx answers: " bad > "/dev/stderr"; exit 1 } printf "%.0f %.3f %.3f\n", rps, p50, p99 }'
 }
+# Shared mode: wrk with 2 threads on the same 2 cores as the server.
 drive() { # url connections [delay_ms]
-  RELAIS_BENCH_DELAY_MS=${3:-0} wrk -t2 -c"$2" -d"$DURATION" --latency -s scripts/bench/random_agent.lua "$1" | tee -a "$WORK/wrk.log" | parse
+  RELAIS_BENCH_DELAY_MS=${3:-0} RELAIS_BENCH_RESOLVE=0 wrk -t2 -c"$2" -d"$DURATION" --latency -s scripts/bench/random_agent.lua "$1" | tee -a "$WORK/wrk.log" | parse
+}
+# Pinned mode: the server alone on core 0 (started under `taskset -c 0`),
+# wrk alone on core 1, so the server's own cost per request shows.
+drive_pinned() { # url resolve(0|1)
+  RELAIS_BENCH_DELAY_MS=0 RELAIS_BENCH_RESOLVE=$2 taskset -c 1 wrk -t1 -c"$PINNED_CONNECTIONS" -d"$DURATION" --latency -s scripts/bench/random_agent.lua "$1" | tee -a "$WORK/wrk.log" | parse
+}
+warm() { # url [resolve]
+  RELAIS_BENCH_DELAY_MS=0 RELAIS_BENCH_RESOLVE=${2:-0} wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/random_agent.lua "$1" >/dev/null
 }
 
 step "warming up"
-RELAIS_BENCH_DELAY_MS=0 wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/random_agent.lua "http://127.0.0.1:$PORT" >/dev/null
-step "relais: maximum rate ($CONNECTIONS connections, $DURATION)"
+warm "http://127.0.0.1:$PORT"
+step "shared cores — relais: maximum rate ($CONNECTIONS connections, $DURATION)"
 read -r r_rps r_p50 r_p99 < <(drive "http://127.0.0.1:$PORT" "$CONNECTIONS")
-rss_kb=$(awk '/VmRSS/{print $2}' "/proc/$RELAIS_PID/status")
-hwm_kb=$(awk '/VmHWM/{print $2}' "/proc/$RELAIS_PID/status")
 
 # Half the maximum rate: connections that each wait PACE ms between requests;
 # short calibration runs adjust the number of connections to hit the rate.
@@ -97,18 +128,42 @@ for _ in 1 2 3; do
   [ "${off#-}" -le 5 ] && break
   half_conn=$(( half_conn * half / got + 1 ))
 done
-step "relais: paced at about $half req/s ($half_conn connections, $PACE ms apart)"
+step "shared cores — relais: paced at about $half req/s ($half_conn connections, $PACE ms apart)"
 read -r h_rps h_p50 h_p99 < <(drive "http://127.0.0.1:$PORT" "$half_conn" "$PACE")
+rss_kb_after=$(rss_kb "$RELAIS_PID")
+hwm_kb=$(rss_kb "$RELAIS_PID" VmHWM)
 kill "$RELAIS_PID"; wait "$RELAIS_PID" 2>/dev/null || true
 
-SPORT=$(free_port)
-step "bare axum serving the same $DOC_BYTES-byte document on port $SPORT"
-target/release/examples/bench_static "127.0.0.1:$SPORT" "$WORK/doc.json" >"$WORK/static.log" 2>&1 &
-PIDS+=("$!")
-until curl -s -o /dev/null "http://127.0.0.1:$SPORT/"; do sleep 0.01; done
-RELAIS_BENCH_DELAY_MS=0 wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/random_agent.lua "http://127.0.0.1:$SPORT" >/dev/null
+step "pinned — relais on core 0, wrk -t1 -c$PINNED_CONNECTIONS on core 1"
+start_relais "taskset -c 0"
+warm "http://127.0.0.1:$PORT"
+warm "http://127.0.0.1:$PORT" 1
+read -r p_rps p_p50 p_p99 < <(drive_pinned "http://127.0.0.1:$PORT" 0)
+step "pinned — relais resolve (random agents, random causes)"
+read -r pr_rps pr_p50 pr_p99 < <(drive_pinned "http://127.0.0.1:$PORT" 1)
+pinned_rss_kb=$(rss_kb "$RELAIS_PID")
+hwm_kb=$(( $(rss_kb "$RELAIS_PID" VmHWM) > hwm_kb ? $(rss_kb "$RELAIS_PID" VmHWM) : hwm_kb ))
+kill "$RELAIS_PID"; wait "$RELAIS_PID" 2>/dev/null || true
+
+start_static() { # prefix
+  SPORT=$(free_port)
+  $1 target/release/examples/bench_static "127.0.0.1:$SPORT" "$WORK/doc.json" "$WORK/resolve.json" >"$WORK/static.log" 2>&1 &
+  STATIC_PID=$!
+  PIDS+=("$STATIC_PID")
+  until curl -s -o /dev/null "http://127.0.0.1:$SPORT/"; do sleep 0.01; done
+}
+step "pinned — bare axum serving the same $DOC_BYTES-byte document (resolve: $RESOLVE_BYTES bytes) on core 0"
+start_static "taskset -c 0"
+warm "http://127.0.0.1:$SPORT"
+read -r ps_rps ps_p50 ps_p99 < <(drive_pinned "http://127.0.0.1:$SPORT" 0)
+read -r psr_rps psr_p50 psr_p99 < <(drive_pinned "http://127.0.0.1:$SPORT" 1)
+kill "$STATIC_PID"; wait "$STATIC_PID" 2>/dev/null || true
+
+step "shared cores — bare axum, maximum rate"
+start_static ""
+warm "http://127.0.0.1:$SPORT"
 read -r s_rps s_p50 s_p99 < <(drive "http://127.0.0.1:$SPORT" "$CONNECTIONS")
-step "bare axum: paced the same way ($half_conn connections, $PACE ms apart)"
+step "shared cores — bare axum: paced the same way ($half_conn connections, $PACE ms apart)"
 read -r sh_rps sh_p50 sh_p99 < <(drive "http://127.0.0.1:$SPORT" "$half_conn" "$PACE")
 
 # The snapshot file: a restart while the database can't be opened (a folder
@@ -130,28 +185,43 @@ until [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOK
 done
 file_ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
 stale=$(curl -s -D - -o /dev/null -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$FPORT/api/runtime/v1/agents/$SAMPLE/failover" | tr -d '\r' | awk -F': ' 'tolower($1)=="relais-stale"{print $2}')
-rss_file_kb=$(awk '/VmRSS/{print $2}' "/proc/$FILE_PID/status")
+rss_file_kb=$(rss_kb "$FILE_PID")
 kill "$FILE_PID"; wait "$FILE_PID" 2>/dev/null || true
 
 step "what SQLite's synchronous=FULL costs a save (${BENCH_SAVES:-1000} sequential saves)"
 SAVES_TABLE=$(target/release/examples/bench_saves "${BENCH_SAVES:-1000}" "$WORK/saves")
 
-ratio=$(awk -v a="$r_rps" -v b="$s_rps" 'BEGIN { printf "%.2f", a / b }')
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+row() { printf '| %-40s | %7s | %7s | %7s |\n' "$@"; }
 cat <<REPORT
 
-Relais runtime API benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, wrk -t2 -c$CONNECTIONS -d$DURATION on loopback)
-agents: $((ACCOUNTS * PER_ACCOUNT)) in $ACCOUNTS accounts; document: $DOC_BYTES bytes
+Relais runtime API benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, loopback)
+agents: $((ACCOUNTS * PER_ACCOUNT)) in $ACCOUNTS accounts; GET document: $DOC_BYTES bytes, resolve answer: $RESOLVE_BYTES bytes
 
-| target                         |   req/s |  p50 ms |  p99 ms |
-|--------------------------------|--------:|--------:|--------:|
-| relais GET .../failover         | $(printf '%7s | %7s | %7s' "$r_rps" "$r_p50" "$r_p99") |
-| bare axum, same-size static body | $(printf '%7s | %7s | %7s' "$s_rps" "$s_p50" "$s_p99") |
-| relais at half rate ($h_rps req/s) | $(printf '%7s | %7s | %7s' "$h_rps" "$h_p50" "$h_p99") |
-| bare axum, same pacing         | $(printf '%7s | %7s | %7s' "$sh_rps" "$sh_p50" "$sh_p99") |
+Pinned: the server on core 0, wrk -t1 -c$PINNED_CONNECTIONS -d$DURATION on core 1
+$(row target req/s "p50 ms" "p99 ms")
+|------------------------------------------|--------:|--------:|--------:|
+$(row "relais GET .../failover" "$p_rps" "$p_p50" "$p_p99")
+$(row "relais GET .../failover/resolve" "$pr_rps" "$pr_p50" "$pr_p99")
+$(row "bare axum, GET-size static body" "$ps_rps" "$ps_p50" "$ps_p99")
+$(row "bare axum, resolve-size static body" "$psr_rps" "$psr_p50" "$psr_p99")
 
-ratio relais / bare axum: $ratio   (target >= 0.8)
+ratio GET / bare axum:     $(ratio "$p_rps" "$ps_rps")   (target >= 0.9)
+ratio resolve / bare axum: $(ratio "$pr_rps" "$psr_rps")   (target >= 0.8)
+p99 at $PINNED_CONNECTIONS connections: GET $p_p99 ms, resolve $pr_p99 ms   (target <= 1 ms)
+
+Shared: wrk -t2 -c$CONNECTIONS -d$DURATION on the same 2 cores as the server
+$(row target req/s "p50 ms" "p99 ms")
+|------------------------------------------|--------:|--------:|--------:|
+$(row "relais GET .../failover" "$r_rps" "$r_p50" "$r_p99")
+$(row "bare axum, same-size static body" "$s_rps" "$s_p50" "$s_p99")
+$(row "relais at half rate ($h_rps req/s)" "$h_rps" "$h_p50" "$h_p99")
+$(row "bare axum, same pacing" "$sh_rps" "$sh_p50" "$sh_p99")
+
+ratio relais / bare axum: $(ratio "$r_rps" "$s_rps")
 p99 at half rate: $h_p99 ms         (target <= 2 ms)
-RSS: $((rss_ready_kb / 1024)) MB when ready, $((rss_kb / 1024)) MB after the load, peak $((hwm_kb / 1024)) MB   (target <= 300 MB)
+
+RSS: $((rss_ready_kb / 1024)) MB when ready, $((rss_kb_after / 1024)) MB after the shared load, $((pinned_rss_kb / 1024)) MB after the pinned one, peak $((hwm_kb / 1024)) MB   (target <= 300 MB)
 time to ready: $ready_ms ms         (target <= 3000 ms)
 start from the snapshot file, database unopenable: $file_ms ms to the first 200 (Relais-Stale: $stale); file $((snap_bytes / 1024)) KiB; RSS $((rss_file_kb / 1024)) MB
 

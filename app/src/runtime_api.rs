@@ -389,8 +389,7 @@ pub async fn resolve(
         e.retry_after = Some(1);
         return e.into_response();
     };
-    let answer = resolver.resolve(&agent_id, cause, at);
-    let mut res = axum::Json(answer).into_response();
+    let mut res = json_response(resolver.answer(cause, at));
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     stale_marker(&state, &mut res);

@@ -294,6 +294,8 @@ test('what is chosen and typed before the page is live is what the live form sta
   await page.getByLabel('Say a message').check();
   await page.getByRole('button', { name: 'Save' }).click();
   await expect(page.getByTestId('live-revision')).toHaveText('Live: revision 1 · you · just now');
+  // Nothing of the save still in flight when the page goes (an aborted call is logged as an error).
+  await page.waitForLoadState('networkidle');
   await page.reload();
   await expect(page.getByLabel('Sentence to say')).toHaveValue('Nous revenons vers vous.');
 });

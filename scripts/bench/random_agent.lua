@@ -1,10 +1,19 @@
 -- wrk script for `make bench`: GET the failover document of a random agent
 -- (ids from RELAIS_BENCH_IDS, one per line) with the bearer token in
--- RELAIS_BENCH_TOKEN. With RELAIS_BENCH_DELAY_MS, each connection waits that
--- long between requests (a paced load, for latency below the maximum rate).
+-- RELAIS_BENCH_TOKEN. With RELAIS_BENCH_RESOLVE=1, the resolve call instead,
+-- for a random cause of the nine (the moment: now, the server's default).
+-- With RELAIS_BENCH_DELAY_MS, each connection waits that long between
+-- requests (a paced load, for latency below the maximum rate).
 local ids = {}
 local token = os.getenv("RELAIS_BENCH_TOKEN") or ""
 local pause = tonumber(os.getenv("RELAIS_BENCH_DELAY_MS") or "0")
+local resolve = os.getenv("RELAIS_BENCH_RESOLVE") == "1"
+local causes = {
+  "precall_timeout", "precall_error", "precall_invalid_data", "precall_explicit",
+  "config_missing_voice", "config_kb_unavailable", "config_language_conflict",
+  "config_other", "prompt_render_failed",
+}
+local headers = { ["Authorization"] = "Bearer " .. token }
 local counter = 0
 
 function setup(thread)
@@ -21,8 +30,11 @@ end
 
 function request()
   local id = ids[math.random(#ids)]
-  return wrk.format("GET", "/api/runtime/v1/agents/" .. id .. "/failover",
-    { ["Authorization"] = "Bearer " .. token })
+  if resolve then
+    return wrk.format("GET", "/api/runtime/v1/agents/" .. id .. "/failover/resolve?cause="
+      .. causes[math.random(#causes)], headers)
+  end
+  return wrk.format("GET", "/api/runtime/v1/agents/" .. id .. "/failover", headers)
 end
 
 if pause > 0 then

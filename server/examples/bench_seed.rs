@@ -1,14 +1,18 @@
 //! Seeds a database for `make bench`: ACCOUNTS accounts of AGENTS_PER_ACCOUNT
 //! agents each (every other account with failover on; inbound and outbound
 //! agents; every action type saved, some agents not configured), one SIP
-//! connection per account and one runtime token. Writes the agent ids, one per
-//! line, to IDS_FILE and prints the token.
+//! connection and one business-hours schedule per account, plans of one to
+//! four routes of up to four steps (conditions on the schedule), emergency
+//! mode on in one account of 50 with failover on, and one runtime token.
+//! Writes the agent ids, one per line, to IDS_FILE and prints the token.
 //!
 //! cargo run --release -p relais-server --example bench_seed -- DATABASE_URL IDS_FILE [ACCOUNTS] [AGENTS_PER_ACCOUNT]
 
 use std::io::Write;
 
 use app::domain::failover::{FailoverAction, SipHeader, SipTransfer, TransferTarget};
+use app::domain::plan::{Condition, FailoverPlan, Step};
+use app::domain::schedule::{OpenState, Schedule};
 use app::store::{Db, new_id, now_ms};
 use sqlx::Any;
 
@@ -39,6 +43,132 @@ fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// Business hours: weekdays 09:00–12:30 and 14:00–18:00, Saturday morning,
+/// Christmas and a week in August closed; every third account in New York.
+fn schedule(a: usize) -> anyhow::Result<Schedule> {
+    let zone = if a.is_multiple_of(3) {
+        "America/New_York"
+    } else {
+        "Europe/Paris"
+    };
+    let day = serde_json::json!([["09:00", "12:30"], ["14:00", "18:00"]]);
+    Ok(serde_json::from_value(serde_json::json!({
+        "name": "Front desk",
+        "timezone": zone,
+        "weekly": {
+            "mon": day, "tue": day, "wed": day, "thu": day, "fri": day,
+            "sat": [["09:00", "12:00"]], "sun": [],
+        },
+        "closures": [
+            {"from": "2026-12-25", "to": "2026-12-25", "label": "Christmas"},
+            {"from": "2027-08-09", "to": "2027-08-15", "label": "Summer"},
+        ],
+    }))?)
+}
+
+fn step(action: FailoverAction, only_when: Option<(&str, OpenState)>) -> Step {
+    Step {
+        action,
+        only_when: only_when.map(|(id, state)| Condition {
+            schedule_id: id.to_owned(),
+            state,
+        }),
+    }
+}
+
+/// The actions of account `a`'s agent `g`: a workflow, a message, a transfer
+/// to a number and one through the account's SIP connection.
+struct Actions {
+    workflow: FailoverAction,
+    message: FailoverAction,
+    phone: FailoverAction,
+    sip: FailoverAction,
+}
+
+fn actions(a: usize, g: usize, sip_id: &str) -> Actions {
+    Actions {
+        workflow: FailoverAction::Workflow {
+            webhook_url: format!("https://hooks.bench.example/acct/{a}/failover"),
+            timeout_seconds: 10,
+        },
+        message: FailoverAction::SayMessage {
+            text: "Nos conseillers sont momentanément indisponibles. Merci de rappeler dans quelques minutes.".into(),
+            language: "fr-FR".into(),
+        },
+        phone: FailoverAction::Transfer {
+            max_ring_seconds: 20,
+            target: TransferTarget::PhoneNumber("+33123456789".into()),
+        },
+        sip: FailoverAction::Transfer {
+            max_ring_seconds: 25,
+            target: TransferTarget::Sip(SipTransfer {
+                connection_id: sip_id.to_owned(),
+                destination_id: format!("queue-{g}"),
+                headers: vec![SipHeader {
+                    name: "X-Failover-Reason".into(),
+                    value: "precall".into(),
+                }],
+                user_to_user: Some("0a1b2c3d".into()),
+            }),
+        },
+    }
+}
+
+/// Plans of every shape: v1 one-step configs of each action type, and plans
+/// with override routes whose steps depend on business hours.
+fn plan(a: usize, g: usize, sip_id: &str, schedule_id: &str) -> FailoverPlan {
+    let Actions {
+        workflow,
+        message,
+        phone,
+        sip,
+    } = actions(a, g, sip_id);
+    let open = Some((schedule_id, OpenState::Open));
+    let closed = Some((schedule_id, OpenState::Closed));
+    match (a + g) % 6 {
+        0 => FailoverPlan::single(workflow),
+        1 => FailoverPlan::single(message),
+        2 => FailoverPlan::single(sip),
+        // Front desk in opening hours, else the switchboard, else a message.
+        3 => FailoverPlan {
+            default: vec![
+                step(sip.clone(), open),
+                step(phone.clone(), None),
+                step(message.clone(), None),
+            ],
+            precall: Some(vec![
+                step(workflow.clone(), None),
+                step(sip, open),
+                step(message.clone(), None),
+            ]),
+            dynamic_config: None,
+            prompt: Some(vec![step(message, None)]),
+        },
+        // Every route, four steps where it matters.
+        4 => FailoverPlan {
+            default: vec![
+                step(workflow.clone(), None),
+                step(sip.clone(), open),
+                step(phone.clone(), closed),
+                step(message.clone(), None),
+            ],
+            precall: Some(vec![step(sip.clone(), open), step(message.clone(), None)]),
+            dynamic_config: Some(vec![
+                step(phone.clone(), open),
+                step(workflow, closed),
+                step(message.clone(), None),
+            ]),
+            prompt: Some(vec![step(sip, None), step(message, None)]),
+        },
+        _ => FailoverPlan {
+            default: vec![step(phone, open), step(message, None)],
+            precall: None,
+            dynamic_config: None,
+            prompt: None,
+        },
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
@@ -57,12 +187,15 @@ async fn main() -> anyhow::Result<()> {
     let seq = 2i64;
     let mut account_rows = Vec::with_capacity(accounts);
     let mut sip_rows = Vec::with_capacity(accounts);
+    let mut schedule_rows = Vec::with_capacity(accounts);
+    let mut emergency_rows = Vec::new();
     let mut agent_rows = Vec::with_capacity(accounts * per_account);
     let mut config_rows = Vec::new();
+    let mut use_rows = Vec::new();
     let mut ids = String::with_capacity(accounts * per_account * 37);
     for a in 0..accounts {
         let account_id = new_id();
-        let enabled = i64::from(a % 2 == 0);
+        let enabled = a % 2 == 0;
         let message = if a % 3 == 0 {
             (
                 "'Nous revenons vers vous très vite.'".to_owned(),
@@ -75,7 +208,7 @@ async fn main() -> anyhow::Result<()> {
             q(&account_id),
             q(&format!("Bench account {a}")),
             q(&format!("bench-{a}")),
-            enabled.to_string(),
+            i64::from(enabled).to_string(),
             message.0,
             message.1,
             now.to_string(),
@@ -90,6 +223,32 @@ async fn main() -> anyhow::Result<()> {
             now.to_string(),
             now.to_string(),
         ]);
+        let schedule_id = new_id();
+        let hours = schedule(a)?;
+        schedule_rows.push(vec![
+            q(&schedule_id),
+            q(&account_id),
+            q(&hours.name),
+            q(&serde_json::to_string(&hours)?),
+            now.to_string(),
+            now.to_string(),
+        ]);
+        if enabled && a % 100 == 50 {
+            let action = FailoverAction::SayMessage {
+                text: "Suite à un incident, nos lignes sont coupées. Merci de rappeler plus tard."
+                    .into(),
+                language: "fr-FR".into(),
+            };
+            emergency_rows.push(vec![
+                q(&account_id),
+                q(&serde_json::to_string(&action)?),
+                "NULL".to_owned(),
+                q("Incident at the carrier"),
+                now.to_string(),
+                (now + 24 * 3600 * 1000).to_string(),
+                q("bench"),
+            ]);
+        }
         for g in 0..per_account {
             let agent_id = new_id();
             let inbound = g % 5 != 4;
@@ -109,53 +268,24 @@ async fn main() -> anyhow::Result<()> {
             if !inbound || g % 5 == 3 {
                 continue; // outbound, or inbound and not configured
             }
-            let (action, connection) = match (a + g) % 4 {
-                0 => (
-                    FailoverAction::Workflow {
-                        webhook_url: format!("https://hooks.bench.example/acct/{a}/failover"),
-                        timeout_seconds: 10,
-                    },
-                    None,
-                ),
-                1 => (
-                    FailoverAction::SayMessage {
-                        text: "Nos conseillers sont momentanément indisponibles. Merci de rappeler dans quelques minutes.".into(),
-                        language: "fr-FR".into(),
-                    },
-                    None,
-                ),
-                2 => (
-                    FailoverAction::Transfer {
-                        max_ring_seconds: 20,
-                        target: TransferTarget::PhoneNumber("+33123456789".into()),
-                    },
-                    None,
-                ),
-                _ => (
-                    FailoverAction::Transfer {
-                        max_ring_seconds: 25,
-                        target: TransferTarget::Sip(SipTransfer {
-                            connection_id: sip_id.clone(),
-                            destination_id: format!("queue-{g}"),
-                            headers: vec![SipHeader {
-                                name: "X-Failover-Reason".into(),
-                                value: "precall".into(),
-                            }],
-                            user_to_user: Some("0a1b2c3d".into()),
-                        }),
-                    },
-                    Some(sip_id.clone()),
-                ),
-            };
+            let plan = plan(a, g, &sip_id, &schedule_id);
+            let uses_sip = !plan.sip_connection_ids().is_empty();
+            if uses_sip {
+                use_rows.push(vec![q(&agent_id), q("sip"), q(&sip_id)]);
+            }
+            if !plan.schedule_ids().is_empty() {
+                use_rows.push(vec![q(&agent_id), q("schedule"), q(&schedule_id)]);
+            }
             config_rows.push(vec![
                 q(&agent_id),
                 q(&account_id),
                 "1".to_owned(),
-                q(&serde_json::to_string(&action)?),
-                connection
-                    .as_deref()
-                    .map(q)
-                    .unwrap_or_else(|| "NULL".to_owned()),
+                q(&plan.to_stored()),
+                if uses_sip {
+                    q(&sip_id)
+                } else {
+                    "NULL".to_owned()
+                },
                 now.to_string(),
                 "NULL".to_owned(),
                 q("bench"),
@@ -182,6 +312,13 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     insert(
         &mut tx,
+        "schedules",
+        "id, account_id, name, schedule_json, created_at, updated_at",
+        &schedule_rows,
+    )
+    .await?;
+    insert(
+        &mut tx,
         "agents",
         "id, account_id, name, direction, language, created_at, updated_at, change_seq, changed_at",
         &agent_rows,
@@ -192,6 +329,20 @@ async fn main() -> anyhow::Result<()> {
         "failover_configs",
         "agent_id, account_id, revision, action_json, sip_connection_id, updated_at, updated_by_id, updated_by_label",
         &config_rows,
+    )
+    .await?;
+    insert(
+        &mut tx,
+        "failover_uses",
+        "agent_id, kind, ref_id",
+        &use_rows,
+    )
+    .await?;
+    insert(
+        &mut tx,
+        "emergencies",
+        "account_id, action_json, sip_connection_id, reason, started_at, ends_at, started_by_label",
+        &emergency_rows,
     )
     .await?;
     sqlx::query::<Any>("UPDATE change_counters SET value = $1 WHERE name = 'runtime'")
@@ -209,9 +360,11 @@ async fn main() -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     std::fs::File::create(ids_file)?.write_all(ids.as_bytes())?;
     eprintln!(
-        "seeded {accounts} accounts, {} agents, {} configs in {:.1} s",
+        "seeded {accounts} accounts, {} agents, {} plans, {} schedules, {} emergencies in {:.1} s",
         agent_rows.len(),
         config_rows.len(),
+        schedule_rows.len(),
+        emergency_rows.len(),
         started.elapsed().as_secs_f64()
     );
     println!("{token}");

@@ -1,9 +1,12 @@
 //! The physical limit `make bench` compares Relais with: a bare axum program
-//! that answers every GET with the same JSON document, read from a file.
+//! that answers every GET with the same JSON document, read from a file (a
+//! path ending in `/resolve` gets RESOLVE_BODY_FILE's, when given, so each of
+//! Relais's calls is compared with an answer of its own size).
 //!
-//! cargo run --release -p relais-server --example bench_static -- ADDR BODY_FILE
+//! cargo run --release -p relais-server --example bench_static -- ADDR BODY_FILE [RESOLVE_BODY_FILE]
 
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::http::header;
 use axum::response::IntoResponse;
 
@@ -12,8 +15,16 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let addr = args.get(1).expect("ADDR");
     let body = Bytes::from(std::fs::read(args.get(2).expect("BODY_FILE"))?);
-    let app = axum::Router::new().fallback(move || {
-        let body = body.clone();
+    let resolve = match args.get(3) {
+        Some(path) => Bytes::from(std::fs::read(path)?),
+        None => body.clone(),
+    };
+    let app = axum::Router::new().fallback(move |req: Request| {
+        let body = if req.uri().path().ends_with("/resolve") {
+            resolve.clone()
+        } else {
+            body.clone()
+        };
         async move { ([(header::CONTENT_TYPE, "application/json")], body).into_response() }
     });
     let listener = tokio::net::TcpListener::bind(addr).await?;

@@ -1,6 +1,10 @@
 //! The `relais` server: configuration, the HTTP application and its lifecycle.
 //! `main.rs` is the command line over this.
 
+// The release build (without cargo-leptos's `erase_components`) lays out
+// the pages' deeply nested view types here.
+#![recursion_limit = "256"]
+
 pub mod cli;
 pub mod demo;
 pub mod http;

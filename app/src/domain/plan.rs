@@ -47,6 +47,17 @@ impl Route {
         Route::ALL.into_iter().find(|r| r.as_str() == s.trim())
     }
 
+    /// The route a cause runs: its family's override when the plan has
+    /// one with steps (`has_steps`), else `default`.
+    pub fn run_by(cause: Cause, has_steps: impl Fn(Route) -> bool) -> Route {
+        let family = Route::of(cause);
+        if has_steps(family) {
+            family
+        } else {
+            Route::Default
+        }
+    }
+
     /// The override route of a cause's family (SPEC §8).
     pub fn of(cause: Cause) -> Route {
         match cause {
@@ -187,11 +198,8 @@ impl FailoverPlan {
 
     /// The route a cause runs.
     pub fn route_for(&self, cause: Cause) -> (Route, &[Step]) {
-        let family = Route::of(cause);
-        match self.route(family) {
-            Some(steps) if !steps.is_empty() => (family, steps),
-            _ => (Route::Default, &self.default),
-        }
+        let route = Route::run_by(cause, |r| self.route(r).is_some_and(|s| !s.is_empty()));
+        (route, self.route(route).unwrap_or(&self.default))
     }
 
     /// The v1 document's `action`: the first step of `default`.
@@ -296,6 +304,23 @@ impl Walk {
     }
 }
 
+/// What a walk needs to know of a step: its condition, and whether it
+/// ends the walk when it runs (a say-message step).
+pub trait Walkable {
+    fn only_when(&self) -> Option<&Condition>;
+    fn ends_walk(&self) -> bool;
+}
+
+impl Walkable for Step {
+    fn only_when(&self) -> Option<&Condition> {
+        self.only_when.as_ref()
+    }
+
+    fn ends_walk(&self) -> bool {
+        self.action.action_type() == ActionType::SayMessage
+    }
+}
+
 /// Walks the route of `cause`: a step whose condition doesn't hold is
 /// skipped (`state_of` gives a schedule's state at the moment, `None` for
 /// an unknown schedule: skipped); a say-message step that runs ends it.
@@ -305,14 +330,25 @@ pub fn walk(
     state_of: impl Fn(&str) -> Option<OpenState>,
 ) -> Walk {
     let (route, steps) = plan.route_for(cause);
+    Walk {
+        route,
+        verdicts: walk_steps(steps, state_of),
+    }
+}
+
+/// The verdicts of a route's steps, in order (see [`walk`]).
+pub fn walk_steps<S: Walkable>(
+    steps: &[S],
+    state_of: impl Fn(&str) -> Option<OpenState>,
+) -> Vec<Verdict> {
     let mut ended = false;
-    let verdicts = steps
+    steps
         .iter()
         .map(|step| {
             if ended {
                 return Verdict::NotReached;
             }
-            if let Some(c) = &step.only_when {
+            if let Some(c) = step.only_when() {
                 let state = state_of(&c.schedule_id);
                 if state != Some(c.state) {
                     return Verdict::Skipped {
@@ -322,11 +358,10 @@ pub fn walk(
                     };
                 }
             }
-            ended = step.action.action_type() == ActionType::SayMessage;
+            ended = step.ends_walk();
             Verdict::Runs
         })
-        .collect();
-    Walk { route, verdicts }
+        .collect()
 }
 
 /// One step as the form holds it: every action field, and "Only when".

@@ -2,31 +2,117 @@
 //! agent's plan that run, in order, with the conditions evaluated, then the
 //! default error message, and until when that answer holds. Built once per
 //! document into the snapshot; answered from memory with the domain's
-//! `walk` (the editor's Simulate asks the same function).
+//! `walk_steps` (the editor's Simulate walks with the same function).
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
+use axum::body::Bytes;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use utoipa::ToSchema;
 
-use super::doc::{DefaultErrorMessage, DisabledReason, FailoverDocument, RuntimeAction, rfc3339};
+use super::doc::{DisabledReason, FailoverDocument, RuntimeAction, rfc3339};
 use crate::domain::Cause;
-use crate::domain::plan::{FailoverPlan, Route, walk};
+use crate::domain::plan::{Condition, FailoverPlan, Route, Walkable, walk_steps};
 use crate::domain::schedule::{Schedule, ZonedSchedule};
 
-/// What an agent's document needs to answer resolve calls.
+/// What an agent's document needs to answer resolve calls, prepared when
+/// the document is built so that a call costs about as much as the GET:
+/// answers that don't depend on the moment are serialized once, each step's
+/// action is serialized once, and the walk of each trigger family is kept
+/// with the moments it holds for (`valid_until`), so that calls for "now"
+/// walk again only when a schedule opens or closes. Compact: 100,000 of
+/// them live in memory.
 #[derive(Debug)]
 pub struct Resolver {
+    /// The answer when failover doesn't run (off, outbound, not configured).
+    off: Option<Bytes>,
+    /// Emergency mode's end (epoch ms) and its answer, while it is on.
+    emergency: Option<(i64, Bytes)>,
+    /// When failover runs: the plan's routes.
+    plan: Option<Box<Plan>>,
+}
+
+/// A plan as resolve calls need it.
+#[derive(Debug)]
+struct Plan {
+    agent_id: Box<str>,
+    /// By route (`Route` order); empty: the plan has no such route.
+    routes: [Box<[WalkStep]>; 4],
+    /// Each step's action as the answer lists it, by route.
+    actions: [Box<[Box<RawValue>]>; 4],
+    /// The schedules the plan's conditions name (shared by the account's agents).
+    schedules: Box<[(Box<str>, Arc<ZonedSchedule>)]>,
+    then: Arc<Then>,
+    revision: i64,
+    /// The last walk of each trigger family (`precall`, `dynamic_config`,
+    /// `prompt`) and when it holds.
+    walks: Mutex<[Option<Walked>; 3]>,
+}
+
+/// What a walk needs of a step.
+#[derive(Debug)]
+struct WalkStep {
+    only_when: Option<Condition>,
+    says: bool,
+}
+
+impl Walkable for WalkStep {
+    fn only_when(&self) -> Option<&Condition> {
+        self.only_when.as_ref()
+    }
+
+    fn ends_walk(&self) -> bool {
+        self.says
+    }
+}
+
+/// What the resolvers of one snapshot load share: schedules and default
+/// messages, one copy each.
+#[derive(Default)]
+pub struct Shared {
+    schedules: HashMap<String, Arc<ZonedSchedule>>,
+    thens: HashMap<(String, String), Arc<Then>>,
+}
+
+/// A walk's outcome, valid for moments in `from..until`.
+#[derive(Debug, Clone, Copy)]
+struct Walked {
+    from: i64,
+    until: i64,
+    route: Route,
+    /// Bit `i` set: step `i` runs.
+    running: u8,
+    valid_until: Option<i64>,
+}
+
+/// The answer as it is sent: `Resolution`'s fields, in its order, with
+/// the steps already serialized.
+#[derive(Serialize)]
+struct Answer<'a> {
+    agent_id: &'a str,
     enabled: bool,
     reason: Option<DisabledReason>,
-    plan: Option<FailoverPlan>,
-    /// The runtime form of each step's action, by route and index.
-    actions: HashMap<(Route, usize), RuntimeAction>,
-    schedules: BTreeMap<String, ZonedSchedule>,
-    then: DefaultErrorMessage,
+    emergency: bool,
+    route: Option<RouteName>,
+    steps: Vec<&'a RawValue>,
+    then: &'a Then,
+    valid_until: Option<String>,
     revision: i64,
-    /// Emergency mode's action and end (epoch ms), while it is on.
-    emergency: Option<(RuntimeAction, i64)>,
+}
+
+fn to_bytes(value: &impl Serialize) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).expect("answers serialize"))
+}
+
+fn route_index(r: Route) -> usize {
+    match r {
+        Route::Default => 0,
+        Route::Precall => 1,
+        Route::DynamicConfig => 2,
+        Route::Prompt => 3,
+    }
 }
 
 /// The answer of a resolve call.
@@ -88,7 +174,7 @@ impl From<Route> for RouteName {
 pub struct Then {
     /// Always `default_error_message`.
     #[serde(rename = "type")]
-    pub kind: String,
+    pub kind: &'static str,
     pub text: String,
     pub language: String,
 }
@@ -100,100 +186,360 @@ impl Resolver {
         plan: Option<&FailoverPlan>,
         schedules: &BTreeMap<String, Schedule>,
         emergency_ends_at: Option<i64>,
+        shared: &mut Shared,
     ) -> Resolver {
-        let plan = plan.filter(|_| doc.enabled).cloned();
-        let mut actions = HashMap::new();
-        if let Some(routes) = &doc.routes {
-            let all = [
-                (Route::Default, Some(&routes.default)),
-                (Route::Precall, routes.precall.as_ref()),
-                (Route::DynamicConfig, routes.dynamic_config.as_ref()),
-                (Route::Prompt, routes.prompt.as_ref()),
-            ];
-            for (route, steps) in all {
-                for (i, s) in steps.into_iter().flatten().enumerate() {
-                    actions.insert((route, i), s.action.clone());
-                }
-            }
-        }
-        Resolver {
-            enabled: doc.enabled,
+        let m = &doc.default_error_message;
+        let then = shared
+            .thens
+            .entry((m.text.clone(), m.language.clone()))
+            .or_insert_with(|| {
+                Arc::new(Then {
+                    kind: "default_error_message",
+                    text: m.text.clone(),
+                    language: m.language.clone(),
+                })
+            })
+            .clone();
+        let answer = |enabled, emergency, steps, valid_until| Resolution {
+            agent_id: doc.agent_id.clone(),
+            enabled,
             reason: doc.reason,
-            plan,
-            actions,
-            schedules: schedules
-                .iter()
-                .filter_map(|(id, s)| Some((id.clone(), ZonedSchedule::new(s.clone())?)))
-                .collect(),
-            then: doc.default_error_message.clone(),
+            emergency,
+            route: None,
+            steps,
+            then: (*then).clone(),
+            valid_until,
             revision: doc.revision,
-            emergency: doc
-                .emergency
-                .as_ref()
-                .zip(emergency_ends_at)
-                .map(|(e, end)| (e.action.clone(), end)),
+        };
+        let emergency = doc
+            .emergency
+            .as_ref()
+            .zip(emergency_ends_at)
+            .map(|(e, end)| {
+                let a = answer(
+                    doc.enabled,
+                    true,
+                    vec![e.action.clone()],
+                    Some(rfc3339(end)),
+                );
+                (end, to_bytes(&a))
+            });
+        let (Some(plan), Some(routes), true) = (plan, &doc.routes, doc.enabled) else {
+            return Resolver {
+                off: Some(to_bytes(&answer(false, false, Vec::new(), None))),
+                emergency,
+                plan: None,
+            };
+        };
+        let mut actions: [Box<[Box<RawValue>]>; 4] = Default::default();
+        let listed = [
+            (Route::Default, Some(&routes.default)),
+            (Route::Precall, routes.precall.as_ref()),
+            (Route::DynamicConfig, routes.dynamic_config.as_ref()),
+            (Route::Prompt, routes.prompt.as_ref()),
+        ];
+        for (route, steps) in listed {
+            actions[route_index(route)] = steps
+                .into_iter()
+                .flatten()
+                .map(|s| serde_json::value::to_raw_value(&s.action).expect("actions serialize"))
+                .collect();
+        }
+        let mut walked: [Box<[WalkStep]>; 4] = Default::default();
+        for (route, steps) in plan.routes() {
+            walked[route_index(route)] = steps
+                .iter()
+                .map(|s| WalkStep {
+                    only_when: s.only_when.clone(),
+                    says: s.ends_walk(),
+                })
+                .collect();
+        }
+        let schedules = schedules
+            .iter()
+            .filter_map(|(id, s)| {
+                let zoned = match shared.schedules.get(id) {
+                    Some(z) if z.schedule == *s => z.clone(),
+                    _ => {
+                        let z = Arc::new(ZonedSchedule::new(s.clone())?);
+                        shared.schedules.insert(id.clone(), z.clone());
+                        z
+                    }
+                };
+                Some((Box::from(id.as_str()), zoned))
+            })
+            .collect();
+        Resolver {
+            off: None,
+            emergency,
+            plan: Some(Box::new(Plan {
+                agent_id: doc.agent_id.as_str().into(),
+                routes: walked,
+                actions,
+                schedules,
+                then,
+                revision: doc.revision,
+                walks: Mutex::new([None; 3]),
+            })),
         }
     }
 
-    /// The steps that run for `cause` at `at_ms`.
-    pub fn resolve(&self, agent_id: &str, cause: Cause, at_ms: i64) -> Resolution {
-        let then = Then {
-            kind: "default_error_message".to_owned(),
-            text: self.then.text.clone(),
-            language: self.then.language.clone(),
-        };
+    /// The answer (JSON) for `cause` at `at_ms`.
+    pub fn answer(&self, cause: Cause, at_ms: i64) -> Bytes {
         // Emergency mode, until its end: its action for every call.
-        if let Some((action, ends_at)) = self.emergency.as_ref().filter(|(_, end)| at_ms < *end) {
-            return Resolution {
-                agent_id: agent_id.to_owned(),
-                enabled: self.enabled,
-                reason: self.reason,
-                emergency: true,
-                route: None,
-                steps: vec![action.clone()],
-                then,
-                valid_until: Some(rfc3339(*ends_at)),
-                revision: self.revision,
-            };
+        if let Some((_, body)) = self.emergency.as_ref().filter(|(end, _)| at_ms < *end) {
+            return body.clone();
         }
-        let Some(plan) = self.plan.as_ref().filter(|_| self.enabled) else {
-            return Resolution {
-                agent_id: agent_id.to_owned(),
-                enabled: false,
-                reason: self.reason,
-                emergency: false,
-                route: None,
-                steps: Vec::new(),
-                then,
-                valid_until: None,
-                revision: self.revision,
-            };
+        let Some(plan) = &self.plan else {
+            return self.off.clone().unwrap_or_default();
         };
-        let state = |id: &str| self.schedules.get(id).map(|z| z.state_at(at_ms));
-        let w = walk(plan, cause, state);
-        let steps = w
-            .running()
-            .filter_map(|i| self.actions.get(&(w.route, i)).cloned())
-            .collect();
-        // The answer holds until a schedule this route looks at changes.
-        let (_, route_steps) = plan.route_for(cause);
-        let valid_until = route_steps
-            .iter()
-            .filter_map(|s| s.only_when.as_ref())
-            .filter_map(|c| self.schedules.get(&c.schedule_id))
-            .filter_map(|z| z.next_change(at_ms))
-            .min()
-            .map(rfc3339);
-        Resolution {
-            agent_id: agent_id.to_owned(),
+        let w = plan.walked(cause, at_ms);
+        let steps = &plan.actions[route_index(w.route)];
+        let answer = Answer {
+            agent_id: &plan.agent_id,
             enabled: true,
             reason: None,
             emergency: false,
             route: Some(w.route.into()),
-            steps,
-            then,
-            valid_until,
-            revision: self.revision,
+            steps: (0..steps.len())
+                .filter(|i| w.running & (1 << i) != 0)
+                .map(|i| &*steps[i])
+                .collect(),
+            then: &plan.then,
+            valid_until: w.valid_until.map(rfc3339),
+            revision: plan.revision,
+        };
+        to_bytes(&answer)
+    }
+}
+
+impl Plan {
+    fn schedule(&self, id: &str) -> Option<&ZonedSchedule> {
+        self.schedules
+            .iter()
+            .find(|(s, _)| &**s == id)
+            .map(|(_, z)| &**z)
+    }
+
+    /// The walk of `cause`'s route at `at_ms`: the last one of its family
+    /// if it holds at that moment, else a new one (kept for the next call).
+    fn walked(&self, cause: Cause, at_ms: i64) -> Walked {
+        let family = route_index(Route::of(cause)).saturating_sub(1);
+        let kept = self.walks.lock().ok().and_then(|w| w[family]);
+        if let Some(w) = kept.filter(|w| w.from <= at_ms && at_ms < w.until) {
+            return w;
         }
+        let route = Route::run_by(cause, |r| !self.routes[route_index(r)].is_empty());
+        let steps = &self.routes[route_index(route)];
+        let verdicts = walk_steps(steps, |id| self.schedule(id).map(|z| z.state_at(at_ms)));
+        let running = verdicts
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| **v == crate::domain::plan::Verdict::Runs)
+            .fold(0u8, |bits, (i, _)| bits | (1 << i));
+        // The answer holds until a schedule this route looks at changes.
+        let valid_until = steps
+            .iter()
+            .filter_map(|s| s.only_when.as_ref())
+            .filter_map(|c| self.schedule(&c.schedule_id))
+            .filter_map(|z| z.next_change(at_ms))
+            .min();
+        let w = Walked {
+            from: at_ms,
+            until: valid_until.unwrap_or(i64::MAX),
+            route,
+            running,
+            valid_until,
+        };
+        if let Ok(mut kept) = self.walks.lock() {
+            kept[family] = Some(w);
+        }
+        w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Direction;
+    use crate::domain::failover::{FailoverAction, TransferTarget};
+    use crate::domain::plan::{Condition, Step};
+    use crate::domain::schedule::OpenState;
+    use crate::store::snapshot::{AgentState, EmergencyState};
+
+    const SCHEDULE: &str = "sch-1";
+    /// Monday 2026-11-30 10:00 in Paris (09:00 UTC): open.
+    const MONDAY_10H: i64 = 1_796_029_200_000;
+    const HOUR: i64 = 3_600_000;
+
+    fn state() -> AgentState {
+        let desk = FailoverAction::Transfer {
+            max_ring_seconds: 20,
+            target: TransferTarget::PhoneNumber("+33123456789".into()),
+        };
+        let message = FailoverAction::SayMessage {
+            text: "Au revoir.".into(),
+            language: "fr-FR".into(),
+        };
+        let open = Condition {
+            schedule_id: SCHEDULE.into(),
+            state: OpenState::Open,
+        };
+        let schedule: Schedule = serde_json::from_value(serde_json::json!({
+            "name": "Front desk", "timezone": "Europe/Paris",
+            "weekly": {"mon": [["09:00", "12:00"]]}, "closures": [],
+        }))
+        .unwrap();
+        AgentState {
+            agent_id: "ag".into(),
+            account_id: "ac".into(),
+            direction: Direction::Inbound,
+            failover_enabled: true,
+            default_message: None,
+            plan: Some(FailoverPlan {
+                default: vec![Step {
+                    action: message.clone(),
+                    only_when: None,
+                }],
+                precall: Some(vec![
+                    Step {
+                        action: desk,
+                        only_when: Some(open),
+                    },
+                    Step {
+                        action: message,
+                        only_when: None,
+                    },
+                ]),
+                dynamic_config: None,
+                prompt: None,
+            }),
+            sip_connections: BTreeMap::new(),
+            schedules: BTreeMap::from([(SCHEDULE.to_owned(), schedule)]),
+            emergency: None,
+            change_seq: 3,
+            changed_at: MONDAY_10H,
+        }
+    }
+
+    fn resolver(s: &AgentState) -> Resolver {
+        let doc = FailoverDocument::build(s);
+        Resolver::new(
+            &doc,
+            s.plan.as_ref(),
+            &s.schedules,
+            s.emergency.as_ref().map(|e| e.ends_at),
+            &mut Shared::default(),
+        )
+    }
+
+    fn answer(r: &Resolver, cause: Cause, at: i64) -> serde_json::Value {
+        serde_json::from_slice(&r.answer(cause, at)).unwrap()
+    }
+
+    fn steps(v: &serde_json::Value) -> Vec<&str> {
+        v["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["type"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn an_answer_has_the_resolution_shape() {
+        let s = state();
+        let r = resolver(&s);
+        let doc = FailoverDocument::build(&s);
+        let routes = doc.routes.clone().unwrap();
+        let precall = routes.precall.unwrap();
+        let expected = Resolution {
+            agent_id: "ag".into(),
+            enabled: true,
+            reason: None,
+            emergency: false,
+            route: Some(RouteName::Precall),
+            steps: precall.iter().map(|s| s.action.clone()).collect(),
+            then: Then {
+                kind: "default_error_message",
+                text: doc.default_error_message.text.clone(),
+                language: doc.default_error_message.language.clone(),
+            },
+            valid_until: Some("2026-11-30T11:00:00Z".into()),
+            revision: 3,
+        };
+        assert_eq!(
+            r.answer(Cause::PrecallTimeout, MONDAY_10H),
+            serde_json::to_vec(&expected).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_kept_walk_serves_its_window_only() {
+        let r = resolver(&state());
+        // Open: the desk, then the message; until noon in Paris.
+        let open = answer(&r, Cause::PrecallError, MONDAY_10H);
+        assert_eq!(steps(&open), ["transfer", "say_message"]);
+        // Later in the window: the kept walk, same answer.
+        assert_eq!(answer(&r, Cause::PrecallTimeout, MONDAY_10H + HOUR), open);
+        // At noon the desk is closed: walked again.
+        let closed = answer(&r, Cause::PrecallTimeout, MONDAY_10H + 2 * HOUR);
+        assert_eq!(steps(&closed), ["say_message"]);
+        assert_eq!(closed["valid_until"], "2026-12-07T08:00:00Z");
+        // Before the kept window: walked again, not served from it.
+        let early = answer(&r, Cause::PrecallTimeout, MONDAY_10H - 2 * HOUR);
+        assert_eq!(steps(&early), ["say_message"]);
+        assert_eq!(early["valid_until"], "2026-11-30T08:00:00Z");
+        // Another family has its own walk: the default route.
+        let other = answer(&r, Cause::PromptRenderFailed, MONDAY_10H);
+        assert_eq!(
+            (other["route"].as_str(), steps(&other)),
+            (Some("default"), vec!["say_message"])
+        );
+        assert_eq!(other["valid_until"], serde_json::Value::Null);
+    }
+
+    #[test]
+    fn emergency_until_its_end_then_the_plan() {
+        let mut s = state();
+        s.emergency = Some(EmergencyState {
+            action: FailoverAction::SayMessage {
+                text: "Incident.".into(),
+                language: "fr-FR".into(),
+            },
+            reason: "Outage".into(),
+            ends_at: MONDAY_10H + HOUR,
+            sip_connection: None,
+        });
+        let r = resolver(&s);
+        let during = answer(&r, Cause::PrecallTimeout, MONDAY_10H);
+        assert_eq!(
+            (during["emergency"].as_bool(), during["route"].is_null()),
+            (Some(true), true)
+        );
+        assert_eq!(during["steps"][0]["text"], "Incident.");
+        assert_eq!(during["valid_until"], "2026-11-30T10:00:00Z");
+        let after = answer(&r, Cause::PrecallTimeout, MONDAY_10H + HOUR);
+        assert_eq!(
+            (after["emergency"].as_bool(), steps(&after)),
+            (Some(false), vec!["transfer", "say_message"])
+        );
+    }
+
+    #[test]
+    fn failover_off_answers_the_same_at_every_moment() {
+        let mut s = state();
+        s.failover_enabled = false;
+        let r = resolver(&s);
+        let v = answer(&r, Cause::PrecallTimeout, MONDAY_10H);
+        assert_eq!(
+            (
+                v["enabled"].as_bool(),
+                v["reason"].as_str(),
+                steps(&v).len()
+            ),
+            (Some(false), Some("feature_disabled"), 0)
+        );
+        assert_eq!(answer(&r, Cause::ConfigOther, 0), v);
     }
 }

@@ -172,8 +172,12 @@ impl Runtime {
     /// and is marked stale.
     pub async fn refresh(&self, db: &Db) -> Result<usize, StoreError> {
         let _one_at_a_time = self.refresh.lock().await;
+        let first = !self.is_loaded();
         match self.load_changes(db).await {
             Ok(n) => {
+                if first {
+                    release_freed_memory();
+                }
                 self.synced_at.store(now_ms(), Ordering::Release);
                 if !self.db_ok.swap(true, Ordering::AcqRel) && self.is_loaded() {
                     tracing::info!("database reachable again; snapshot up to date");
@@ -213,8 +217,9 @@ impl Runtime {
         }
         let mut next = (*current).clone();
         next.seq = upto;
+        let mut shared = super::resolve::Shared::default();
         for s in &states {
-            let entry = Arc::new(entry(s));
+            let entry = Arc::new(entry(s, &mut shared));
             if let Some(old) = next.docs.insert(entry.agent_id.clone(), entry.clone()) {
                 next.feed.remove(&(old.seq, old.agent_id.clone()));
                 next.bytes -= old.body.len();
@@ -223,6 +228,7 @@ impl Runtime {
             next.feed
                 .insert((entry.seq, entry.agent_id.clone()), entry.clone());
         }
+        drop(states);
         for t in token_rows {
             let Some(hash) = tokens::unhex(&t.secret_hash) else {
                 continue;
@@ -288,6 +294,17 @@ impl Runtime {
     }
 }
 
+/// Gives back to the system the memory a first load used and freed (the
+/// pages of agent states read from the database): glibc keeps it otherwise,
+/// and the process would hold twice what it needs.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of the allocator's arenas.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 /// The strong ETag of a document: a digest of its bytes.
 pub fn etag_of(body: &[u8]) -> axum::http::HeaderValue {
     use blake2::Digest;
@@ -296,7 +313,7 @@ pub fn etag_of(body: &[u8]) -> axum::http::HeaderValue {
         .expect("hex is a valid header value")
 }
 
-fn entry(s: &AgentState) -> DocEntry {
+fn entry(s: &AgentState, shared: &mut super::resolve::Shared) -> DocEntry {
     let doc = FailoverDocument::build(s);
     let body = serde_json::to_vec(&doc).expect("documents serialize");
     let etag = etag_of(&body);
@@ -305,6 +322,7 @@ fn entry(s: &AgentState) -> DocEntry {
         s.plan.as_ref(),
         &s.schedules,
         s.emergency.as_ref().map(|e| e.ends_at),
+        shared,
     );
     DocEntry {
         resolver: Some(resolver),
