@@ -202,24 +202,16 @@ impl Runtime {
         if upto <= current.seq && self.is_loaded() {
             return Ok(0);
         }
-        let states = snapshot::agent_states(db.pool(), current.seq, upto).await?;
         let token_rows = tokens::changed_since(db.pool(), current.seq).await?;
         let token_rows: Vec<_> = token_rows
             .into_iter()
             .filter(|t| t.change_seq <= upto)
             .collect();
-        let changed = states.len() + token_rows.len();
-        if changed == 0 && self.is_loaded() {
-            let mut next = (*current).clone();
-            next.seq = upto;
-            self.store(next);
-            return Ok(0);
-        }
         let mut next = (*current).clone();
         next.seq = upto;
         let mut shared = super::resolve::Shared::default();
-        for s in &states {
-            let entry = Arc::new(entry(s, &mut shared));
+        let states = snapshot::agent_states(db.pool(), current.seq, upto, |s| {
+            let entry = Arc::new(entry(&s, &mut shared));
             if let Some(old) = next.docs.insert(entry.agent_id.clone(), entry.clone()) {
                 next.feed.remove(&(old.seq, old.agent_id.clone()));
                 next.bytes -= old.body.len();
@@ -227,8 +219,13 @@ impl Runtime {
             next.bytes += entry.body.len();
             next.feed
                 .insert((entry.seq, entry.agent_id.clone()), entry.clone());
+        })
+        .await?;
+        let changed = states + token_rows.len();
+        if changed == 0 && self.is_loaded() {
+            self.store(next);
+            return Ok(0);
         }
-        drop(states);
         for t in token_rows {
             let Some(hash) = tokens::unhex(&t.secret_hash) else {
                 continue;
@@ -284,6 +281,7 @@ impl Runtime {
         }
         self.db_ok.store(false, Ordering::Release);
         self.store(snapshot);
+        release_freed_memory();
         self.loaded.store(true, Ordering::Release);
         true
     }
@@ -294,14 +292,26 @@ impl Runtime {
     }
 }
 
+/// What the program's allocator does to give freed memory back to the
+/// system (the binary sets it for its own allocator).
+static RELEASE: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
+
+/// Sets how freed memory is given back after the first load.
+pub fn on_first_load(release: fn()) {
+    let _ = RELEASE.set(release);
+}
+
 /// Gives back to the system the memory a first load used and freed (the
-/// pages of agent states read from the database): glibc keeps it otherwise,
-/// and the process would hold twice what it needs.
+/// rows and states of 100,000 agents): allocators keep it otherwise, and
+/// the process would hold far more than it needs.
 fn release_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only releases free memory of the allocator's arenas.
+    // SAFETY: malloc_trim only releases free memory of glibc's arenas.
     unsafe {
         libc::malloc_trim(0);
+    }
+    if let Some(release) = RELEASE.get() {
+        release();
     }
 }
 
@@ -330,7 +340,8 @@ fn entry(s: &AgentState, shared: &mut super::resolve::Shared) -> DocEntry {
         account_id: Arc::from(s.account_id.as_str()),
         inbound: s.direction == Direction::Inbound,
         seq: s.change_seq,
-        body: Bytes::from(body),
+        // Exactly its size: the serializer's buffer has room to spare (up to 2×).
+        body: Bytes::copy_from_slice(&body),
         etag,
     }
 }

@@ -43,12 +43,40 @@ pub struct EmergencyState {
 /// What the saved plans of the agents changed in (`after`, `upto`] use, by agent.
 struct Uses {
     sip: HashMap<String, BTreeMap<String, (String, String)>>,
-    schedules: HashMap<String, BTreeMap<String, Schedule>>,
+    /// The ids of the schedules each agent's plan names.
+    schedule_ids: HashMap<String, Vec<String>>,
+    /// Those schedules, parsed once each.
+    schedules: HashMap<String, Schedule>,
+}
+
+impl Uses {
+    /// What agent `id` uses (taken out: each agent is read once).
+    fn take(
+        &mut self,
+        id: &str,
+    ) -> (
+        BTreeMap<String, (String, String)>,
+        BTreeMap<String, Schedule>,
+    ) {
+        let sip = self.sip.remove(id).unwrap_or_default();
+        let schedules = self
+            .schedule_ids
+            .remove(id)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|s| {
+                let schedule = self.schedules.get(&s)?.clone();
+                Some((s, schedule))
+            })
+            .collect();
+        (sip, schedules)
+    }
 }
 
 async fn uses(pool: &sqlx::AnyPool, after: i64, upto: i64) -> Result<Uses, StoreError> {
     let mut out = Uses {
         sip: HashMap::new(),
+        schedule_ids: HashMap::new(),
         schedules: HashMap::new(),
     };
     let sip = sqlx::query::<Any>(
@@ -67,11 +95,25 @@ async fn uses(pool: &sqlx::AnyPool, after: i64, upto: i64) -> Result<Uses, Store
             (r.try_get("name")?, r.try_get("sip_uri")?),
         );
     }
-    let schedules = sqlx::query::<Any>(
-        "SELECT u.agent_id, s.id, s.schedule_json FROM failover_uses u \
+    let used = sqlx::query::<Any>(
+        "SELECT u.agent_id, u.ref_id FROM failover_uses u \
          JOIN agents a ON a.id = u.agent_id \
-         JOIN schedules s ON u.kind = 'schedule' AND s.id = u.ref_id \
-         WHERE a.change_seq > $1 AND a.change_seq <= $2",
+         WHERE u.kind = 'schedule' AND a.change_seq > $1 AND a.change_seq <= $2",
+    )
+    .bind(after)
+    .bind(upto)
+    .fetch_all(pool)
+    .await?;
+    for r in &used {
+        out.schedule_ids
+            .entry(r.try_get("agent_id")?)
+            .or_default()
+            .push(r.try_get("ref_id")?);
+    }
+    let schedules = sqlx::query::<Any>(
+        "SELECT s.id, s.schedule_json FROM schedules s WHERE s.id IN \
+         (SELECT u.ref_id FROM failover_uses u JOIN agents a ON a.id = u.agent_id \
+          WHERE u.kind = 'schedule' AND a.change_seq > $1 AND a.change_seq <= $2)",
     )
     .bind(after)
     .bind(upto)
@@ -80,21 +122,23 @@ async fn uses(pool: &sqlx::AnyPool, after: i64, upto: i64) -> Result<Uses, Store
     for r in &schedules {
         let json: String = r.try_get("schedule_json")?;
         let schedule = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.schedules
-            .entry(r.try_get("agent_id")?)
-            .or_default()
-            .insert(r.try_get("id")?, schedule);
+        out.schedules.insert(r.try_get("id")?, schedule);
     }
     Ok(out)
 }
 
-/// The state of every agent changed in (`after`, `upto`].
+/// The state of every agent changed in (`after`, `upto`], one at a time
+/// to `each` as the rows arrive (a first load reads 100,000 of them: they
+/// are never all in memory at once); returns how many.
 pub async fn agent_states(
     pool: &sqlx::AnyPool,
     after: i64,
     upto: i64,
-) -> Result<Vec<AgentState>, StoreError> {
-    let rows = sqlx::query::<Any>(
+    mut each: impl FnMut(AgentState),
+) -> Result<usize, StoreError> {
+    use futures_util::TryStreamExt;
+    let mut uses = uses(pool, after, upto).await?;
+    let mut rows = sqlx::query::<Any>(
         "SELECT a.id, a.account_id, a.direction, a.change_seq, a.changed_at, \
          ac.failover_enabled, ac.default_message_text, ac.default_message_language, \
          fc.action_json, e.action_json AS emergency_json, e.reason AS emergency_reason, \
@@ -108,53 +152,59 @@ pub async fn agent_states(
     )
     .bind(after)
     .bind(upto)
-    .fetch_all(pool)
-    .await?;
-    let mut uses = uses(pool, after, upto).await?;
-    rows.iter()
-        .map(|r| {
-            let id: String = r.try_get("id")?;
-            let direction: String = r.try_get("direction")?;
-            let plan: Option<String> = r.try_get("action_json")?;
-            let plan = plan
-                .map(|j| FailoverPlan::from_stored(&j))
-                .transpose()
-                .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-            let emergency_json: Option<String> = r.try_get("emergency_json")?;
-            let emergency = match emergency_json {
-                None => None,
-                Some(j) => {
-                    let esip_id: Option<String> = r.try_get("esip_id")?;
-                    let esip_name: Option<String> = r.try_get("esip_name")?;
-                    let esip_uri: Option<String> = r.try_get("esip_uri")?;
-                    Some(EmergencyState {
-                        action: serde_json::from_str(&j)
-                            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                        reason: r.try_get("emergency_reason")?,
-                        ends_at: r.try_get("emergency_ends_at")?,
-                        sip_connection: esip_id
-                            .zip(esip_name)
-                            .zip(esip_uri)
-                            .map(|((i, n), u)| (i, n, u)),
-                    })
-                }
-            };
-            let text: Option<String> = r.try_get("default_message_text")?;
-            let language: Option<String> = r.try_get("default_message_language")?;
-            Ok(AgentState {
-                account_id: r.try_get("account_id")?,
-                direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
-                failover_enabled: r.try_get::<i64, _>("failover_enabled")? != 0,
-                default_message: text.zip(language),
-                plan,
-                sip_connections: uses.sip.remove(&id).unwrap_or_default(),
-                schedules: uses.schedules.remove(&id).unwrap_or_default(),
-                emergency,
-                change_seq: r.try_get("change_seq")?,
-                changed_at: r.try_get("changed_at")?,
-                agent_id: id,
-            })
+    .fetch(pool);
+    let mut n = 0;
+    while let Some(r) = rows.try_next().await? {
+        each(agent_state(&r, &mut uses)?);
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn agent_state(r: &sqlx::any::AnyRow, uses: &mut Uses) -> Result<AgentState, StoreError> {
+    (|| {
+        let id: String = r.try_get("id")?;
+        let direction: String = r.try_get("direction")?;
+        let plan: Option<String> = r.try_get("action_json")?;
+        let plan = plan
+            .map(|j| FailoverPlan::from_stored(&j))
+            .transpose()
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        let emergency_json: Option<String> = r.try_get("emergency_json")?;
+        let emergency = match emergency_json {
+            None => None,
+            Some(j) => {
+                let esip_id: Option<String> = r.try_get("esip_id")?;
+                let esip_name: Option<String> = r.try_get("esip_name")?;
+                let esip_uri: Option<String> = r.try_get("esip_uri")?;
+                Some(EmergencyState {
+                    action: serde_json::from_str(&j)
+                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    reason: r.try_get("emergency_reason")?,
+                    ends_at: r.try_get("emergency_ends_at")?,
+                    sip_connection: esip_id
+                        .zip(esip_name)
+                        .zip(esip_uri)
+                        .map(|((i, n), u)| (i, n, u)),
+                })
+            }
+        };
+        let text: Option<String> = r.try_get("default_message_text")?;
+        let language: Option<String> = r.try_get("default_message_language")?;
+        let (sip_connections, schedules) = uses.take(&id);
+        Ok(AgentState {
+            account_id: r.try_get("account_id")?,
+            direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
+            failover_enabled: r.try_get::<i64, _>("failover_enabled")? != 0,
+            default_message: text.zip(language),
+            plan,
+            sip_connections,
+            schedules,
+            emergency,
+            change_seq: r.try_get("change_seq")?,
+            changed_at: r.try_get("changed_at")?,
+            agent_id: id,
         })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(StoreError::from)
+    })()
+    .map_err(|e: sqlx::Error| StoreError::from(e))
 }
