@@ -270,6 +270,10 @@ test.describe('with JavaScript disabled', () => {
 
 test('what is chosen and typed before the page is live is what the live form starts from', async ({ page }) => {
   await signIn(page, 'editor@acme.example');
+  // The page sign-in leads to, loaded before the next one is asked for (a
+  // navigation that cut it short once came back without the page's CSP).
+  await expect(page).toHaveURL(/\/accounts\/acme$/);
+  await hydrated(page);
   // Hold the page's script until the person has acted on the server's form.
   let release = () => {};
   const held = new Promise<void>((r) => (release = r));
