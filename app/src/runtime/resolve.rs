@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 
 use super::doc::{DisabledReason, FailoverDocument, RuntimeAction, rfc3339};
 use crate::domain::Cause;
-use crate::domain::plan::{Condition, FailoverPlan, Route, Walkable, walk_steps};
+use crate::domain::plan::{Condition, FailoverPlan, Route, Walk, Walkable, walk_steps};
 use crate::domain::schedule::{Schedule, ZonedSchedule};
 
 /// What an agent's document needs to answer resolve calls, prepared when
@@ -332,12 +332,11 @@ impl Plan {
         }
         let route = Route::run_by(cause, |r| !self.routes[route_index(r)].is_empty());
         let steps = &self.routes[route_index(route)];
-        let verdicts = walk_steps(steps, |id| self.schedule(id).map(|z| z.state_at(at_ms)));
-        let running = verdicts
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| **v == crate::domain::plan::Verdict::Runs)
-            .fold(0u8, |bits, (i, _)| bits | (1 << i));
+        let walk = Walk {
+            route,
+            verdicts: walk_steps(steps, |id| self.schedule(id).map(|z| z.state_at(at_ms))),
+        };
+        let running = walk.running().fold(0u8, |bits, i| bits | (1 << i));
         // The answer holds until a schedule this route looks at changes.
         let valid_until = steps
             .iter()

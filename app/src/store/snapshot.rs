@@ -161,50 +161,46 @@ pub async fn agent_states(
     Ok(n)
 }
 
-fn agent_state(r: &sqlx::any::AnyRow, uses: &mut Uses) -> Result<AgentState, StoreError> {
-    (|| {
-        let id: String = r.try_get("id")?;
-        let direction: String = r.try_get("direction")?;
-        let plan: Option<String> = r.try_get("action_json")?;
-        let plan = plan
-            .map(|j| FailoverPlan::from_stored(&j))
-            .transpose()
-            .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        let emergency_json: Option<String> = r.try_get("emergency_json")?;
-        let emergency = match emergency_json {
-            None => None,
-            Some(j) => {
-                let esip_id: Option<String> = r.try_get("esip_id")?;
-                let esip_name: Option<String> = r.try_get("esip_name")?;
-                let esip_uri: Option<String> = r.try_get("esip_uri")?;
-                Some(EmergencyState {
-                    action: serde_json::from_str(&j)
-                        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    reason: r.try_get("emergency_reason")?,
-                    ends_at: r.try_get("emergency_ends_at")?,
-                    sip_connection: esip_id
-                        .zip(esip_name)
-                        .zip(esip_uri)
-                        .map(|((i, n), u)| (i, n, u)),
-                })
-            }
-        };
-        let text: Option<String> = r.try_get("default_message_text")?;
-        let language: Option<String> = r.try_get("default_message_language")?;
-        let (sip_connections, schedules) = uses.take(&id);
-        Ok(AgentState {
-            account_id: r.try_get("account_id")?,
-            direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
-            failover_enabled: r.try_get::<i64, _>("failover_enabled")? != 0,
-            default_message: text.zip(language),
-            plan,
-            sip_connections,
-            schedules,
-            emergency,
-            change_seq: r.try_get("change_seq")?,
-            changed_at: r.try_get("changed_at")?,
-            agent_id: id,
-        })
-    })()
-    .map_err(|e: sqlx::Error| StoreError::from(e))
+fn agent_state(r: &sqlx::any::AnyRow, uses: &mut Uses) -> Result<AgentState, sqlx::Error> {
+    let id: String = r.try_get("id")?;
+    let direction: String = r.try_get("direction")?;
+    let plan: Option<String> = r.try_get("action_json")?;
+    let plan = plan
+        .map(|j| FailoverPlan::from_stored(&j))
+        .transpose()
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let emergency_json: Option<String> = r.try_get("emergency_json")?;
+    let emergency = match emergency_json {
+        None => None,
+        Some(j) => {
+            let esip_id: Option<String> = r.try_get("esip_id")?;
+            let esip_name: Option<String> = r.try_get("esip_name")?;
+            let esip_uri: Option<String> = r.try_get("esip_uri")?;
+            Some(EmergencyState {
+                action: serde_json::from_str(&j).map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                reason: r.try_get("emergency_reason")?,
+                ends_at: r.try_get("emergency_ends_at")?,
+                sip_connection: esip_id
+                    .zip(esip_name)
+                    .zip(esip_uri)
+                    .map(|((i, n), u)| (i, n, u)),
+            })
+        }
+    };
+    let text: Option<String> = r.try_get("default_message_text")?;
+    let language: Option<String> = r.try_get("default_message_language")?;
+    let (sip_connections, schedules) = uses.take(&id);
+    Ok(AgentState {
+        account_id: r.try_get("account_id")?,
+        direction: Direction::parse(&direction).unwrap_or(Direction::Outbound),
+        failover_enabled: r.try_get::<i64, _>("failover_enabled")? != 0,
+        default_message: text.zip(language),
+        plan,
+        sip_connections,
+        schedules,
+        emergency,
+        change_seq: r.try_get("change_seq")?,
+        changed_at: r.try_get("changed_at")?,
+        agent_id: id,
+    })
 }
