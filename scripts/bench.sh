@@ -4,13 +4,15 @@
 # plans with business-hours conditions, a few emergencies), starts the release
 # server, and drives GET /api/runtime/v1/agents/{id}/failover and its resolve
 # call for random agents (and causes) from wrk, a separate process on
-# loopback; then a bare axum program serving answers of the same sizes the
-# same way. Two modes in one run: pinned (the server alone on core 0, wrk on
-# core 1: the server's own cost per request) and shared (both on both cores,
-# as before, with p99 at half the maximum rate). Prints req/s, p50/p99 and the
+# loopback, and OFREP's single evaluation (a POST); then a bare axum program
+# serving answers of the same sizes the same way. Two modes in one run:
+# pinned (the server alone on core 0, wrk on core 1: the server's own cost
+# per request; relais and the bare program in turns, medians of 3 rounds) and
+# shared (both on both cores, with p99 at half the maximum rate). Prints req/s, p50/p99 and the
 # ratios, the server's memory and its time to ready; then the time to serve
 # from the snapshot file when the database can't be opened, and what SQLite's
-# synchronous=FULL costs a save.
+# synchronous=FULL costs a save. Also: 5,000 change streams open, the time
+# until one save reaches them all.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -18,6 +20,7 @@ cd "$ROOT"
 ACCOUNTS=${BENCH_ACCOUNTS:-10000}
 PER_ACCOUNT=${BENCH_AGENTS_PER_ACCOUNT:-10}
 DURATION=${BENCH_DURATION:-15s}
+PINNED_DURATION=${BENCH_PINNED_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-64}
 PINNED_CONNECTIONS=${BENCH_PINNED_CONNECTIONS:-32}
 step() { printf '==> %s\n' "$*"; }
@@ -29,7 +32,9 @@ if ! command -v wrk >/dev/null; then
 fi
 
 step "building the release server and the bench programs"
-cargo build --release -q -p relais-server --bin relais --example bench_seed --example bench_static --example bench_saves
+cargo build --release -q -p relais-server --bin relais --example bench_seed --example bench_static --example bench_saves --example bench_stream
+# 5,000 change streams: a descriptor each, on both sides.
+ulimit -n 65536
 
 WORK=$(mktemp -d /tmp/relais-bench.XXXXXX)
 PIDS=()
@@ -82,8 +87,16 @@ largest() { # path suffix -> the largest answer among the first 40 agents, into 
 }
 largest "" "$WORK/doc.json"
 largest "/resolve?cause=@CAUSE@" "$WORK/resolve.json"
+: >"$WORK/ofrep.json"
+for id in $(head -n 40 "$WORK/ids.txt"); do
+  curl -s -X POST -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+    -d "{\"context\":{\"targetingKey\":\"$id\"}}" "http://127.0.0.1:$PORT/ofrep/v1/evaluate/flags/failover" >"$WORK/one.json"
+  if [ "$(wc -c <"$WORK/one.json")" -gt "$(wc -c <"$WORK/ofrep.json")" ]; then cp "$WORK/one.json" "$WORK/ofrep.json"; fi
+done
 DOC_BYTES=$(wc -c <"$WORK/doc.json")
 RESOLVE_BYTES=$(wc -c <"$WORK/resolve.json")
+OFREP_BYTES=$(wc -c <"$WORK/ofrep.json")
+grep -q '"key":"failover"' "$WORK/ofrep.json" || { echo "sanity check failed: OFREP answered $(cat "$WORK/ofrep.json")"; exit 1; }
 SAMPLE=$(sed -n 4p "$WORK/ids.txt")
 for path in "" "/resolve?cause=precall_timeout"; do
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/runtime/v1/agents/$SAMPLE/failover$path")
@@ -100,15 +113,15 @@ parse() {
 }
 # Shared mode: wrk with 2 threads on the same 2 cores as the server.
 drive() { # url connections [delay_ms]
-  RELAIS_BENCH_DELAY_MS=${3:-0} RELAIS_BENCH_RESOLVE=0 wrk -t2 -c"$2" -d"$DURATION" --latency -s scripts/bench/random_agent.lua "$1" | tee -a "$WORK/wrk.log" | parse
+  RELAIS_BENCH_DELAY_MS=${3:-0} RELAIS_BENCH_MODE=get wrk -t2 -c"$2" -d"$DURATION" --latency -s scripts/bench/random_agent.lua "$1" | tee -a "$WORK/wrk.log" | parse
 }
 # Pinned mode: the server alone on core 0 (started under `taskset -c 0`),
 # wrk alone on core 1, so the server's own cost per request shows.
-drive_pinned() { # url resolve(0|1)
-  RELAIS_BENCH_DELAY_MS=0 RELAIS_BENCH_RESOLVE=$2 taskset -c 1 wrk -t1 -c"$PINNED_CONNECTIONS" -d"$DURATION" --latency -s scripts/bench/random_agent.lua "$1" | tee -a "$WORK/wrk.log" | parse
+drive_pinned() { # url mode(get|resolve|ofrep)
+  RELAIS_BENCH_DELAY_MS=0 RELAIS_BENCH_MODE=$2 taskset -c 1 wrk -t1 -c"$PINNED_CONNECTIONS" -d"$PINNED_DURATION" --latency -s scripts/bench/random_agent.lua "$1" | tee -a "$WORK/wrk.log" | parse
 }
-warm() { # url [resolve]
-  RELAIS_BENCH_DELAY_MS=0 RELAIS_BENCH_RESOLVE=${2:-0} wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/random_agent.lua "$1" >/dev/null
+warm() { # url [mode]
+  RELAIS_BENCH_DELAY_MS=0 RELAIS_BENCH_MODE=${2:-get} wrk -t2 -c"$CONNECTIONS" -d3s -s scripts/bench/random_agent.lua "$1" >/dev/null
 }
 
 step "warming up"
@@ -134,30 +147,47 @@ rss_kb_after=$(rss_kb "$RELAIS_PID")
 hwm_kb=$(rss_kb "$RELAIS_PID" VmHWM)
 kill "$RELAIS_PID"; wait "$RELAIS_PID" 2>/dev/null || true
 
-step "pinned — relais on core 0, wrk -t1 -c$PINNED_CONNECTIONS on core 1"
-start_relais "taskset -c 0"
-warm "http://127.0.0.1:$PORT"
-warm "http://127.0.0.1:$PORT" 1
-read -r p_rps p_p50 p_p99 < <(drive_pinned "http://127.0.0.1:$PORT" 0)
-step "pinned — relais resolve (random agents, random causes)"
-read -r pr_rps pr_p50 pr_p99 < <(drive_pinned "http://127.0.0.1:$PORT" 1)
-pinned_rss_kb=$(rss_kb "$RELAIS_PID")
-hwm_kb=$(( $(rss_kb "$RELAIS_PID" VmHWM) > hwm_kb ? $(rss_kb "$RELAIS_PID" VmHWM) : hwm_kb ))
-kill "$RELAIS_PID"; wait "$RELAIS_PID" 2>/dev/null || true
-
 start_static() { # prefix
   SPORT=$(free_port)
-  $1 target/release/examples/bench_static "127.0.0.1:$SPORT" "$WORK/doc.json" "$WORK/resolve.json" >"$WORK/static.log" 2>&1 &
+  $1 target/release/examples/bench_static "127.0.0.1:$SPORT" "$WORK/doc.json" "$WORK/resolve.json" "$WORK/ofrep.json" >"$WORK/static.log" 2>&1 &
   STATIC_PID=$!
   PIDS+=("$STATIC_PID")
   until curl -s -o /dev/null "http://127.0.0.1:$SPORT/"; do sleep 0.01; done
 }
-step "pinned — bare axum serving the same $DOC_BYTES-byte document (resolve: $RESOLVE_BYTES bytes) on core 0"
+
+# Pinned: relais and the bare program both on core 0 (the idle one costs
+# nothing), driven in turns, ROUNDS times, so that a slower minute of this
+# shared machine weighs on both alike; the figures are the medians.
+ROUNDS=${BENCH_ROUNDS:-3}
+step "pinned — relais and bare axum on core 0, wrk -t1 -c$PINNED_CONNECTIONS on core 1, $ROUNDS rounds"
+start_relais "taskset -c 0"
 start_static "taskset -c 0"
-warm "http://127.0.0.1:$SPORT"
-read -r ps_rps ps_p50 ps_p99 < <(drive_pinned "http://127.0.0.1:$SPORT" 0)
-read -r psr_rps psr_p50 psr_p99 < <(drive_pinned "http://127.0.0.1:$SPORT" 1)
-kill "$STATIC_PID"; wait "$STATIC_PID" 2>/dev/null || true
+for m in get resolve ofrep; do
+  warm "http://127.0.0.1:$PORT" $m
+  warm "http://127.0.0.1:$SPORT" $m
+done
+declare -A R
+for round in $(seq "$ROUNDS"); do
+  for m in get resolve ofrep; do
+    step "round $round: $m"
+    read -r R[relais,$m,rps,$round] R[relais,$m,p50,$round] R[relais,$m,p99,$round] < <(drive_pinned "http://127.0.0.1:$PORT" $m)
+    read -r R[bare,$m,rps,$round] R[bare,$m,p50,$round] R[bare,$m,p99,$round] < <(drive_pinned "http://127.0.0.1:$SPORT" $m)
+  done
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+pick() { # who mode what -> the median over the rounds
+  local vals=() r
+  for r in $(seq "$ROUNDS"); do vals+=("${R[$1,$2,$3,$r]}"); done
+  median "${vals[@]}"
+}
+ratios() { # mode -> the median of the rounds' ratios, and each
+  local vals=() r
+  for r in $(seq "$ROUNDS"); do vals+=("$(awk -v a="${R[relais,$1,rps,$r]}" -v b="${R[bare,$1,rps,$r]}" 'BEGIN { printf "%.2f", a / b }')"); done
+  printf '%s (rounds: %s)' "$(median "${vals[@]}")" "${vals[*]}"
+}
+pinned_rss_kb=$(rss_kb "$RELAIS_PID")
+hwm_kb=$(( $(rss_kb "$RELAIS_PID" VmHWM) > hwm_kb ? $(rss_kb "$RELAIS_PID" VmHWM) : hwm_kb ))
+kill "$RELAIS_PID" "$STATIC_PID"; wait "$RELAIS_PID" "$STATIC_PID" 2>/dev/null || true
 
 step "shared cores — bare axum, maximum rate"
 start_static ""
@@ -165,6 +195,18 @@ warm "http://127.0.0.1:$SPORT"
 read -r s_rps s_p50 s_p99 < <(drive "http://127.0.0.1:$SPORT" "$CONNECTIONS")
 step "shared cores — bare axum: paced the same way ($half_conn connections, $PACE ms apart)"
 read -r sh_rps sh_p50 sh_p99 < <(drive "http://127.0.0.1:$SPORT" "$half_conn" "$PACE")
+
+# The change stream's fan-out: SUBSCRIBERS streams open, one save (through
+# the browser's server function), the time until every one has received it.
+SUBSCRIBERS=${BENCH_SUBSCRIBERS:-5000}
+step "change stream: $SUBSCRIBERS subscribers, one save"
+start_relais ""
+for id in $(head -n 40 "$WORK/ids.txt"); do
+  doc=$(curl -s -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/runtime/v1/agents/$id/failover")
+  case $doc in *outbound_agent*) ;; *) FAN_AGENT=$id; break ;; esac
+done
+read -r f_n f_connect f_rss0 f_rss f_saved f_p50 f_p99 f_max f_missed < <(target/release/examples/bench_stream "127.0.0.1:$PORT" "$TOKEN" "$SUBSCRIBERS" "$FAN_AGENT" "$RELAIS_PID")
+kill "$RELAIS_PID"; wait "$RELAIS_PID" 2>/dev/null || true
 
 # The snapshot file: a restart while the database can't be opened (a folder
 # where the file was) serves the last snapshot.
@@ -196,19 +238,21 @@ row() { printf '| %-40s | %7s | %7s | %7s |\n' "$@"; }
 cat <<REPORT
 
 Relais runtime API benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, loopback)
-agents: $((ACCOUNTS * PER_ACCOUNT)) in $ACCOUNTS accounts; GET document: $DOC_BYTES bytes, resolve answer: $RESOLVE_BYTES bytes
+agents: $((ACCOUNTS * PER_ACCOUNT)) in $ACCOUNTS accounts; GET document: $DOC_BYTES bytes, resolve answer: $RESOLVE_BYTES bytes, OFREP answer: $OFREP_BYTES bytes
 
-Pinned: the server on core 0, wrk -t1 -c$PINNED_CONNECTIONS -d$DURATION on core 1
+Pinned: the server on core 0, wrk -t1 -c$PINNED_CONNECTIONS -d$PINNED_DURATION on core 1 (medians of $ROUNDS rounds)
 $(row target req/s "p50 ms" "p99 ms")
 |------------------------------------------|--------:|--------:|--------:|
-$(row "relais GET .../failover" "$p_rps" "$p_p50" "$p_p99")
-$(row "relais GET .../failover/resolve" "$pr_rps" "$pr_p50" "$pr_p99")
-$(row "bare axum, GET-size static body" "$ps_rps" "$ps_p50" "$ps_p99")
-$(row "bare axum, resolve-size static body" "$psr_rps" "$psr_p50" "$psr_p99")
+$(for m in get resolve ofrep; do
+  case $m in get) what="GET .../failover";; resolve) what="GET .../failover/resolve";; ofrep) what="POST /ofrep/.../flags/failover";; esac
+  row "relais $what" "$(pick relais $m rps)" "$(pick relais $m p50)" "$(pick relais $m p99)"
+  row "bare axum, same-size body ($m)" "$(pick bare $m rps)" "$(pick bare $m p50)" "$(pick bare $m p99)"
+done)
 
-ratio GET / bare axum:     $(ratio "$p_rps" "$ps_rps")   (target >= 0.9)
-ratio resolve / bare axum: $(ratio "$pr_rps" "$psr_rps")   (target >= 0.8)
-p99 at $PINNED_CONNECTIONS connections: GET $p_p99 ms, resolve $pr_p99 ms   (target <= 1 ms)
+ratio GET / bare axum:     $(ratios get)   (target >= 0.9)
+ratio resolve / bare axum: $(ratios resolve)   (target >= 0.8)
+ratio OFREP / bare axum:   $(ratios ofrep)   (target >= 0.7)
+p99 at $PINNED_CONNECTIONS connections: GET $(pick relais get p99) ms, resolve $(pick relais resolve p99) ms, OFREP $(pick relais ofrep p99) ms   (target <= 1 ms)
 
 Shared: wrk -t2 -c$CONNECTIONS -d$DURATION on the same 2 cores as the server
 $(row target req/s "p50 ms" "p99 ms")
@@ -220,6 +264,10 @@ $(row "bare axum, same pacing" "$sh_rps" "$sh_p50" "$sh_p99")
 
 ratio relais / bare axum: $(ratio "$r_rps" "$s_rps")
 p99 at half rate: $h_p99 ms         (target <= 2 ms)
+
+Change stream: $f_n subscribers (connected in $f_connect s); one save (answered in $f_saved ms) received by all after:
+  p50 $f_p50 ms, p99 $f_p99 ms, max $f_max ms   (target: max <= 1000 ms); not received within 10 s: $f_missed
+  RSS $f_rss0 MB before, $f_rss MB with the $f_n streams open
 
 RSS: $((rss_ready_kb / 1024)) MB when ready, $((rss_kb_after / 1024)) MB after the shared load, $((pinned_rss_kb / 1024)) MB after the pinned one, peak $((hwm_kb / 1024)) MB   (target <= 300 MB)
 time to ready: $ready_ms ms         (target <= 3000 ms)

@@ -2,7 +2,8 @@
 # Installs what building and testing Relais need, when missing: the wasm32
 # target, cargo-leptos (pinned: newer ones need a newer rustc), wasm-bindgen-cli
 # (the version in Cargo.lock), the npm tools (Playwright, wasm-opt 132: Debian's
-# wasm-opt breaks the release WASM), and with --browser Debian's Chromium.
+# wasm-opt breaks the release WASM, the OpenFeature JS SDK), the OpenFeature
+# Python SDK (a virtualenv), and with --browser Debian's Chromium.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -31,6 +32,15 @@ fi
 if [ ! -f end2end/node_modules/.package-lock.json ] || [ end2end/package-lock.json -nt end2end/node_modules/.package-lock.json ]; then
   step "installing npm tools (Playwright, binaryen)"
   (cd end2end && npm ci --no-audit --no-fund)
+fi
+
+# The OpenFeature Python SDK for the OFREP test, in its own virtualenv.
+VENV=end2end/sdk/.venv
+if [ ! -f "$VENV/.installed" ] || [ end2end/sdk/requirements.txt -nt "$VENV/.installed" ]; then
+  step "installing the OpenFeature Python SDK (PyPI, pinned)"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --no-deps -r end2end/sdk/requirements.txt
+  touch "$VENV/.installed"
 fi
 
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then

@@ -29,6 +29,8 @@ pub mod webhook;
 #[cfg(feature = "ssr")]
 pub mod mail;
 #[cfg(feature = "ssr")]
+pub mod ofrep_api;
+#[cfg(feature = "ssr")]
 pub mod runtime;
 #[cfg(feature = "ssr")]
 pub mod runtime_api;

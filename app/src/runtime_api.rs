@@ -8,7 +8,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Query, RawPathParams, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -53,6 +53,7 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
             "/api/runtime/v1/failover-configs",
             get(failover_configs).layer(gzip_fast()),
         )
+        .route("/api/runtime/v1/stream", get(stream))
         .route(
             "/api/runtime/v1/failover-events",
             post(failover_event).layer(DefaultBodyLimit::max(EVENT_BODY_LIMIT)),
@@ -155,7 +156,7 @@ impl IntoResponse for ApiError {
 /// present, known, not revoked, and carrying `scope`. Until the first load is
 /// done no token can be checked: 503, as 401 would tell a runtime its good
 /// token is bad.
-fn authenticate(
+pub(crate) fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     scope: Scope,
@@ -164,24 +165,9 @@ fn authenticate(
         return Err(ApiError::loading());
     }
     let snapshot = state.runtime.snapshot();
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::unauthorized(
-            "missing_token",
-            "Send a runtime token: Authorization: Bearer <token>.",
-        ));
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            let (scheme, rest) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-        })
-        .filter(|t| t.starts_with(TOKEN_PREFIX))
-        .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
     let entry = snapshot
         .tokens
-        .get(&hash_bytes(token))
+        .get(&bearer_hash(headers)?)
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
     // Shown to admins as "last used", revoked or not: someone still holds it.
     entry.seen(now_ms() / 1000);
@@ -207,7 +193,27 @@ fn authenticate(
     Ok((snapshot, entry))
 }
 
-fn check_account(token: &TokenEntry, account_id: &str) -> Result<(), ApiError> {
+/// The digest of the request's bearer token (how tokens are looked up).
+fn bearer_hash(headers: &HeaderMap) -> Result<[u8; 32], ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::unauthorized(
+            "missing_token",
+            "Send a runtime token: Authorization: Bearer <token>.",
+        ));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            let (scheme, rest) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
+        })
+        .filter(|t| t.starts_with(TOKEN_PREFIX))
+        .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
+    Ok(hash_bytes(token))
+}
+
+pub(crate) fn check_account(token: &TokenEntry, account_id: &str) -> Result<(), ApiError> {
     match &token.account_id {
         Some(bound) if &**bound != account_id => Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -218,16 +224,21 @@ fn check_account(token: &TokenEntry, account_id: &str) -> Result<(), ApiError> {
     }
 }
 
-fn stale_marker(state: &AppState, res: &mut Response) {
+pub(crate) fn stale_marker(state: &AppState, res: &mut Response) {
     if state.runtime.is_stale() {
         res.headers_mut()
             .insert(STALE_HEADER, HeaderValue::from_static("true"));
     }
 }
 
+/// The `{agent_id}` of the path, percent-decoded by the router (no copy).
+fn agent_id(params: &RawPathParams) -> &str {
+    params.iter().next().map_or("", |(_, id)| id)
+}
+
 /// JSON already serialized (documents from the snapshot, the feed, the spec).
 fn json_response(body: Bytes) -> Response {
-    let mut res = body.into_response();
+    let mut res = Response::new(axum::body::Body::from(body));
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
@@ -243,7 +254,7 @@ fn invalid_query(fields: BTreeMap<String, String>, message: &str) -> Response {
 }
 
 /// Whether `If-None-Match` names `etag` (or `*`).
-fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
+pub(crate) fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
     let etag = etag.as_bytes();
     headers
         .get_all(header::IF_NONE_MATCH)
@@ -276,7 +287,7 @@ fn none_match(headers: &HeaderMap, etag: &HeaderValue) -> bool {
 )]
 pub async fn agent_failover(
     State(state): State<AppState>,
-    Path(agent_id): Path<String>,
+    params: RawPathParams,
     req: axum::extract::Request,
 ) -> Response {
     let headers = req.headers();
@@ -284,7 +295,7 @@ pub async fn agent_failover(
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    let Some(doc) = snapshot.docs.get(agent_id.as_str()) else {
+    let Some(doc) = snapshot.docs.get(agent_id(&params)) else {
         return ApiError::new(StatusCode::NOT_FOUND, "unknown_agent", "No such agent.")
             .into_response();
     };
@@ -337,11 +348,12 @@ pub struct ResolveQuery {
 )]
 pub async fn resolve(
     State(state): State<AppState>,
-    Path(agent_id): Path<String>,
+    params: RawPathParams,
     query: Result<Query<ResolveQuery>, axum::extract::rejection::QueryRejection>,
-    headers: HeaderMap,
+    // Not the `HeaderMap` extractor: it copies the headers.
+    req: axum::extract::Request,
 ) -> Response {
-    let (snapshot, token) = match authenticate(&state, &headers, Scope::RuntimeRead) {
+    let (snapshot, token) = match authenticate(&state, req.headers(), Scope::RuntimeRead) {
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
@@ -373,7 +385,7 @@ pub async fn resolve(
     let (Some(cause), Some(at)) = (cause, at) else {
         return invalid_query(fields, "The query is not valid; see `fields`.");
     };
-    let Some(doc) = snapshot.docs.get(agent_id.as_str()) else {
+    let Some(doc) = snapshot.docs.get(agent_id(&params)) else {
         return ApiError::new(StatusCode::NOT_FOUND, "unknown_agent", "No such agent.")
             .into_response();
     };
@@ -393,6 +405,83 @@ pub async fn resolve(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     stale_marker(&state, &mut res);
+    res
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StreamQuery {
+    /// Where to resume, for clients that can't send `Last-Event-ID` (which wins).
+    #[param(pattern = r"^([0-9]{1,18}:.{0,64})?$")]
+    after: Option<String>,
+}
+
+/// Every change to a document, as server-sent events: `id:` the document's
+/// feed cursor, `data:` the document (as the GET gives it). With
+/// `Last-Event-ID` (or `after`), the changes after that cursor come first; a
+/// cursor that doesn't read, or more than 1000 documents behind, gets an
+/// `event: reset` telling the client to page through the feed after it.
+/// A comment every 15 s; a revoked token's stream is closed, and so is one
+/// whose client stopped reading (it resumes with its last id).
+#[utoipa::path(
+    get,
+    path = "/api/runtime/v1/stream",
+    tag = "runtime",
+    params(
+        StreamQuery,
+        ("Last-Event-ID" = Option<String>, Header, description = "The `id` of the last event received"),
+    ),
+    responses(
+        (status = 200, description = "The stream", content_type = "text/event-stream", body = String),
+        (status = 401, description = "Missing, unknown or revoked token", body = ErrorBody),
+        (status = 403, description = "Scope missing", body = ErrorBody),
+        (status = 503, description = "Starting: the configs are not loaded yet; retry after `Retry-After` seconds", body = ErrorBody),
+    ),
+    security(("bearer" = ["runtime:read"]))
+)]
+pub async fn stream(
+    State(state): State<AppState>,
+    query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
+    req: axum::extract::Request,
+) -> Response {
+    use crate::runtime::stream::{self, Listener, Start};
+    // Before the snapshot is read: then no change falls between the two.
+    let changes = state.runtime.subscribe();
+    let headers = req.headers();
+    let (snapshot, token) = match authenticate(&state, headers, Scope::RuntimeRead) {
+        Ok(found) => found,
+        Err(e) => return e.into_response(),
+    };
+    let token_hash = match bearer_hash(headers) {
+        Ok(h) => h,
+        Err(e) => return e.into_response(),
+    };
+    let raw = headers
+        .get("last-event-id")
+        // Not text: unreadable, like a malformed one.
+        .map(|v| v.to_str().unwrap_or("?").to_owned())
+        .or_else(|| query.ok().and_then(|Query(q)| q.after));
+    let start = match raw.as_deref().map(str::trim) {
+        None | Some("") => Start::Now,
+        Some(raw) => match parse_cursor(raw) {
+            Some((seq, id)) => Start::After((seq, Arc::from(id.as_str()))),
+            None => Start::Unreadable,
+        },
+    };
+    let listener = Listener {
+        token_hash,
+        account: token.account_id.clone(),
+    };
+    let events = stream::events(state.runtime.clone(), changes, &snapshot, listener, start);
+    let mut res = Response::new(axum::body::Body::from_stream(events));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/event-stream"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Proxies that buffer (nginx) send each event at once.
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
     res
 }
 
@@ -792,7 +881,7 @@ async fn not_found() -> Response {
         description = "What call runtimes use: the effective failover config of an agent (with the \
             feature flag applied), the feed of changed configs, and failover event reports."
     ),
-    paths(agent_failover, resolve, failover_configs, failover_event),
+    paths(agent_failover, resolve, failover_configs, stream, failover_event),
     components(schemas(
         FailoverDocument, DisabledReason, RuntimeAction, SipTransferDoc, SipHeaderDoc,
         DefaultErrorMessage, ChangesPage, FailoverEvent, Cause, EventActionType, Outcome,

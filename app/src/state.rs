@@ -117,6 +117,8 @@ pub struct Shared {
     pub event_retention_days: u32,
     /// Failover event reports per second, per runtime token.
     pub event_limiter: crate::security::rate::PerKey,
+    /// OFREP evaluations per second, per runtime token (`None`: no limit).
+    pub ofrep_limiter: Option<crate::security::rate::PerKey>,
     /// The editor's Test button.
     pub tests: crate::security::rate::TestLimits,
     pub leptos_options: LeptosOptions,
@@ -150,6 +152,7 @@ impl AppState {
             runtime: Arc::new(crate::runtime::Runtime::new()),
             event_retention_days,
             event_limiter: crate::security::rate::PerKey::per_second(events_per_second),
+            ofrep_limiter: None,
             tests: Default::default(),
             leptos_options,
         }))
@@ -163,6 +166,18 @@ impl AppState {
         let mut shared = Arc::try_unwrap(self.0)
             .unwrap_or_else(|_| panic!("with_mailer is called before the state is shared"));
         shared.mailer = mailer.map(Arc::new);
+        Self(Arc::new(shared))
+    }
+}
+
+impl AppState {
+    /// The same state, limiting OFREP evaluations to `per_second` per token
+    /// (0: no limit); set once at start, before the state is shared.
+    pub fn with_ofrep_rate(self, per_second: u32) -> Self {
+        let mut shared = Arc::try_unwrap(self.0)
+            .unwrap_or_else(|_| panic!("with_ofrep_rate is called before the state is shared"));
+        shared.ofrep_limiter =
+            (per_second > 0).then(|| crate::security::rate::PerKey::per_second(per_second));
         Self(Arc::new(shared))
     }
 }

@@ -3,8 +3,10 @@
 //! agents; every action type saved, some agents not configured), one SIP
 //! connection and one business-hours schedule per account, plans of one to
 //! four routes of up to four steps (conditions on the schedule), emergency
-//! mode on in one account of 50 with failover on, and one runtime token.
-//! Writes the agent ids, one per line, to IDS_FILE and prints the token.
+//! mode on in one account of 50 with failover on, one runtime token, and a
+//! CSM (`bench@relais.example`, password BENCH_PASSWORD) who saves during the
+//! change stream's benchmark. Writes the agent ids, one per line, to
+//! IDS_FILE and prints the token.
 //!
 //! cargo run --release -p relais-server --example bench_seed -- DATABASE_URL IDS_FILE [ACCOUNTS] [AGENTS_PER_ACCOUNT]
 
@@ -17,6 +19,8 @@ use app::store::{Db, new_id, now_ms};
 use sqlx::Any;
 
 const BATCH: usize = 400;
+/// The benchmark CSM's password (a throwaway database).
+pub const BENCH_PASSWORD: &str = "bench-relais-lantern-42";
 
 /// Inserts `rows` (each a list of SQL literals already quoted) into `table`.
 async fn insert(
@@ -355,6 +359,15 @@ async fn main() -> anyhow::Result<()> {
         "Benchmark",
         "runtime:read",
         None,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    app::service::members::create_user(
+        &app::service::Ctx::system(db.clone(), "bench", None),
+        "bench@relais.example",
+        "Benchmark CSM",
+        BENCH_PASSWORD,
+        app::service::members::NewUserRole::Staff(app::domain::StaffRole::Csm),
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;

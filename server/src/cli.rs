@@ -120,6 +120,10 @@ pub struct ServeArgs {
     /// Failover event reports accepted per second per runtime token (429 past it).
     #[arg(long, env = "RELAIS_EVENTS_PER_SECOND", default_value_t = crate::DEFAULT_EVENTS_PER_SECOND)]
     pub events_per_second: u32,
+    /// OFREP evaluations accepted per second per runtime token (429 past
+    /// it); 0: no limit.
+    #[arg(long, env = "RELAIS_OFREP_PER_SECOND", default_value_t = 0)]
+    pub ofrep_per_second: u32,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -580,6 +584,7 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
         webhook_allow_list: app::domain::failover::WebhookAllowList(args.webhook_allow),
         event_retention_days: args.event_retention_days,
         events_per_second: args.events_per_second,
+        ofrep_per_second: args.ofrep_per_second,
         snapshot_file: match args.snapshot_file.trim() {
             "" | "off" => None,
             path => Some(std::path::PathBuf::from(path)),

@@ -68,8 +68,9 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .merge(app::runtime_api::routes(Router::new()))
+        .merge(app::ofrep_api::routes(Router::new()))
         .merge(pages)
-        .layer(middleware::from_fn_with_state(state.clone(), edge))
+        .layer(EdgeLayer(state.clone()))
         // A bug that panics answers 500 (the panic hook has logged it), and
         // the connection stays up.
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
@@ -201,23 +202,100 @@ async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) 
 /// What every request passes through (one layer, as it is on the runtime
 /// API's hot path): the security headers, and the request counted with its
 /// latency by route (the route's pattern, never the path: ids stay out of the
-/// metrics).
-async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
-    let started = std::time::Instant::now();
-    let route = req.extensions().get::<MatchedPath>().cloned();
-    let method = req.method().clone();
-    let mut res = next.run(req).await;
-    let api = route
-        .as_ref()
-        .is_some_and(|r| r.as_str().starts_with("/api/runtime/"));
-    if api {
+/// metrics). A plain service rather than `middleware::from_fn`, which boxes
+/// the inner service and the future of every request.
+#[derive(Clone)]
+struct EdgeLayer(AppState);
+
+impl<S> tower::Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge {
+            inner,
+            state: self.0.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Edge<S> {
+    inner: S,
+    state: AppState,
+}
+
+impl<S> tower::Service<Request<Body>> for Edge<S>
+where
+    S: tower::Service<Request<Body>, Response = Response>,
+{
+    type Response = Response;
+    type Error = S::Error;
+    type Future = EdgeFuture<S::Future>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let started = std::time::Instant::now();
+        let route = req.extensions().get::<MatchedPath>().cloned();
+        let method = req.method().clone();
+        EdgeFuture {
+            inner: self.inner.call(req),
+            state: self.state.clone(),
+            started,
+            route,
+            method,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    struct EdgeFuture<F> {
+        #[pin]
+        inner: F,
+        state: AppState,
+        started: std::time::Instant,
+        route: Option<MatchedPath>,
+        method: Method,
+    }
+}
+
+impl<F, E> std::future::Future for EdgeFuture<F>
+where
+    F: std::future::Future<Output = Result<Response, E>>,
+{
+    type Output = Result<Response, E>;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let this = self.project();
+        let mut res = std::task::ready!(this.inner.poll(cx))?;
+        let route = this.route.as_ref().map(MatchedPath::as_str);
+        finish(this.state, *this.started, route, this.method, &mut res);
+        std::task::Poll::Ready(Ok(res))
+    }
+}
+
+fn finish(
+    state: &AppState,
+    started: std::time::Instant,
+    route: Option<&str>,
+    method: &Method,
+    res: &mut Response,
+) {
+    if route.is_some_and(|r| r.starts_with("/api/runtime/") || r.starts_with("/ofrep/")) {
         // JSON for programs: nothing to frame or run, no page policy to send.
         res.headers_mut().insert(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
     } else {
-        add_security_headers(&mut res);
+        add_security_headers(res);
     }
     if state.auth.https() {
         res.headers_mut().insert(
@@ -226,12 +304,11 @@ async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> 
         );
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let route = route.as_ref().map(MatchedPath::as_str);
     let status = res.status().as_u16();
     state
         .runtime
         .metrics
-        .observe(route, &method, status, elapsed);
+        .observe(route, method, status, elapsed);
     // The access log names the route template, never the raw URI or a header.
     let route = route.unwrap_or("unmatched");
     let ms = (elapsed * 1e6).round() / 1e3;
@@ -241,7 +318,6 @@ async fn edge(State(state): State<AppState>, req: Request<Body>, next: Next) -> 
     } else {
         tracing::debug!(target: "relais::access", %method, route, status, ms, "request");
     }
-    res
 }
 
 /// The audit log as a file: run like a server function (the request's parts

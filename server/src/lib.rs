@@ -45,6 +45,8 @@ pub struct ServeConfig {
     pub event_retention_days: u32,
     /// Failover event reports accepted per second per runtime token.
     pub events_per_second: u32,
+    /// OFREP evaluations accepted per second per runtime token (0: no limit).
+    pub ofrep_per_second: u32,
     /// The last known runtime snapshot, served when Relais starts while the
     /// database is unreachable (None: not kept).
     pub snapshot_file: Option<PathBuf>,
@@ -67,6 +69,7 @@ impl ServeConfig {
             webhook_allow_list: WebhookAllowList::default(),
             event_retention_days: DEFAULT_EVENT_RETENTION_DAYS,
             events_per_second: DEFAULT_EVENTS_PER_SECOND,
+            ofrep_per_second: 0,
             snapshot_file: None,
             mailer: None,
         }
@@ -129,7 +132,8 @@ impl Server {
             config.events_per_second,
             leptos_options(config, addr),
         )
-        .with_mailer(config.mailer.clone());
+        .with_mailer(config.mailer.clone())
+        .with_ofrep_rate(config.ofrep_per_second);
         let snapshot_file =
             config
                 .snapshot_file
@@ -167,6 +171,13 @@ impl Server {
         // Verifying against the dummy hash is the same work as a real one only once it exists.
         tokio::task::spawn_blocking(app::security::password::warm_up);
         let router = http::router(state.clone());
+        // Change streams never end by themselves: told to, or the graceful
+        // shutdown would wait for them for ever.
+        let runtime = state.runtime.clone();
+        let shutdown = async move {
+            shutdown.await;
+            runtime.close_streams();
+        };
         axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

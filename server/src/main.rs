@@ -16,7 +16,24 @@ fn collect() {
     unsafe { mi_collect(true) }
 }
 
+/// SQLite counts its memory use under one global mutex, taken by every
+/// allocation of every connection: the first snapshot load's rows are
+/// allocated on SQLite's thread and freed on the reader's, which then wait
+/// on each other. Relais never reads those counts.
+fn sqlite_without_memory_statistics() {
+    // SAFETY: called first thing, before SQLite is initialized (as
+    // sqlite3_config requires); SQLITE_CONFIG_MEMSTATUS takes one int.
+    let rc = unsafe {
+        libsqlite3_sys::sqlite3_config(
+            libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+            0 as std::ffi::c_int,
+        )
+    };
+    debug_assert_eq!(rc, libsqlite3_sys::SQLITE_OK);
+}
+
 fn main() -> std::process::ExitCode {
+    sqlite_without_memory_statistics();
     let cli = relais_server::cli::Cli::parse();
     relais_server::cli::init_logging();
     app::runtime::snapshot::on_first_load(collect);

@@ -17,10 +17,10 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicI64;
 
-use axum::body::Bytes;
 use blake2::Digest;
 
-use super::snapshot::{DocEntry, Snapshot, TokenEntry, etag_of};
+use super::ofrep::Head;
+use super::snapshot::{DocEntry, Snapshot, TokenEntry, ready};
 
 const MAGIC: &[u8] = b"RELAIS-SNAPSHOT 2\n";
 
@@ -199,9 +199,12 @@ pub fn decode(bytes: &[u8], identity: &[u8; 32]) -> Result<Snapshot, FileError> 
         let account_id: Arc<str> = Arc::from(r.text()?);
         let inbound = r.u8()? != 0;
         let seq = r.i64()?;
-        let body = Bytes::copy_from_slice(r.bytes()?);
+        let raw = r.bytes()?;
+        let head = Head::peek(raw).ok_or(FileError::Corrupt)?;
+        let (body, etag) = ready(raw);
         let entry = Arc::new(DocEntry {
-            etag: etag_of(&body),
+            head,
+            etag,
             agent_id: agent_id.clone(),
             account_id,
             inbound,
@@ -308,10 +311,17 @@ mod tests {
             ..Snapshot::default()
         };
         for (i, inbound) in [(1, true), (2, false)] {
-            let body = Bytes::from(format!("{{\"agent_id\":\"a{i}\"}}"));
+            let (body, etag) = ready(
+                format!("{{\"agent_id\":\"a{i}\",\"enabled\":false,\"revision\":{i}}}").as_bytes(),
+            );
             let id: Arc<str> = Arc::from(format!("a{i}").as_str());
             let e = Arc::new(DocEntry {
-                etag: etag_of(&body),
+                head: Head {
+                    runs: false,
+                    variant: "disabled",
+                    revision: i,
+                },
+                etag,
                 agent_id: id.clone(),
                 account_id: Arc::from("acc"),
                 inbound,

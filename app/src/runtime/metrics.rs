@@ -33,9 +33,20 @@ fn latency_histogram() -> Histogram {
     ])
 }
 
+/// The counters of one (route, method, status), found again by the address
+/// of the router's route pattern: no string hashing nor label lookup per
+/// request.
+struct Handles {
+    route: &'static str,
+    requests: Counter,
+    latency: Histogram,
+}
+
 pub struct Metrics {
     /// Route patterns seen so far (a fixed set: the router's routes).
     routes: std::sync::RwLock<std::collections::HashSet<&'static str>>,
+    /// By (address of the pattern, method, status).
+    handles: std::sync::RwLock<super::snapshot::Map<(usize, &'static str, u16), Handles>>,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
@@ -105,6 +116,7 @@ impl Metrics {
         );
         Metrics {
             routes: Default::default(),
+            handles: Default::default(),
             registry,
             requests,
             latency,
@@ -138,7 +150,6 @@ impl Metrics {
     /// path (ids stay out of the metrics).
     pub fn observe(&self, route: Option<&str>, method: &http::Method, status: u16, seconds: f64) {
         use http::Method;
-        let route = self.route(route);
         let method = match *method {
             Method::GET => "GET",
             Method::HEAD => "HEAD",
@@ -149,16 +160,35 @@ impl Metrics {
             Method::OPTIONS => "OPTIONS",
             _ => "OTHER",
         };
-        self.requests
-            .get_or_create(&RequestLabels {
-                route,
-                method,
-                status,
-            })
-            .inc();
-        self.latency
-            .get_or_create(&RouteLabels { route })
-            .observe(seconds);
+        // The router hands out the same pattern (an `Arc<str>`) every time;
+        // the text is compared too, as an address may be reused by another one.
+        let key = (route.map_or(0, |r| r.as_ptr() as usize), method, status);
+        let same = |h: &Handles| route.is_none_or(|r| h.route == r);
+        if let Ok(map) = self.handles.read()
+            && let Some(h) = map.get(&key).filter(|h| same(h))
+        {
+            h.requests.inc();
+            h.latency.observe(seconds);
+            return;
+        }
+        let route = self.route(route);
+        let h = Handles {
+            route,
+            requests: self
+                .requests
+                .get_or_create(&RequestLabels {
+                    route,
+                    method,
+                    status,
+                })
+                .clone(),
+            latency: self.latency.get_or_create(&RouteLabels { route }).clone(),
+        };
+        h.requests.inc();
+        h.latency.observe(seconds);
+        if let Ok(mut map) = self.handles.write() {
+            map.insert(key, h);
+        }
     }
 
     pub fn snapshot_loaded(&self, agents: usize, bytes: usize) {

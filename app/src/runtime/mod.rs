@@ -4,8 +4,10 @@
 pub mod doc;
 pub mod file;
 pub mod metrics;
+pub mod ofrep;
 pub mod resolve;
 pub mod snapshot;
+pub mod stream;
 pub mod sync;
 
 pub use snapshot::Runtime;

@@ -28,6 +28,8 @@ pub struct DocEntry {
     pub body: Bytes,
     /// Strong, quoted: `"…"`.
     pub etag: axum::http::HeaderValue,
+    /// What an OFREP evaluation says of it.
+    pub head: super::ofrep::Head,
     /// What answers resolve calls; `None` for a document read from the
     /// snapshot file (until the database answers).
     pub resolver: Option<super::resolve::Resolver>,
@@ -81,6 +83,18 @@ pub struct Snapshot {
     pub bytes: usize,
 }
 
+/// What one refresh changed, told to the change streams: the documents
+/// (in feed order), and whether tokens changed (one may have been revoked).
+#[derive(Debug)]
+pub struct Changed {
+    pub docs: Vec<Arc<DocEntry>>,
+    pub tokens: bool,
+}
+
+/// Refreshes a change stream may fall behind by before it is dropped: a
+/// client that doesn't read never holds the others back nor memory.
+pub const STREAM_BACKLOG: usize = 256;
+
 /// The snapshot and what is known of the database behind it.
 #[derive(Debug)]
 pub struct Runtime {
@@ -93,6 +107,10 @@ pub struct Runtime {
     /// When a refresh last reached the database (epoch ms).
     synced_at: AtomicI64,
     refresh: tokio::sync::Mutex<()>,
+    /// Each refresh's changes, once loaded, for the change streams.
+    changes: tokio::sync::broadcast::Sender<Arc<Changed>>,
+    /// True once the server shuts down: the change streams end.
+    closing: tokio::sync::watch::Sender<bool>,
     pub metrics: super::metrics::Metrics,
 }
 
@@ -112,6 +130,8 @@ impl Runtime {
             probed: AtomicBool::new(false),
             synced_at: AtomicI64::new(0),
             refresh: tokio::sync::Mutex::new(()),
+            changes: tokio::sync::broadcast::channel(STREAM_BACKLOG).0,
+            closing: tokio::sync::watch::Sender::new(false),
             metrics: super::metrics::Metrics::new(),
         }
     }
@@ -119,6 +139,34 @@ impl Runtime {
     /// The current snapshot (lock-free).
     pub fn snapshot(&self) -> arc_swap::Guard<Arc<Snapshot>> {
         self.snapshot.load()
+    }
+
+    /// The changes of every refresh from now on. Subscribe before reading
+    /// the snapshot: a change is then in one or the other (or both).
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Arc<Changed>> {
+        self.changes.subscribe()
+    }
+
+    /// Whether the server is shutting down (the change streams watch it).
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
+    }
+
+    /// Ends every change stream: a graceful shutdown waits for open
+    /// connections, and a stream would never close on its own.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    #[cfg(test)]
+    pub fn replace_for_tests(&self, snapshot: Snapshot) {
+        self.store(snapshot);
+        self.loaded.store(true, Ordering::Release);
+    }
+
+    #[cfg(test)]
+    pub fn tell_for_tests(&self, changed: Changed) {
+        let _ = self.changes.send(Arc::new(changed));
     }
 
     /// The current snapshot, as an owned pointer (to take to another thread).
@@ -210,8 +258,15 @@ impl Runtime {
         let mut next = (*current).clone();
         next.seq = upto;
         let mut shared = super::resolve::Shared::default();
+        // Told to the change streams (not the first load's 100,000: nobody
+        // can be listening before it).
+        let tell = self.is_loaded();
+        let mut changed_docs = Vec::new();
         let states = snapshot::agent_states(db.pool(), current.seq, upto, |s| {
             let entry = Arc::new(entry(&s, &mut shared));
+            if tell {
+                changed_docs.push(entry.clone());
+            }
             if let Some(old) = next.docs.insert(entry.agent_id.clone(), entry.clone()) {
                 next.feed.remove(&(old.seq, old.agent_id.clone()));
                 next.bytes -= old.body.len();
@@ -226,6 +281,7 @@ impl Runtime {
             self.store(next);
             return Ok(0);
         }
+        let tokens_changed = !token_rows.is_empty();
         for t in token_rows {
             let Some(hash) = tokens::unhex(&t.secret_hash) else {
                 continue;
@@ -252,6 +308,15 @@ impl Runtime {
             );
         }
         self.store(next);
+        if tell {
+            // In feed order: (sequence number, agent id).
+            changed_docs.sort_by(|a, b| (a.seq, &a.agent_id).cmp(&(b.seq, &b.agent_id)));
+            // No receiver is not an error: nobody is streaming.
+            let _ = self.changes.send(Arc::new(Changed {
+                docs: changed_docs,
+                tokens: tokens_changed,
+            }));
+        }
         Ok(changed)
     }
 
@@ -277,6 +342,9 @@ impl Runtime {
     pub async fn adopt(&self, snapshot: Snapshot) -> bool {
         let _one_at_a_time = self.refresh.lock().await;
         if self.is_loaded() {
+            // What reading the file took goes back to the system.
+            drop(snapshot);
+            release_freed_memory();
             return false;
         }
         self.db_ok.store(false, Ordering::Release);
@@ -315,18 +383,30 @@ fn release_freed_memory() {
     }
 }
 
-/// The strong ETag of a document: a digest of its bytes.
-pub fn etag_of(body: &[u8]) -> axum::http::HeaderValue {
+/// A document ready to send: its bytes and its strong ETag (a digest of
+/// them, quoted), in one allocation of exactly their size, so that a request
+/// touches one reference count and adjacent memory for both.
+pub fn ready(body: &[u8]) -> (Bytes, axum::http::HeaderValue) {
     use blake2::Digest;
     let digest = blake2::Blake2s256::digest(body);
-    axum::http::HeaderValue::from_str(&format!("\"{}\"", hex::encode(&digest[..16])))
-        .expect("hex is a valid header value")
+    let mut buf = Vec::with_capacity(ETAG_LEN + body.len());
+    buf.push(b'"');
+    buf.extend_from_slice(hex::encode(&digest[..16]).as_bytes());
+    buf.push(b'"');
+    buf.extend_from_slice(body);
+    let all = Bytes::from(buf);
+    let etag = axum::http::HeaderValue::from_maybe_shared(all.slice(..ETAG_LEN))
+        .expect("hex is a valid header value");
+    (all.slice(ETAG_LEN..), etag)
 }
+
+/// `"` + 32 hex digits + `"`.
+const ETAG_LEN: usize = 34;
 
 fn entry(s: &AgentState, shared: &mut super::resolve::Shared) -> DocEntry {
     let doc = FailoverDocument::build(s);
-    let body = serde_json::to_vec(&doc).expect("documents serialize");
-    let etag = etag_of(&body);
+    let json = serde_json::to_vec(&doc).expect("documents serialize");
+    let (body, etag) = ready(&json);
     let resolver = super::resolve::Resolver::new(
         &doc,
         s.plan.as_ref(),
@@ -335,13 +415,14 @@ fn entry(s: &AgentState, shared: &mut super::resolve::Shared) -> DocEntry {
         shared,
     );
     DocEntry {
+        head: super::ofrep::Head::of(&doc),
         resolver: Some(resolver),
         agent_id: Arc::from(s.agent_id.as_str()),
         account_id: Arc::from(s.account_id.as_str()),
         inbound: s.direction == Direction::Inbound,
         seq: s.change_seq,
         // Exactly its size: the serializer's buffer has room to spare (up to 2×).
-        body: Bytes::copy_from_slice(&body),
+        body,
         etag,
     }
 }

@@ -8,6 +8,7 @@
 use std::time::Duration;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::Runtime;
 use crate::store::{Backend, Db, changes};
@@ -40,12 +41,15 @@ pub const WRITE_FILE_EVERY: Duration = Duration::from_secs(5);
 /// usable) is served, marked stale.
 pub fn spawn(db: Db, runtime: Arc<Runtime>, migrate: bool, file: Option<SnapshotFile>) {
     let (poll_db, poll_rt) = (db.clone(), runtime.clone());
+    // Whether the database has answered: then its snapshot is on its way,
+    // and reading the file meanwhile would hold two snapshots in memory.
+    let reached = Arc::new(AtomicBool::new(false));
     // Unless the database answers at once, the file is served meanwhile.
     if let Some(f) = file.clone() {
-        let rt = runtime.clone();
+        let (rt, reached) = (runtime.clone(), reached.clone());
         tokio::spawn(async move {
             tokio::time::sleep(FILE_AFTER).await;
-            if !rt.is_loaded() {
+            if !rt.is_loaded() && !reached.load(Ordering::Acquire) {
                 adopt_file(&rt, &f).await;
             }
         });
@@ -61,12 +65,20 @@ pub fn spawn(db: Db, runtime: Arc<Runtime>, migrate: bool, file: Option<Snapshot
                     migrated = true;
                     tracing::info!("database reachable; migrations applied");
                 }
+                changes::current(db.pool()).await?;
+                reached.store(true, Ordering::Release);
                 rt.refresh(db).await
             };
             match attempt.await {
                 Ok(_) => break,
                 Err(e) => {
                     tracing::warn!(error = %e, "could not load the runtime snapshot; retrying");
+                    // It answered, then failed: the file, while it retries.
+                    if reached.swap(false, Ordering::AcqRel)
+                        && let Some(f) = &file
+                    {
+                        adopt_file(rt, f).await;
+                    }
                     tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             }
