@@ -33,8 +33,8 @@ fi
 
 step "building the release server and the bench programs"
 cargo build --release -q -p relais-server --bin relais --example bench_seed --example bench_static --example bench_saves --example bench_stream
-# 5,000 change streams: a descriptor each, on both sides.
-ulimit -n 65536
+# 5,000 change streams: a descriptor each, on both sides (as many as allowed).
+ulimit -n "$(ulimit -Hn)"
 
 WORK=$(mktemp -d /tmp/relais-bench.XXXXXX)
 PIDS=()

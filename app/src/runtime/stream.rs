@@ -247,33 +247,48 @@ mod tests {
         s
     }
 
-    #[tokio::test]
-    async fn resumes_after_a_cursor_then_follows_without_repeats() {
+    type Chunks = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, Infallible>> + Send>>;
+
+    /// A runtime serving `docs` (token [1; 32] valid), and a stream on it for
+    /// a token bound to `account` (if any), past its `retry:` line.
+    async fn open(
+        docs: &[Arc<DocEntry>],
+        account: Option<&str>,
+        start: Start,
+    ) -> (Arc<Runtime>, Snapshot, Chunks) {
         let rt = Arc::new(Runtime::new());
-        let (a, b, c) = (doc(1, "a", "x"), doc(2, "b", "y"), doc(3, "c", "x"));
-        let snap = snapshot_with(&[a.clone(), b.clone(), c.clone()], [1; 32]);
+        let snap = snapshot_with(docs, [1; 32]);
         rt.replace_for_tests(snap.clone());
+        let mut s = stream_on(&rt, &snap, account, start);
+        assert_eq!(text(&mut s, 1).await, "retry: 1000\n\n");
+        (rt, snap, s)
+    }
+
+    fn stream_on(
+        rt: &Arc<Runtime>,
+        snap: &Snapshot,
+        account: Option<&str>,
+        start: Start,
+    ) -> Chunks {
         let listener = Listener {
             token_hash: [1; 32],
-            account: None,
+            account: account.map(Arc::from),
         };
-        let rx = rt.subscribe();
-        let mut s = Box::pin(events(
-            rt.clone(),
-            rx,
-            &snap,
-            listener,
-            Start::After((1, Arc::from("a"))),
-        ));
-        assert_eq!(text(&mut s, 1).await, "retry: 1000\n\n");
+        Box::pin(events(rt.clone(), rt.subscribe(), snap, listener, start))
+    }
+
+    #[tokio::test]
+    async fn resumes_after_a_cursor_then_follows_without_repeats() {
+        let (a, b, c) = (doc(1, "a", "x"), doc(2, "b", "y"), doc(3, "c", "x"));
+        let (rt, _, mut s) =
+            open(&[a, b, c.clone()], None, Start::After((1, Arc::from("a")))).await;
         assert_eq!(
             text(&mut s, 6).await,
             "id: 2:b\ndata: {\"a\":\"b\"}\n\nid: 3:c\ndata: {\"a\":\"c\"}\n\n"
         );
         // A refresh that repeats c (already in the snapshot) and brings d.
-        let d = doc(4, "d", "x");
         rt.tell_for_tests(Changed {
-            docs: vec![c.clone(), d.clone()],
+            docs: vec![c, doc(4, "d", "x")],
             tokens: false,
         });
         assert_eq!(text(&mut s, 3).await, "id: 4:d\ndata: {\"a\":\"d\"}\n\n");
@@ -281,21 +296,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_bound_token_sees_its_account_and_a_revoked_one_is_closed() {
-        let rt = Arc::new(Runtime::new());
-        let snap = snapshot_with(&[], [1; 32]);
-        rt.replace_for_tests(snap.clone());
-        let listener = Listener {
-            token_hash: [1; 32],
-            account: Some(Arc::from("x")),
-        };
-        let mut s = Box::pin(events(
-            rt.clone(),
-            rt.subscribe(),
-            &snap,
-            listener,
-            Start::Now,
-        ));
-        assert_eq!(text(&mut s, 1).await, "retry: 1000\n\n");
+        let (rt, _, mut s) = open(&[], Some("x"), Start::Now).await;
         rt.tell_for_tests(Changed {
             docs: vec![doc(5, "other", "y"), doc(6, "mine", "x")],
             tokens: false,
@@ -315,23 +316,21 @@ mod tests {
         assert!(s.next().await.is_none());
     }
 
+    /// A comment every 15 s while nothing changes (the clock paused: the
+    /// runtime jumps to each timer).
+    #[tokio::test(start_paused = true)]
+    async fn an_idle_stream_gets_a_heartbeat_every_15_seconds() {
+        let (_rt, _, mut s) = open(&[], None, Start::Now).await;
+        let started = tokio::time::Instant::now();
+        assert_eq!(text(&mut s, 1).await, ": heartbeat\n\n");
+        assert_eq!(started.elapsed(), HEARTBEAT);
+        assert_eq!(text(&mut s, 1).await, ": heartbeat\n\n");
+        assert_eq!(started.elapsed(), 2 * HEARTBEAT);
+    }
+
     #[tokio::test]
     async fn a_client_too_far_behind_is_dropped_and_a_bad_cursor_reset() {
-        let rt = Arc::new(Runtime::new());
-        let snap = snapshot_with(&[], [1; 32]);
-        rt.replace_for_tests(snap.clone());
-        let listener = Listener {
-            token_hash: [1; 32],
-            account: None,
-        };
-        let mut slow = Box::pin(events(
-            rt.clone(),
-            rt.subscribe(),
-            &snap,
-            listener.clone(),
-            Start::Unreadable,
-        ));
-        assert_eq!(text(&mut slow, 1).await, "retry: 1000\n\n");
+        let (rt, snap, mut slow) = open(&[], None, Start::Unreadable).await;
         assert!(
             text(&mut slow, 1)
                 .await
@@ -346,13 +345,7 @@ mod tests {
         // It never read: closed, and it resumes with its last id.
         assert!(slow.next().await.is_none());
         // Closing the server ends every stream.
-        let mut s = Box::pin(events(
-            rt.clone(),
-            rt.subscribe(),
-            &snap,
-            listener,
-            Start::Now,
-        ));
+        let mut s = stream_on(&rt, &snap, None, Start::Now);
         assert_eq!(text(&mut s, 1).await, "retry: 1000\n\n");
         rt.close_streams();
         assert!(s.next().await.is_none());

@@ -378,6 +378,17 @@ impl TestApp {
         }
     }
 
+    /// Two instances on one new PostgreSQL database, the demo seeded.
+    pub async fn two_instances_with_demo() -> (TestApp, TestApp) {
+        require_postgres();
+        let db = fresh_db(Backend::Postgres).await;
+        let shared = db.share();
+        let a = TestApp::spawn_on(Backend::Postgres, db, |_| {}).await;
+        relais_server::demo::seed(&a.system("demo")).await.unwrap();
+        let b = TestApp::spawn_on(Backend::Postgres, shared, |_| {}).await;
+        (a, b)
+    }
+
     /// Spawns and seeds the demo (accounts acme and globex, their users).
     pub async fn with_demo(backend: Backend) -> TestApp {
         let app = Self::spawn(backend).await;

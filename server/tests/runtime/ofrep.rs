@@ -231,9 +231,7 @@ async fn sdk_setup(app: &TestApp) -> Vec<(&'static str, String)> {
     let claims = app.agent_id("globex", "Claims hotline").await;
     let editor = app.signed_in("editor@acme.example").await;
     assert_eq!(
-        say(app, &editor, &accueil, 0, "Un instant.")
-            .await
-            .status(),
+        say(app, &editor, &accueil, 0, "Un instant.").await.status(),
         200
     );
     let doc = app.doc(&token, &accueil).await;

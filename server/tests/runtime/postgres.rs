@@ -11,12 +11,7 @@ use serde_json::{Value, json};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: RELAIS_TEST_POSTGRES_URL (make test starts one)"]
 async fn a_save_on_one_instance_reaches_another_within_a_second() {
-    crate::common::require_postgres();
-    let db = crate::common::fresh_db(Backend::Postgres).await;
-    let shared = db.share();
-    let a = TestApp::spawn_on(Backend::Postgres, db, |_| {}).await;
-    relais_server::demo::seed(&a.system("demo")).await.unwrap();
-    let b = TestApp::spawn_on(Backend::Postgres, shared, |_| {}).await;
+    let (a, b) = TestApp::two_instances_with_demo().await;
     let token = a.token("runtime:read", None).await;
     b.wait_synced().await;
     let accueil = a.agent_id("acme", "Accueil standard").await;

@@ -174,12 +174,7 @@ on_both_backends!(a_bound_token_streams_its_account_and_a_revoked_one_is_closed)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: RELAIS_TEST_POSTGRES_URL (make test starts one)"]
 async fn a_save_on_one_instance_is_streamed_by_another() {
-    crate::common::require_postgres();
-    let db = crate::common::fresh_db(Backend::Postgres).await;
-    let shared = db.share();
-    let a = TestApp::spawn_on(Backend::Postgres, db, |_| {}).await;
-    relais_server::demo::seed(&a.system("demo")).await.unwrap();
-    let b = TestApp::spawn_on(Backend::Postgres, shared, |_| {}).await;
+    let (a, b) = TestApp::two_instances_with_demo().await;
     let token = a.token("runtime:read", None).await;
     b.wait_synced().await;
     let accueil = a.agent_id("acme", "Accueil standard").await;
