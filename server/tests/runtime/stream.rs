@@ -119,8 +119,49 @@ async fn saves_are_streamed_and_a_resume_misses_nothing(backend: Backend) {
         "{id1} {id2} {id3}"
     );
     assert_eq!(say(&app, &editor, &accueil, 2, "Trois").await.status(), 200);
-    let (_, d4) = sse.doc().await;
+    let (id4, d4) = sse.doc().await;
     assert_eq!(d4["action"]["text"], "Trois");
+
+    // A client that can't send headers (a browser's EventSource) resumes
+    // with `?after=`.
+    let res = reqwest::Client::new()
+        .get(app.url(&format!("/api/runtime/v1/stream?after={id1}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let mut after = Sse {
+        res,
+        buf: String::new(),
+    };
+    // The other agent's change, then this one's latest, at its new place.
+    let (a, da) = after.doc().await;
+    let (b, db) = after.doc().await;
+    assert_eq!(
+        (
+            a,
+            da["action"]["text"].clone(),
+            b,
+            db["action"]["text"].clone()
+        ),
+        (id3.clone(), "Autre".into(), id4.clone(), "Trois".into())
+    );
+
+    // No token, or one without runtime:read: refused before anything streams.
+    let res = reqwest::Client::new()
+        .get(app.url("/api/runtime/v1/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    let events_only = app.token("runtime:events", None).await;
+    let res = reqwest::Client::new()
+        .get(app.url("/api/runtime/v1/stream"))
+        .bearer_auth(&events_only)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 
     // A cursor that doesn't read: told to re-read the feed, then live.
     let mut bad = Sse::open(&app, &token, Some("not-a-cursor")).await;
