@@ -125,6 +125,10 @@ pub fn spawn(db: Db, runtime: Arc<Runtime>, migrate: bool, file: Option<Snapshot
 
 /// Serves the snapshot file while the database can't be reached, if it is usable.
 async fn adopt_file(rt: &Runtime, f: &SnapshotFile) {
+    // Served already (or loaded from the database): not read again.
+    if rt.is_loaded() {
+        return;
+    }
     let (path, identity) = (f.path.clone(), f.identity);
     let started = std::time::Instant::now();
     let read = tokio::task::spawn_blocking(move || super::file::read(&path, &identity)).await;

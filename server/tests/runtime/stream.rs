@@ -21,7 +21,8 @@ pub struct Event {
 /// A stream being read: events as they come (comments skipped).
 pub struct Sse {
     res: reqwest::Response,
-    buf: String,
+    /// Bytes as they came: a chunk may end inside a character.
+    buf: Vec<u8>,
 }
 
 impl Sse {
@@ -37,7 +38,7 @@ impl Sse {
         assert_eq!(res.headers()["content-type"], "text/event-stream");
         Sse {
             res,
-            buf: String::new(),
+            buf: Vec::new(),
         }
     }
 
@@ -45,8 +46,9 @@ impl Sse {
     pub async fn next(&mut self, within: Duration) -> Option<Event> {
         tokio::time::timeout(within, async {
             loop {
-                while let Some(end) = self.buf.find("\n\n") {
-                    let block: String = self.buf.drain(..end + 2).collect();
+                while let Some(end) = self.buf.windows(2).position(|w| w == b"\n\n") {
+                    let bytes: Vec<u8> = self.buf.drain(..end + 2).collect();
+                    let block = String::from_utf8(bytes).expect("UTF-8 events");
                     let mut e = Event::default();
                     let mut data = Vec::new();
                     for line in block.lines() {
@@ -63,7 +65,7 @@ impl Sse {
                     }
                 }
                 match self.res.chunk().await {
-                    Ok(Some(c)) => self.buf.push_str(std::str::from_utf8(&c).unwrap()),
+                    Ok(Some(c)) => self.buf.extend_from_slice(&c),
                     _ => return None,
                 }
             }
@@ -132,7 +134,7 @@ async fn saves_are_streamed_and_a_resume_misses_nothing(backend: Backend) {
         .unwrap();
     let mut after = Sse {
         res,
-        buf: String::new(),
+        buf: Vec::new(),
     };
     // The other agent's change, then this one's latest, at its new place.
     let (a, da) = after.doc().await;
