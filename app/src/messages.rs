@@ -68,6 +68,8 @@ pub fn field_message(locale: Locale, code: Code) -> &'static str {
         Code::TooManySteps => td_string!(locale, err_too_many_steps),
         Code::UnreachableStep => td_string!(locale, err_unreachable_step),
         Code::UnknownSchedule => td_string!(locale, err_unknown_schedule),
+        Code::NotForThisType => td_string!(locale, err_not_for_this_type),
+        Code::PhoneOrSip => td_string!(locale, err_phone_or_sip),
         Code::InvalidUrl => td_string!(locale, err_invalid_url),
         Code::HttpsRequired => td_string!(locale, err_https_required),
         Code::ForbiddenHost => td_string!(locale, err_forbidden_host),

@@ -422,8 +422,8 @@ pub struct StreamQuery {
 /// cursor that doesn't read, or more than 1000 documents behind, gets an
 /// `event: reset` telling the client to page through the feed after it.
 /// A comment every 15 s; a revoked token's stream is closed, and so is one
-/// that fell 256 refreshes behind when it is next written to (it resumes
-/// with its last id).
+/// that fell 256 refreshes behind, or whose client took no data for the
+/// server's send timeout (30 s by default; it resumes with its last id).
 #[utoipa::path(
     get,
     path = "/api/runtime/v1/stream",

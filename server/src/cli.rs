@@ -1,5 +1,5 @@
 //! The command line (SPEC §5): `serve` (the default), `migrate`, `account`,
-//! `user`, `agent`, `token` and `demo`.
+//! `user`, `agent`, `token`, `config` and `demo`.
 
 use std::io::Read;
 
@@ -52,6 +52,9 @@ pub enum Command {
     /// Manage runtime API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Configuration as code: export and apply YAML.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Seed a demo: two accounts, staff and customer users, agents, a SIP
     /// connection and a runtime token.
     Demo(DemoArgs),
@@ -124,6 +127,10 @@ pub struct ServeArgs {
     /// it); 0: no limit.
     #[arg(long, env = "RELAIS_OFREP_PER_SECOND", default_value_t = 0)]
     pub ofrep_per_second: u32,
+    /// Seconds a client may take none of the data sent before its
+    /// connection is closed (a change stream nobody reads, a vanished client).
+    #[arg(long, env = "RELAIS_SEND_TIMEOUT_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub send_timeout_seconds: u64,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -258,6 +265,33 @@ pub enum TokenCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print the default messages, SIP connections, business hours and
+    /// agents' failover plans as YAML.
+    Export {
+        /// Only this account (its slug).
+        #[arg(long)]
+        account: Option<String>,
+    },
+    /// Judge a file whole, print what it changes and make the changes; a
+    /// file with any error changes nothing.
+    Apply {
+        /// The YAML file ("-": standard input).
+        file: String,
+        /// Print what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The user the changes are made as: their roles apply, the audit
+        /// log names them.
+        #[arg(long = "as", value_name = "EMAIL")]
+        as_email: String,
+        /// Local webhook endpoints allowed anyway, as for `serve`.
+        #[arg(long, env = "RELAIS_WEBHOOK_ALLOW", value_delimiter = ',')]
+        webhook_allow: Vec<String>,
+    },
+}
+
 /// Logs go to stderr, filtered by `RELAIS_LOG` (default `info`); with
 /// `RELAIS_LOG_FORMAT=json`, one JSON object per line.
 pub fn init_logging() {
@@ -345,6 +379,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token(command) => token(&url, command).await,
+        Command::Config(command) => config(&url, command).await,
         Command::Demo(args) => demo(&url, args).await,
     }
 }
@@ -394,6 +429,89 @@ async fn user(url: &str, command: UserCommand) -> anyhow::Result<()> {
             let link = invitations::reset_link(&ctx, &id).await.map_err(explain)?;
             print_link(&link);
             Ok(())
+        }
+    }
+}
+
+/// `relais config export` and `relais config apply`.
+async fn config(url: &str, command: ConfigCommand) -> anyhow::Result<()> {
+    use app::service::config::{self, ApplyError};
+    match command {
+        ConfigCommand::Export { account } => {
+            let ctx = open(url).await?;
+            let yaml = config::export(&ctx, account.as_deref())
+                .await
+                .map_err(explain_account)?;
+            print!("{yaml}");
+            Ok(())
+        }
+        ConfigCommand::Apply {
+            file,
+            dry_run,
+            as_email,
+            webhook_allow,
+        } => {
+            let text = if file == "-" {
+                let mut buf = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut buf)
+                    .context("cannot read the file from standard input")?;
+                buf
+            } else {
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {file}"))?
+            };
+            let system = open(url).await?;
+            let id = users::id_by_email(&system, &as_email)
+                .await
+                .map_err(explain)?;
+            let principal = members::principal(&system.db, &id)
+                .await
+                .map_err(explain)?
+                .ok_or_else(|| {
+                    anyhow!("{as_email} is disabled or hasn't accepted their invitation")
+                })?;
+            let ctx = Ctx::command_line_as(
+                system.db,
+                principal,
+                app::domain::failover::WebhookAllowList(webhook_allow),
+            );
+            match config::apply(&ctx, &text, dry_run).await {
+                Ok(applied) => {
+                    for line in &applied.changes {
+                        println!("{line}");
+                    }
+                    let n = applied.changes.len();
+                    let what = if n == 1 { "change" } else { "changes" };
+                    if n == 0 {
+                        println!("no changes: the database already holds this file");
+                    } else if applied.dry_run {
+                        println!("dry run: {n} {what}, nothing applied");
+                    } else {
+                        println!("applied {n} {what} as {as_email}");
+                    }
+                    Ok(())
+                }
+                Err(ApplyError::Refused(issues)) => {
+                    for i in &issues {
+                        eprintln!("{i}");
+                    }
+                    let n = issues.len();
+                    Err(anyhow!(
+                        "{file} is refused ({n} {}): nothing was changed",
+                        if n == 1 { "problem" } else { "problems" }
+                    ))
+                }
+                Err(ApplyError::Interrupted {
+                    done,
+                    total,
+                    what,
+                    error,
+                }) => Err(anyhow!(
+                    "stopped after {done} of {total} changes, at:\n{what}\n{}\n(the {done} before it are made: export again to see where things stand)",
+                    app::messages::describe_en(&error)
+                )),
+                Err(ApplyError::Failed(e)) => Err(explain(e)),
+            }
         }
     }
 }
@@ -590,6 +708,7 @@ async fn serve(url: &str, args: ServeArgs) -> anyhow::Result<()> {
             path => Some(std::path::PathBuf::from(path)),
         },
         mailer: args.mail.mailer()?,
+        send_timeout: std::time::Duration::from_secs(args.send_timeout_seconds),
     };
     let server = Server::bind(&config)
         .await

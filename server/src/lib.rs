@@ -17,6 +17,7 @@ use app::domain::failover::WebhookAllowList;
 use app::security::throttle::ThrottleLimits;
 use app::state::{AppState, AuthSettings};
 use app::store::Db;
+use axum::serve::ListenerExt;
 use leptos::config::{Env, LeptosOptions};
 use tokio::net::TcpListener;
 
@@ -53,7 +54,14 @@ pub struct ServeConfig {
     /// Where invitation and password-reset links are e-mailed from
     /// (`RELAIS_SMTP_URL`, `RELAIS_MAIL_FROM`); none: links are only shown.
     pub mailer: Option<app::mail::Mailer>,
+    /// A connection whose client takes none of the data sent for this long
+    /// is closed (TCP_USER_TIMEOUT): a change stream nobody reads doesn't
+    /// stay open, nor a client gone without a word.
+    pub send_timeout: Duration,
 }
+
+/// How long a client may take no data before its connection is closed.
+pub const DEFAULT_SEND_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl ServeConfig {
     /// A configuration for tests and tools: defaults everywhere but the database.
@@ -72,6 +80,7 @@ impl ServeConfig {
             ofrep_per_second: 0,
             snapshot_file: None,
             mailer: None,
+            send_timeout: DEFAULT_SEND_TIMEOUT,
         }
     }
 }
@@ -93,6 +102,7 @@ pub struct Server {
     /// The database could not be migrated at start (unreachable): done once it answers.
     migrate_later: bool,
     snapshot_file: Option<app::runtime::sync::SnapshotFile>,
+    send_timeout: Duration,
 }
 
 impl Server {
@@ -147,6 +157,7 @@ impl Server {
             state,
             migrate_later,
             snapshot_file,
+            send_timeout: config.send_timeout,
         })
     }
 
@@ -178,8 +189,22 @@ impl Server {
             shutdown.await;
             runtime.close_streams();
         };
+        // The kernel closes a connection whose client takes no data (zero
+        // window, or nothing acknowledged) for `send_timeout`: hyper's
+        // pending write then fails and drops the request, a change stream
+        // whose client stopped reading among them.
+        let send_timeout = self.send_timeout;
+        let listener = self
+            .listener
+            .tap_io(move |tcp: &mut tokio::net::TcpStream| {
+                if let Err(e) =
+                    socket2::SockRef::from(&*tcp).set_tcp_user_timeout(Some(send_timeout))
+                {
+                    tracing::debug!(error = %e, "could not set the connection's send timeout");
+                }
+            });
         axum::serve(
-            self.listener,
+            listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)

@@ -189,6 +189,7 @@ async fn a_restart_during_an_outage_serves_the_snapshot_file() {
     let token = first.token("runtime:read", None).await;
     let revoked = first.token("runtime:read", None).await;
     let agent = first.agent_id("acme", "Accueil standard").await;
+    let untouched = first.agent_id("acme", "Prise de rendez-vous").await;
     let owner = first.signed_in("owner@acme.example").await;
     assert_eq!(
         say(&first, &owner, &agent, 0, "Dernière config")
@@ -274,6 +275,18 @@ async fn a_restart_during_an_outage_serves_the_snapshot_file() {
         "the database reached",
         async || (second.readyz().await["database"] == "ok").then_some(()),
     )
+    .await;
+    // Every document is the database's again: one nobody changed answers
+    // resolve calls too (a document read from the file can't).
+    eventually(Duration::from_secs(5), "resolve answered", async || {
+        let res = second
+            .runtime_get(
+                Some(&token),
+                &format!("/agents/{untouched}/failover/resolve?cause=precall_timeout"),
+            )
+            .await;
+        (res.status() == 200).then_some(())
+    })
     .await;
     let owner = second.signed_in("owner@acme.example").await;
     assert_eq!(

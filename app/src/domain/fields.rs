@@ -87,6 +87,11 @@ pub enum Code {
     UnreachableStep,
     /// A condition on a schedule the account doesn't have.
     UnknownSchedule,
+    /// A field a step of this type doesn't use (a configuration file).
+    NotForThisType,
+    /// A transfer given both a phone number and a SIP connection (a
+    /// configuration file).
+    PhoneOrSip,
 }
 
 /// What must be unique and already is: the conflict of a refused create.

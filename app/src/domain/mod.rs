@@ -3,6 +3,7 @@
 
 mod access;
 mod audit;
+pub mod config;
 pub mod emergency;
 mod events;
 pub mod failover;

@@ -100,6 +100,8 @@ pub const STREAM_BACKLOG: usize = 256;
 pub struct Runtime {
     snapshot: ArcSwap<Snapshot>,
     loaded: AtomicBool,
+    /// Whether the snapshot served was read from the snapshot file.
+    from_file: AtomicBool,
     db_ok: AtomicBool,
     /// Whether the last write probe went through, and whether one has run.
     db_writable: AtomicBool,
@@ -125,6 +127,7 @@ impl Runtime {
         Runtime {
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             loaded: AtomicBool::new(false),
+            from_file: AtomicBool::new(false),
             db_ok: AtomicBool::new(false),
             db_writable: AtomicBool::new(false),
             probed: AtomicBool::new(false),
@@ -244,27 +247,40 @@ impl Runtime {
 
     async fn load_changes(&self, db: &Db) -> Result<usize, StoreError> {
         let current = self.snapshot.load_full();
+        // A snapshot read from the file is replaced whole at the database's
+        // first answer: its documents can't answer resolve calls.
+        let whole = self.from_file.load(Ordering::Acquire);
+        let since = if whole { 0 } else { current.seq };
         // Everything numbered up to `upto` has committed (numbers are taken
         // under a row lock held until commit), so reading (seq, upto] misses nothing.
         let upto = changes::current(db.pool()).await?;
-        if upto <= current.seq && self.is_loaded() {
+        if upto <= current.seq && self.is_loaded() && !whole {
             return Ok(0);
         }
-        let token_rows = tokens::changed_since(db.pool(), current.seq).await?;
+        let token_rows = tokens::changed_since(db.pool(), since).await?;
         let token_rows: Vec<_> = token_rows
             .into_iter()
             .filter(|t| t.change_seq <= upto)
             .collect();
-        let mut next = (*current).clone();
+        let mut next = if whole {
+            // The file's tokens only for what this instance saw of them.
+            Snapshot {
+                tokens: current.tokens.clone(),
+                ..Snapshot::default()
+            }
+        } else {
+            (*current).clone()
+        };
         next.seq = upto;
         let mut shared = super::resolve::Shared::default();
         // Told to the change streams (not the first load's 100,000: nobody
         // can be listening before it).
         let tell = self.is_loaded();
         let mut changed_docs = Vec::new();
-        let states = snapshot::agent_states(db.pool(), current.seq, upto, |s| {
+        let states = snapshot::agent_states(db.pool(), since, upto, |s| {
             let entry = Arc::new(entry(&s, &mut shared));
-            if tell {
+            // (Reloading whole, only what changed since the file.)
+            if tell && entry.seq > current.seq {
                 changed_docs.push(entry.clone());
             }
             if let Some(old) = next.docs.insert(entry.agent_id.clone(), entry.clone()) {
@@ -276,6 +292,9 @@ impl Runtime {
                 .insert((entry.seq, entry.agent_id.clone()), entry.clone());
         })
         .await?;
+        if whole {
+            self.from_file.store(false, Ordering::Release);
+        }
         let changed = states + token_rows.len();
         if changed == 0 && self.is_loaded() {
             self.store(next);
@@ -348,6 +367,7 @@ impl Runtime {
             return false;
         }
         self.db_ok.store(false, Ordering::Release);
+        self.from_file.store(true, Ordering::Release);
         self.store(snapshot);
         release_freed_memory();
         self.loaded.store(true, Ordering::Release);

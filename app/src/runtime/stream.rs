@@ -6,7 +6,9 @@
 //! falls [`STREAM_BACKLOG`](super::snapshot::STREAM_BACKLOG) refreshes behind
 //! is closed (the client resumes with its last id), so a slow client holds
 //! neither the others nor memory; so is one whose token is revoked, and all
-//! of them when the server shuts down.
+//! of them when the server shuts down. A client that stops reading
+//! altogether is cut off by the kernel (the server's send timeout,
+//! `TCP_USER_TIMEOUT`): its stream is then dropped.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;

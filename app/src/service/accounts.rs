@@ -283,6 +283,22 @@ pub async fn set_failover(
     .await
 }
 
+/// A default error message as typed: `None` (an empty text) is the
+/// platform's.
+pub(crate) fn parse_default_message(
+    text: &str,
+    language: &str,
+) -> Result<Option<(String, Language)>, FieldErrors> {
+    if text.trim().is_empty() {
+        return Ok(None);
+    }
+    let mut errors = FieldErrors::new();
+    let text = errors.take("text", parse_say_text(text));
+    let language = errors.take("language", Language::parse(language));
+    errors.into_result()?;
+    Ok(Some((text.expect("checked"), language.expect("checked"))))
+}
+
 /// Sets the account's default error message (owners, staff); an empty text
 /// goes back to the platform's.
 pub async fn set_default_message(
@@ -292,15 +308,7 @@ pub async fn set_default_message(
     language: &str,
 ) -> Result<(), AppError> {
     let account = load(ctx, slug, Permission::ManageAccountSettings).await?;
-    let message = if text.trim().is_empty() {
-        None
-    } else {
-        let mut errors = FieldErrors::new();
-        let text = errors.take("text", parse_say_text(text));
-        let language = errors.take("language", Language::parse(language));
-        errors.into_result()?;
-        Some((text.expect("checked"), language.expect("checked")))
-    };
+    let message = parse_default_message(text, language)?;
     let mut w = ctx.begin().await?;
     accounts::set_default_message(
         w.tx(),

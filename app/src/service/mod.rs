@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod audit;
+pub mod config;
 pub mod emergencies;
 pub mod events;
 pub mod failover;
@@ -99,6 +100,24 @@ impl Ctx {
             who: Who::User(principal),
             client_ip,
             webhook_allow_list,
+            links: Links::default(),
+        }
+    }
+
+    /// The command line acting as `principal` (`relais config apply --as`):
+    /// their roles apply and the audit log names them. No snapshot here:
+    /// serving processes pick the changes up from the change sequence.
+    pub fn command_line_as(
+        db: Db,
+        principal: Principal,
+        webhook_allow_list: WebhookAllowList,
+    ) -> Ctx {
+        Ctx {
+            db,
+            runtime: None,
+            who: Who::User(principal),
+            client_ip: None,
+            webhook_allow_list: Arc::new(webhook_allow_list),
             links: Links::default(),
         }
     }

@@ -28,7 +28,8 @@ pub async fn load(ctx: &Ctx, id: &str) -> Result<SipConnectionRow, AppError> {
     Ok(c)
 }
 
-fn parse(name: &str, uri: &str) -> Result<(String, String), AppError> {
+/// A connection's name and URI by the rules (errors: `name`, `sip_uri`).
+pub(crate) fn parse(name: &str, uri: &str) -> Result<(String, String), AppError> {
     let mut e = FieldErrors::new();
     let name = e.take("name", PersonName::parse(name));
     let uri = e.take("sip_uri", parse_sip_uri(uri));

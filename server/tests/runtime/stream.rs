@@ -231,3 +231,79 @@ async fn a_save_on_one_instance_is_streamed_by_another() {
     b.stop().await;
     a.stop().await;
 }
+
+/// A client that stops reading is cut off after the send timeout, and the
+/// others get every change meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_reading_is_disconnected() {
+    use std::io::{Read, Write};
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
+        c.send_timeout = Duration::from_secs(2);
+    })
+    .await;
+    relais_server::demo::seed(&app.system("demo"))
+        .await
+        .expect("demo seeds");
+    let token = app.token("runtime:read", None).await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
+    let editor = app.signed_in("editor@acme.example").await;
+
+    // A connection with a small receive window that is never read.
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    socket.connect(&app.addr.into()).unwrap();
+    let mut stuck: std::net::TcpStream = socket.into();
+    write!(
+        stuck,
+        "GET /api/runtime/v1/stream HTTP/1.1\r\nHost: relais\r\nAuthorization: Bearer {token}\r\n\r\n"
+    )
+    .unwrap();
+    let mut reader = Sse::open(&app, &token, None).await;
+
+    // Far more than its window: the server's writes to it stall.
+    let text = "Nous revenons dans un instant. ".repeat(30);
+    for base in 0..40 {
+        let said = format!("{base} {text}");
+        assert_eq!(
+            say(&app, &editor, &accueil, base, said.trim())
+                .await
+                .status(),
+            200
+        );
+    }
+    // The reading client has them all, in order.
+    for base in 0..40 {
+        let (_, d) = reader.doc().await;
+        let said = d["action"]["text"].as_str().unwrap().to_owned();
+        assert!(said.starts_with(&format!("{base} ")), "{base}: {said}");
+    }
+
+    // Past the send timeout the stalled connection is gone: draining it
+    // ends (reset or end of stream) instead of waiting for more.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let ended = tokio::task::spawn_blocking(move || {
+        stuck
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut buf = [0u8; 65536];
+        loop {
+            match stuck.read(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return false;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(ended, "the stalled stream was closed");
+}
