@@ -3,34 +3,13 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use common::{Backend, fresh_db};
 use sqlx::Row;
 
 fn relais(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
-        .arg("--database-url")
-        .arg(url)
-        .args(args)
-        .env("RELAIS_LOG", "warn")
-        .env_remove("RELAIS_WEBHOOK_ALLOW")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("relais runs");
-    if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
+    common::run_relais(url, args, stdin, &[("RELAIS_LOG", "warn")])
 }
 
 fn out(o: &Output) -> String {
@@ -331,6 +310,27 @@ accounts:
     }
     assert!(e.contains("(12 problems): nothing was changed"), "{e}");
     assert_eq!(footprint(url).await, before);
+
+    // One agent twice (by its id and by its name).
+    let db = app::store::Db::connect(url).await.unwrap();
+    let id: String =
+        sqlx::query::<sqlx::Any>("SELECT id FROM agents WHERE name = 'Accueil standard'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap()
+            .get("id");
+    db.close().await;
+    let step =
+        "plan:\n          default:\n          - {type: say_message, text: Un, language: fr-FR}";
+    let twice = format!(
+        "schema: 1\naccounts:\n  acme:\n    agents:\n      Accueil standard:\n        {step}\n      {id}:\n        {step}\n"
+    );
+    let o = apply(url, &twice, "csm@relais.example", false);
+    assert!(
+        err(&o).contains("this agent is in the file twice"),
+        "{}",
+        err(&o)
+    );
 
     // A file YAML can't read, or of a shape Relais doesn't know: its place.
     for (text, needle) in [

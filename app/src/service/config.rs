@@ -605,6 +605,7 @@ async fn judge_account(
     }
 
     let agents = crate::store::agents::list_by_account(pool, &account.id).await?;
+    let mut seen: Vec<&str> = Vec::new();
     for (agent_key, a) in &file.agents {
         let path = format!("{at}.agents.{}", key(agent_key));
         let agent = match agents.iter().find(|g| &g.id == agent_key) {
@@ -636,6 +637,14 @@ async fn judge_account(
                 }
             }
         };
+        if seen.contains(&agent.id.as_str()) {
+            issues.push(issue(
+                path,
+                "this agent is in the file twice (by its name and by its id)",
+            ));
+            continue;
+        }
+        seen.push(&agent.id);
         judge_plan(
             ctx, &account, agent, agent_key, a, &book, &path, issues, planned,
         )

@@ -725,3 +725,36 @@ pub async fn form_post(
     assert_eq!(res.status(), 302, "{endpoint}");
     res.headers()["location"].to_str().unwrap().to_owned()
 }
+
+/// Runs the `relais` binary on `url` with `args`, `stdin` written to it,
+/// and `env` set; returns its output.
+#[allow(dead_code)]
+pub fn run_relais(
+    url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+    env: &[(&str, &str)],
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_relais"))
+        .arg("--database-url")
+        .arg(url)
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("relais runs");
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
