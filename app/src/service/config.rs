@@ -84,33 +84,29 @@ struct Book {
     schedules: Vec<(String, String)>,
 }
 
+/// The other side of the pair whose `key` side matches: names by id
+/// (`by_id`) or ids by name.
+fn other(list: &[(String, String)], key: &str, by_id: bool) -> Option<String> {
+    list.iter()
+        .find(|(id, name)| if by_id { id == key } else { name == key })
+        .map(|(id, name)| if by_id { name.clone() } else { id.clone() })
+}
+
 impl Names for Book {
     fn sip_name(&self, id: &str) -> Option<String> {
-        self.sip
-            .iter()
-            .find(|(i, _)| i == id)
-            .map(|(_, n)| n.clone())
+        other(&self.sip, id, true)
     }
     fn schedule_name(&self, id: &str) -> Option<String> {
-        self.schedules
-            .iter()
-            .find(|(i, _)| i == id)
-            .map(|(_, n)| n.clone())
+        other(&self.schedules, id, true)
     }
 }
 
 impl Ids for Book {
     fn sip_id(&self, name: &str) -> Option<String> {
-        self.sip
-            .iter()
-            .find(|(_, n)| n == name)
-            .map(|(i, _)| i.clone())
+        other(&self.sip, name, false)
     }
     fn schedule_id(&self, name: &str) -> Option<String> {
-        self.schedules
-            .iter()
-            .find(|(_, n)| n == name)
-            .map(|(i, _)| i.clone())
+        other(&self.schedules, name, false)
     }
 }
 
