@@ -243,6 +243,55 @@ async fn agents_and_audit(backend: Backend) {
     );
 }
 
+/// A load from the start is read in slices cut by agent id (all of a bulk
+/// change share one change number): every agent is in exactly one.
+async fn snapshot_slices_cover_every_agent_once(backend: Backend) {
+    use app::store::snapshot::{Slice, agent_states};
+    let (db, _t) = db(backend).await;
+    let acme = accounts::create(
+        db.pool(),
+        &AccountName::parse("Acme").unwrap(),
+        &Slug::parse("acme").unwrap(),
+    )
+    .await
+    .unwrap();
+    let lang = Language::parse("en-US").unwrap();
+    let mut conn = db.pool().acquire().await.unwrap();
+    let mut all = Vec::new();
+    for i in 0..7 {
+        let name = PersonName::parse(&format!("Agent {i}")).unwrap();
+        let a = agents::create(&mut conn, &acme.id, &name, Direction::Inbound, &lang)
+            .await
+            .unwrap();
+        all.push(a.id);
+    }
+    drop(conn);
+    sqlx::query::<sqlx::Any>("UPDATE agents SET change_seq = 5")
+        .execute(db.pool())
+        .await
+        .unwrap();
+    all.sort();
+    for parts in [1, 2, 3, 7, 10] {
+        let slices = Slice::changed(0, 5).split(db.pool(), parts).await.unwrap();
+        assert_eq!(slices.len() as i64, parts.min(7), "{parts} parts");
+        let mut seen = Vec::new();
+        for slice in &slices {
+            let before = seen.len();
+            let n = agent_states(db.pool(), slice, |s| seen.push(s.agent_id))
+                .await
+                .unwrap();
+            assert_eq!(n, seen.len() - before);
+            assert!(n > 0, "no empty slice: {slice:?}");
+        }
+        seen.sort();
+        assert_eq!(seen, all, "{parts} parts: each agent once");
+    }
+    // Nothing changed after 5: one slice, empty.
+    let later = Slice::changed(5, 9).split(db.pool(), 2).await.unwrap();
+    assert_eq!(later, [Slice::changed(5, 9)]);
+    assert_eq!(agent_states(db.pool(), &later[0], |_| {}).await.unwrap(), 0);
+}
+
 async fn sessions_round_trip_and_expire(backend: Backend) {
     let (db, _t) = db(backend).await;
     let store = DbSessionStore::new(db.clone());
@@ -285,5 +334,6 @@ on_both_backends!(
     accounts_are_created_found_and_searched,
     users_roles_and_memberships,
     agents_and_audit,
+    snapshot_slices_cover_every_agent_once,
     sessions_round_trip_and_expire,
 );

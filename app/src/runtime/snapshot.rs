@@ -272,13 +272,34 @@ impl Runtime {
             (*current).clone()
         };
         next.seq = upto;
-        let mut shared = super::resolve::Shared::default();
         // Told to the change streams (not the first load's 100,000: nobody
         // can be listening before it).
         let tell = self.is_loaded();
+        // A load from the start is read in parts on connections of their
+        // own, each built by its own task: the documents, ETags and
+        // resolvers of 100,000 agents take both cores, not one.
+        let all = snapshot::Slice::changed(since, upto);
+        let slices = if since == 0 {
+            all.split(db.pool(), load_parts()).await?
+        } else {
+            vec![all]
+        };
+        let tasks: Vec<_> = slices
+            .into_iter()
+            .map(|slice| tokio::spawn(load_part(db.pool().clone(), slice)))
+            .collect();
+        let mut parts = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            match task.await {
+                Ok(part) => parts.push(part?),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(_) => return Err(StoreError::Unavailable(sqlx::Error::PoolClosed)),
+            }
+        }
+        let states: usize = parts.iter().map(Vec::len).sum();
+        next.docs.reserve(states);
         let mut changed_docs = Vec::new();
-        let states = snapshot::agent_states(db.pool(), since, upto, |s| {
-            let entry = Arc::new(entry(&s, &mut shared));
+        for entry in parts.into_iter().flatten() {
             // (Reloading whole, only what changed since the file.)
             if tell && entry.seq > current.seq {
                 changed_docs.push(entry.clone());
@@ -288,10 +309,8 @@ impl Runtime {
                 next.bytes -= old.body.len();
             }
             next.bytes += entry.body.len();
-            next.feed
-                .insert((entry.seq, entry.agent_id.clone()), entry.clone());
-        })
-        .await?;
+            next.feed.insert((entry.seq, entry.agent_id.clone()), entry);
+        }
         if whole {
             self.from_file.store(false, Ordering::Release);
         }
@@ -418,6 +437,27 @@ pub fn ready(body: &[u8]) -> (Bytes, axum::http::HeaderValue) {
     let etag = axum::http::HeaderValue::from_maybe_shared(all.slice(..ETAG_LEN))
         .expect("hex is a valid header value");
     (all.slice(ETAG_LEN..), etag)
+}
+
+/// How many parts a load from the start is read in: one per core (two
+/// at least: on this machine's two, 2.4–2.7 s instead of 3.1–3.6 s for
+/// 100,000 agents; four parts gained little more and held more memory).
+fn load_parts() -> i64 {
+    std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8) as i64)
+}
+
+/// The documents of the agents of `slice`, built as their rows arrive.
+async fn load_part(
+    pool: sqlx::AnyPool,
+    slice: snapshot::Slice,
+) -> Result<Vec<Arc<DocEntry>>, StoreError> {
+    let mut shared = super::resolve::Shared::default();
+    let mut out = Vec::new();
+    snapshot::agent_states(&pool, &slice, |s| {
+        out.push(Arc::new(entry(&s, &mut shared)));
+    })
+    .await?;
+    Ok(out)
 }
 
 /// `"` + 32 hex digits + `"`.

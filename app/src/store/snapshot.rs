@@ -11,6 +11,13 @@ use crate::domain::failover::FailoverAction;
 use crate::domain::plan::FailoverPlan;
 use crate::domain::schedule::Schedule;
 
+/// The condition on `a` (the agents) that selects a slice: `$1`…`$4`.
+macro_rules! in_slice {
+    () => {
+        "a.change_seq > $1 AND a.change_seq <= $2 AND a.id > $3 AND ($4 IS NULL OR a.id <= $4)"
+    };
+}
+
 /// What the store holds for one agent, enough to build its document.
 #[derive(Debug, Clone)]
 pub struct AgentState {
@@ -73,52 +80,47 @@ impl Uses {
     }
 }
 
-async fn uses(pool: &sqlx::AnyPool, after: i64, upto: i64) -> Result<Uses, StoreError> {
+async fn uses(pool: &sqlx::AnyPool, slice: &Slice) -> Result<Uses, StoreError> {
     let mut out = Uses {
         sip: HashMap::new(),
         schedule_ids: HashMap::new(),
         schedules: HashMap::new(),
     };
-    let sip = sqlx::query::<Any>(
+    let sip = sqlx::query::<Any>(concat!(
         "SELECT u.agent_id, sc.id, sc.name, sc.sip_uri FROM failover_uses u \
          JOIN agents a ON a.id = u.agent_id \
          JOIN sip_connections sc ON u.kind = 'sip' AND sc.id = u.ref_id \
-         WHERE a.change_seq > $1 AND a.change_seq <= $2",
-    )
-    .bind(after)
-    .bind(upto)
-    .fetch_all(pool)
-    .await?;
+         WHERE ",
+        in_slice!()
+    ));
+    let sip = slice.bind(sip).fetch_all(pool).await?;
     for r in &sip {
         out.sip.entry(r.try_get("agent_id")?).or_default().insert(
             r.try_get("id")?,
             (r.try_get("name")?, r.try_get("sip_uri")?),
         );
     }
-    let used = sqlx::query::<Any>(
+    let used = sqlx::query::<Any>(concat!(
         "SELECT u.agent_id, u.ref_id FROM failover_uses u \
          JOIN agents a ON a.id = u.agent_id \
-         WHERE u.kind = 'schedule' AND a.change_seq > $1 AND a.change_seq <= $2",
-    )
-    .bind(after)
-    .bind(upto)
-    .fetch_all(pool)
-    .await?;
+         WHERE u.kind = 'schedule' AND ",
+        in_slice!()
+    ));
+    let used = slice.bind(used).fetch_all(pool).await?;
     for r in &used {
         out.schedule_ids
             .entry(r.try_get("agent_id")?)
             .or_default()
             .push(r.try_get("ref_id")?);
     }
-    let schedules = sqlx::query::<Any>(
+    let schedules = sqlx::query::<Any>(concat!(
         "SELECT s.id, s.schedule_json FROM schedules s WHERE s.id IN \
          (SELECT u.ref_id FROM failover_uses u JOIN agents a ON a.id = u.agent_id \
-          WHERE u.kind = 'schedule' AND a.change_seq > $1 AND a.change_seq <= $2)",
-    )
-    .bind(after)
-    .bind(upto)
-    .fetch_all(pool)
-    .await?;
+          WHERE u.kind = 'schedule' AND ",
+        in_slice!(),
+        ")"
+    ));
+    let schedules = slice.bind(schedules).fetch_all(pool).await?;
     for r in &schedules {
         let json: String = r.try_get("schedule_json")?;
         let schedule = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
@@ -127,18 +129,97 @@ async fn uses(pool: &sqlx::AnyPool, after: i64, upto: i64) -> Result<Uses, Store
     Ok(out)
 }
 
-/// The state of every agent changed in (`after`, `upto`], one at a time
-/// to `each` as the rows arrive (a first load reads 100,000 of them: they
-/// are never all in memory at once); returns how many.
+/// Which agents a load reads: those changed in (`after`, `upto`] whose
+/// ids are in (`ids_after`, `ids_upto`] (`None`: no upper bound).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slice {
+    pub after: i64,
+    pub upto: i64,
+    pub ids_after: String,
+    pub ids_upto: Option<String>,
+}
+
+impl Slice {
+    /// Every agent changed in (`after`, `upto`].
+    pub fn changed(after: i64, upto: i64) -> Slice {
+        Slice {
+            after,
+            upto,
+            ids_after: String::new(),
+            ids_upto: None,
+        }
+    }
+
+    fn bind<'q>(
+        &'q self,
+        q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        q.bind(self.after)
+            .bind(self.upto)
+            .bind(self.ids_after.as_str())
+            .bind(self.ids_upto.as_deref())
+    }
+
+    /// This slice cut by agent id into at most `parts` slices holding
+    /// about as many agents each, so that a large load can be read on
+    /// several connections at once (fewer when there are too few agents).
+    pub async fn split(self, pool: &sqlx::AnyPool, parts: i64) -> Result<Vec<Slice>, StoreError> {
+        let count: i64 = self
+            .bind(sqlx::query::<Any>(concat!(
+                "SELECT COUNT(*) AS n FROM agents a WHERE ",
+                in_slice!()
+            )))
+            .fetch_one(pool)
+            .await?
+            .try_get("n")?;
+        let mut cuts: Vec<String> = Vec::new();
+        for i in 1..parts {
+            let offset = count * i / parts;
+            if offset == 0 {
+                continue;
+            }
+            let at: Option<String> = self
+                .bind(sqlx::query::<Any>(concat!(
+                    "SELECT a.id FROM agents a WHERE ",
+                    in_slice!(),
+                    " ORDER BY a.id LIMIT 1 OFFSET $5"
+                )))
+                .bind(offset - 1)
+                .fetch_optional(pool)
+                .await?
+                .map(|r| r.try_get("id"))
+                .transpose()?;
+            if let Some(at) = at
+                && cuts.last().is_none_or(|c| *c < at)
+            {
+                cuts.push(at);
+            }
+        }
+        let mut out = Vec::with_capacity(cuts.len() + 1);
+        let mut ids_after = self.ids_after.clone();
+        for cut in cuts {
+            out.push(Slice {
+                ids_after: std::mem::replace(&mut ids_after, cut.clone()),
+                ids_upto: Some(cut),
+                ..self.clone()
+            });
+        }
+        out.push(Slice { ids_after, ..self });
+        Ok(out)
+    }
+}
+
+/// The state of every agent in `slice`, one at a time to `each` as the
+/// rows arrive (a first load reads 100,000 of them: they are never all in
+/// memory at once); returns how many.
 pub async fn agent_states(
     pool: &sqlx::AnyPool,
-    after: i64,
-    upto: i64,
+    slice: &Slice,
     mut each: impl FnMut(AgentState),
 ) -> Result<usize, StoreError> {
     use futures_util::TryStreamExt;
-    let mut uses = uses(pool, after, upto).await?;
-    let mut rows = sqlx::query::<Any>(
+    let mut uses = uses(pool, slice).await?;
+    let rows = sqlx::query::<Any>(concat!(
         "SELECT a.id, a.account_id, a.direction, a.change_seq, a.changed_at, \
          ac.failover_enabled, ac.default_message_text, ac.default_message_language, \
          fc.action_json, e.action_json AS emergency_json, e.reason AS emergency_reason, \
@@ -148,11 +229,10 @@ pub async fn agent_states(
          LEFT JOIN failover_configs fc ON fc.agent_id = a.id \
          LEFT JOIN emergencies e ON e.account_id = a.account_id \
          LEFT JOIN sip_connections esc ON esc.id = e.sip_connection_id \
-         WHERE a.change_seq > $1 AND a.change_seq <= $2",
-    )
-    .bind(after)
-    .bind(upto)
-    .fetch(pool);
+         WHERE ",
+        in_slice!()
+    ));
+    let mut rows = slice.bind(rows).fetch(pool);
     let mut n = 0;
     while let Some(r) = rows.try_next().await? {
         each(agent_state(&r, &mut uses)?);
