@@ -44,8 +44,11 @@ struct Plan {
     actions: [Box<[Box<RawValue>]>; 4],
     /// The schedules the plan's conditions name (shared by the account's agents).
     schedules: Box<[(Box<str>, Arc<ZonedSchedule>)]>,
-    then: Arc<Then>,
+    /// The default error message as the answer ends with it (shared).
+    then: Arc<RawValue>,
     revision: i64,
+    /// About the size of an answer: its buffer is allocated once.
+    size_hint: usize,
     /// The last walk of each trigger family (`precall`, `dynamic_config`,
     /// `prompt`) and when it holds.
     walks: Mutex<[Option<Walked>; 3]>,
@@ -73,7 +76,7 @@ impl Walkable for WalkStep {
 #[derive(Default)]
 pub struct Shared {
     schedules: HashMap<String, Arc<ZonedSchedule>>,
-    thens: HashMap<(String, String), Arc<Then>>,
+    thens: HashMap<(String, String), Arc<RawValue>>,
 }
 
 /// A walk's outcome, valid for moments in `from..until`.
@@ -84,7 +87,38 @@ struct Walked {
     route: Route,
     /// Bit `i` set: step `i` runs.
     running: u8,
-    valid_until: Option<i64>,
+    /// When the answer stops holding, as the answer gives it (formatted
+    /// once per walk; empty: until the plan changes).
+    stamp: Stamp,
+}
+
+/// An RFC 3339 timestamp of at most 32 bytes, kept without an allocation.
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    len: u8,
+    text: [u8; 32],
+}
+
+impl Stamp {
+    fn new(ms: Option<i64>) -> Stamp {
+        let mut stamp = Stamp {
+            len: 0,
+            text: [0; 32],
+        };
+        if let Some(ms) = ms {
+            let t = rfc3339(ms);
+            let n = t.len().min(32);
+            stamp.text[..n].copy_from_slice(&t.as_bytes()[..n]);
+            stamp.len = n as u8;
+        }
+        stamp
+    }
+
+    fn as_str(&self) -> Option<&str> {
+        (self.len > 0)
+            .then(|| std::str::from_utf8(&self.text[..usize::from(self.len)]).ok())
+            .flatten()
+    }
 }
 
 /// The answer as it is sent: `Resolution`'s fields, in its order, with
@@ -97,10 +131,14 @@ struct Answer<'a> {
     emergency: bool,
     route: Option<RouteName>,
     steps: Vec<&'a RawValue>,
-    then: &'a Then,
-    valid_until: Option<String>,
+    then: &'a RawValue,
+    valid_until: Option<&'a str>,
     revision: i64,
 }
+
+/// What an answer holds besides the agent id, the steps and the message:
+/// the names, the route, the revision and `valid_until` (with room to spare).
+const ANSWER_FRAME: usize = 192;
 
 /// Exactly its size (kept answers live as long as their document).
 fn to_bytes(value: &impl Serialize) -> Bytes {
@@ -190,17 +228,11 @@ impl Resolver {
         shared: &mut Shared,
     ) -> Resolver {
         let m = &doc.default_error_message;
-        let then = shared
-            .thens
-            .entry((m.text.clone(), m.language.clone()))
-            .or_insert_with(|| {
-                Arc::new(Then {
-                    kind: "default_error_message",
-                    text: m.text.clone(),
-                    language: m.language.clone(),
-                })
-            })
-            .clone();
+        let then = Then {
+            kind: "default_error_message",
+            text: m.text.clone(),
+            language: m.language.clone(),
+        };
         let answer = |enabled, emergency, steps, valid_until| Resolution {
             agent_id: doc.agent_id.clone(),
             enabled,
@@ -208,7 +240,7 @@ impl Resolver {
             emergency,
             route: None,
             steps,
-            then: (*then).clone(),
+            then: then.clone(),
             valid_until,
             revision: doc.revision,
         };
@@ -270,6 +302,26 @@ impl Resolver {
                 Some((Box::from(id.as_str()), zoned))
             })
             .collect();
+        let then_json = shared
+            .thens
+            .entry((then.text, then.language))
+            .or_insert_with_key(|(text, language)| {
+                let then = Then {
+                    kind: "default_error_message",
+                    text: text.clone(),
+                    language: language.clone(),
+                };
+                Arc::from(serde_json::value::to_raw_value(&then).expect("messages serialize"))
+            })
+            .clone();
+        let size_hint = ANSWER_FRAME
+            + doc.agent_id.len()
+            + then_json.get().len()
+            + actions
+                .iter()
+                .map(|r| r.iter().map(|a| a.get().len() + 1).sum::<usize>())
+                .max()
+                .unwrap_or(0);
         Resolver {
             off: None,
             emergency,
@@ -278,8 +330,9 @@ impl Resolver {
                 routes: walked,
                 actions,
                 schedules,
-                then,
+                then: then_json,
                 revision: doc.revision,
+                size_hint,
                 walks: Mutex::new([None; 3]),
             })),
         }
@@ -307,10 +360,12 @@ impl Resolver {
                 .map(|i| &*steps[i])
                 .collect(),
             then: &plan.then,
-            valid_until: w.valid_until.map(rfc3339),
+            valid_until: w.stamp.as_str(),
             revision: plan.revision,
         };
-        Bytes::from(serde_json::to_vec(&answer).expect("answers serialize"))
+        let mut out = Vec::with_capacity(plan.size_hint);
+        serde_json::to_writer(&mut out, &answer).expect("answers serialize");
+        Bytes::from(out)
     }
 }
 
@@ -349,7 +404,7 @@ impl Plan {
             until: valid_until.unwrap_or(i64::MAX),
             route,
             running,
-            valid_until,
+            stamp: Stamp::new(valid_until),
         };
         if let Ok(mut kept) = self.walks.lock() {
             kept[family] = Some(w);
