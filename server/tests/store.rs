@@ -23,6 +23,17 @@ async fn db(backend: Backend) -> (app::store::Db, common::TestDb) {
     (db, t)
 }
 
+/// The account "Acme" (slug `acme`).
+async fn acme(db: &app::store::Db) -> accounts::AccountRow {
+    accounts::create(
+        db.pool(),
+        &AccountName::parse("Acme").unwrap(),
+        &Slug::parse("acme").unwrap(),
+    )
+    .await
+    .unwrap()
+}
+
 async fn accounts_are_created_found_and_searched(backend: Backend) {
     let (db, _t) = db(backend).await;
     let name = AccountName::parse("Acme").unwrap();
@@ -90,13 +101,7 @@ async fn accounts_are_created_found_and_searched(backend: Backend) {
 
 async fn users_roles_and_memberships(backend: Backend) {
     let (db, _t) = db(backend).await;
-    let acme = accounts::create(
-        db.pool(),
-        &AccountName::parse("Acme").unwrap(),
-        &Slug::parse("acme").unwrap(),
-    )
-    .await
-    .unwrap();
+    let acme = acme(&db).await;
     let email = Email::parse("Ana@Example.com").unwrap();
     let id = users::create(
         db.pool(),
@@ -176,13 +181,7 @@ async fn users_roles_and_memberships(backend: Backend) {
 
 async fn agents_and_audit(backend: Backend) {
     let (db, _t) = db(backend).await;
-    let acme = accounts::create(
-        db.pool(),
-        &AccountName::parse("Acme").unwrap(),
-        &Slug::parse("acme").unwrap(),
-    )
-    .await
-    .unwrap();
+    let acme = acme(&db).await;
     let lang = Language::parse("fr-FR").unwrap();
     let mut conn = db.pool().acquire().await.unwrap();
     agents::create(
@@ -248,13 +247,7 @@ async fn agents_and_audit(backend: Backend) {
 async fn snapshot_slices_cover_every_agent_once(backend: Backend) {
     use app::store::snapshot::{Slice, agent_states};
     let (db, _t) = db(backend).await;
-    let acme = accounts::create(
-        db.pool(),
-        &AccountName::parse("Acme").unwrap(),
-        &Slug::parse("acme").unwrap(),
-    )
-    .await
-    .unwrap();
+    let acme = acme(&db).await;
     let lang = Language::parse("en-US").unwrap();
     let mut conn = db.pool().acquire().await.unwrap();
     let mut all = Vec::new();
