@@ -5,9 +5,10 @@
 # server, and drives GET /api/runtime/v1/agents/{id}/failover and its resolve
 # call for random agents (and causes) from wrk, a separate process on
 # loopback, and OFREP's single evaluation (a POST); then a bare axum program
-# serving answers of the same sizes the same way. Two modes in one run:
+# serving answers of the same sizes the same way (one body for all, and
+# keyed: a body per agent id, found in a hash map). Two modes in one run:
 # pinned (the server alone on core 0, wrk on core 1: the server's own cost
-# per request; relais and the bare program in turns, medians of 3 rounds) and
+# per request; relais and the bare programs in turns, medians of 5 rounds) and
 # shared (both on both cores, with p99 at half the maximum rate). Prints req/s, p50/p99 and the
 # ratios, the server's memory and its time to ready; then the time to serve
 # from the snapshot file when the database can't be opened, and what SQLite's
@@ -154,17 +155,28 @@ start_static() { # prefix
   PIDS+=("$STATIC_PID")
   until curl -s -o /dev/null "http://127.0.0.1:$SPORT/"; do sleep 0.01; done
 }
+# The same program keyed: each of the 100,000 ids with answers of its own,
+# found in a hash map (see server/examples/bench_static.rs).
+start_keyed() { # prefix
+  KPORT=$(free_port)
+  $1 env BENCH_STATIC_IDS="$WORK/ids.txt" target/release/examples/bench_static "127.0.0.1:$KPORT" "$WORK/doc.json" "$WORK/resolve.json" "$WORK/ofrep.json" >"$WORK/keyed.log" 2>&1 &
+  KEYED_PID=$!
+  PIDS+=("$KEYED_PID")
+  until curl -s -o /dev/null "http://127.0.0.1:$KPORT/"; do sleep 0.01; done
+}
 
 # Pinned: relais and the bare program both on core 0 (the idle one costs
 # nothing), driven in turns, ROUNDS times, so that a slower minute of this
 # shared machine weighs on both alike; the figures are the medians.
-ROUNDS=${BENCH_ROUNDS:-3}
-step "pinned — relais and bare axum on core 0, wrk -t1 -c$PINNED_CONNECTIONS on core 1, $ROUNDS rounds"
+ROUNDS=${BENCH_ROUNDS:-5}
+step "pinned — relais and bare axum (one body, keyed) on core 0, wrk -t1 -c$PINNED_CONNECTIONS on core 1, $ROUNDS rounds"
 start_relais "taskset -c 0"
 start_static "taskset -c 0"
+start_keyed "taskset -c 0"
 for m in get resolve ofrep; do
   warm "http://127.0.0.1:$PORT" $m
   warm "http://127.0.0.1:$SPORT" $m
+  warm "http://127.0.0.1:$KPORT" $m
 done
 declare -A R
 for round in $(seq "$ROUNDS"); do
@@ -172,6 +184,7 @@ for round in $(seq "$ROUNDS"); do
     step "round $round: $m"
     read -r R[relais,$m,rps,$round] R[relais,$m,p50,$round] R[relais,$m,p99,$round] < <(drive_pinned "http://127.0.0.1:$PORT" $m)
     read -r R[bare,$m,rps,$round] R[bare,$m,p50,$round] R[bare,$m,p99,$round] < <(drive_pinned "http://127.0.0.1:$SPORT" $m)
+    read -r R[keyed,$m,rps,$round] R[keyed,$m,p50,$round] R[keyed,$m,p99,$round] < <(drive_pinned "http://127.0.0.1:$KPORT" $m)
   done
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -180,14 +193,14 @@ pick() { # who mode what -> the median over the rounds
   for r in $(seq "$ROUNDS"); do vals+=("${R[$1,$2,$3,$r]}"); done
   median "${vals[@]}"
 }
-ratios() { # mode -> the median of the rounds' ratios, and each
+ratios() { # mode [against: bare|keyed] -> the median of the rounds' ratios, and each
   local vals=() r
-  for r in $(seq "$ROUNDS"); do vals+=("$(awk -v a="${R[relais,$1,rps,$r]}" -v b="${R[bare,$1,rps,$r]}" 'BEGIN { printf "%.2f", a / b }')"); done
+  for r in $(seq "$ROUNDS"); do vals+=("$(awk -v a="${R[relais,$1,rps,$r]}" -v b="${R[${2:-bare},$1,rps,$r]}" 'BEGIN { printf "%.2f", a / b }')"); done
   printf '%s (rounds: %s)' "$(median "${vals[@]}")" "${vals[*]}"
 }
 pinned_rss_kb=$(rss_kb "$RELAIS_PID")
 hwm_kb=$(( $(rss_kb "$RELAIS_PID" VmHWM) > hwm_kb ? $(rss_kb "$RELAIS_PID" VmHWM) : hwm_kb ))
-kill "$RELAIS_PID" "$STATIC_PID"; wait "$RELAIS_PID" "$STATIC_PID" 2>/dev/null || true
+kill "$RELAIS_PID" "$STATIC_PID" "$KEYED_PID"; wait "$RELAIS_PID" "$STATIC_PID" "$KEYED_PID" 2>/dev/null || true
 
 step "shared cores — bare axum, maximum rate"
 start_static ""
@@ -247,11 +260,13 @@ $(for m in get resolve ofrep; do
   case $m in get) what="GET .../failover";; resolve) what="GET .../failover/resolve";; ofrep) what="POST /ofrep/.../flags/failover";; esac
   row "relais $what" "$(pick relais $m rps)" "$(pick relais $m p50)" "$(pick relais $m p99)"
   row "bare axum, same-size body ($m)" "$(pick bare $m rps)" "$(pick bare $m p50)" "$(pick bare $m p99)"
+  row "bare axum keyed, a body per id ($m)" "$(pick keyed $m rps)" "$(pick keyed $m p50)" "$(pick keyed $m p99)"
 done)
 
 ratio GET / bare axum:     $(ratios get)   (target >= 0.9)
 ratio resolve / bare axum: $(ratios resolve)   (target >= 0.8)
 ratio OFREP / bare axum:   $(ratios ofrep)   (target >= 0.7)
+against the keyed program: GET $(ratios get keyed); resolve $(ratios resolve keyed); OFREP $(ratios ofrep keyed)
 p99 at $PINNED_CONNECTIONS connections: GET $(pick relais get p99) ms, resolve $(pick relais resolve p99) ms, OFREP $(pick relais ofrep p99) ms   (target <= 1 ms)
 
 Shared: wrk -t2 -c$CONNECTIONS -d$DURATION on the same 2 cores as the server
