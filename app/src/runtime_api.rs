@@ -152,6 +152,9 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The snapshot a request is answered from.
+type Current = arc_swap::Guard<Arc<Snapshot>>;
+
 /// The current snapshot and the token of a request checked against it:
 /// present, known, not revoked, and carrying `scope`. Until the first load is
 /// done no token can be checked: 503, as 401 would tell a runtime its good
@@ -160,14 +163,25 @@ pub(crate) fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
     scope: Scope,
-) -> Result<(arc_swap::Guard<Arc<Snapshot>>, Arc<TokenEntry>), ApiError> {
+) -> Result<(Current, Arc<TokenEntry>), ApiError> {
+    authenticate_hashed(state, headers, scope).map(|(snapshot, entry, _)| (snapshot, entry))
+}
+
+/// [`authenticate`], and the token's digest: what a change stream keeps to
+/// look its token up again at each token change.
+pub(crate) fn authenticate_hashed(
+    state: &AppState,
+    headers: &HeaderMap,
+    scope: Scope,
+) -> Result<(Current, Arc<TokenEntry>, [u8; 32]), ApiError> {
     if !state.runtime.is_loaded() {
         return Err(ApiError::loading());
     }
     let snapshot = state.runtime.snapshot();
+    let hash = bearer_hash(headers)?;
     let entry = snapshot
         .tokens
-        .get(&bearer_hash(headers)?)
+        .get(&hash)
         .ok_or_else(|| ApiError::unauthorized("invalid_token", "The token is not valid."))?;
     // Shown to admins as "last used", revoked or not: someone still holds it.
     entry.seen(now_ms() / 1000);
@@ -190,7 +204,7 @@ pub(crate) fn authenticate(
         return Err(e);
     }
     let entry = entry.clone();
-    Ok((snapshot, entry))
+    Ok((snapshot, entry, hash))
 }
 
 /// The digest of the request's bearer token (how tokens are looked up).
@@ -449,14 +463,11 @@ pub async fn stream(
     // Before the snapshot is read: then no change falls between the two.
     let changes = state.runtime.subscribe();
     let headers = req.headers();
-    let (snapshot, token) = match authenticate(&state, headers, Scope::RuntimeRead) {
-        Ok(found) => found,
-        Err(e) => return e.into_response(),
-    };
-    let token_hash = match bearer_hash(headers) {
-        Ok(h) => h,
-        Err(e) => return e.into_response(),
-    };
+    let (snapshot, token, token_hash) =
+        match authenticate_hashed(&state, headers, Scope::RuntimeRead) {
+            Ok(found) => found,
+            Err(e) => return e.into_response(),
+        };
     let raw = headers
         .get("last-event-id")
         // Not text: unreadable, like a malformed one.

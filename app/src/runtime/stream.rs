@@ -89,8 +89,12 @@ struct State {
     heartbeat: tokio::time::Interval,
     /// Chunks ready to send.
     out: VecDeque<Bytes>,
-    /// Documents to send, in feed order: the replay, then each refresh's.
-    docs: VecDeque<Arc<DocEntry>>,
+    /// The replay after the client's cursor, in feed order.
+    replay: VecDeque<Arc<DocEntry>>,
+    /// The refresh being sent, and the next of its documents to look at:
+    /// read where it is, shared by every stream (a refresh of thousands of
+    /// documents is not copied once per stream).
+    refresh: Option<(Arc<Changed>, usize)>,
     /// Changes up to here were in the snapshot the stream started from
     /// (sent, or before the client's cursor): not sent again.
     seen: Cursor,
@@ -98,13 +102,31 @@ struct State {
 }
 
 impl State {
+    /// The next document to send: the replay's, then the refresh's that
+    /// this listener wants and hasn't had.
+    fn next_doc(&mut self) -> Option<Arc<DocEntry>> {
+        if let Some(doc) = self.replay.pop_front() {
+            return Some(doc);
+        }
+        let (changed, next) = self.refresh.as_mut()?;
+        let seen = (self.seen.0, &*self.seen.1);
+        while let Some(doc) = changed.docs.get(*next) {
+            *next += 1;
+            if (doc.seq, &*doc.agent_id) > seen && self.listener.wants(doc) {
+                return Some(doc.clone());
+            }
+        }
+        self.refresh = None;
+        None
+    }
+
     /// The next chunk to send, waiting for one; `None`: the stream ends.
     async fn next(&mut self) -> Option<Bytes> {
         loop {
             if let Some(chunk) = self.out.pop_front() {
                 return Some(chunk);
             }
-            if let Some(doc) = self.docs.pop_front() {
+            if let Some(doc) = self.next_doc() {
                 // Three chunks: the document's bytes are shared, not copied.
                 self.out.push_back(doc.body.clone());
                 self.out.push_back(Bytes::from_static(b"\n\n"));
@@ -119,9 +141,7 @@ impl State {
                         if changed.tokens && !self.listener.allowed(&self.rt) {
                             return None;
                         }
-                        self.docs.extend(changed.docs.iter().filter(|d| {
-                            (d.seq, d.agent_id.clone()) > self.seen && self.listener.wants(d)
-                        }).cloned());
+                        self.refresh = Some((changed, 0));
                     }
                     // Too far behind, or the runtime is gone: the client
                     // comes back with its last id and misses nothing.
@@ -150,7 +170,7 @@ pub fn events(
 ) -> impl Stream<Item = Result<Bytes, Infallible>> + Send + 'static {
     // The client reconnects a second after a drop.
     let mut out = VecDeque::from([Bytes::from_static(b"retry: 1000\n\n")]);
-    let mut docs = VecDeque::new();
+    let mut replay = VecDeque::new();
     let last = (snapshot.seq, Arc::<str>::from("\u{10FFFF}"));
     let seen = match start {
         Start::Now => last,
@@ -159,14 +179,14 @@ pub fn events(
             last
         }
         Start::After(cursor) => {
-            let replay = snapshot
+            let after = snapshot
                 .feed
                 .range((Excluded(cursor.clone()), Unbounded))
                 .map(|(_, d)| d)
                 .filter(|d| listener.wants(d));
-            docs.extend(replay.take(REPLAY_MAX + 1).cloned());
-            if docs.len() > REPLAY_MAX {
-                docs.clear();
+            replay.extend(after.take(REPLAY_MAX + 1).cloned());
+            if replay.len() > REPLAY_MAX {
+                replay.clear();
                 out.push_back(reset(Some(&cursor)));
             }
             last.max(cursor)
@@ -181,7 +201,8 @@ pub fn events(
         closing,
         heartbeat,
         out,
-        docs,
+        replay,
+        refresh: None,
         seen,
         done: false,
     };
