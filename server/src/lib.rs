@@ -181,7 +181,7 @@ impl Server {
         );
         // Verifying against the dummy hash is the same work as a real one only once it exists.
         tokio::task::spawn_blocking(app::security::password::warm_up);
-        let router = http::router(state.clone());
+        let app = http::MakeFront::new(state.clone());
         // Change streams never end by themselves: told to, or the graceful
         // shutdown would wait for them for ever.
         let runtime = state.runtime.clone();
@@ -203,12 +203,9 @@ impl Server {
                     tracing::debug!(error = %e, "could not set the connection's send timeout");
                 }
             });
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await?;
         if let Err(e) = state.runtime.record_token_use(&state.db).await {
             tracing::warn!(error = %e, "could not record token use at shutdown");
         }

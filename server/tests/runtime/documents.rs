@@ -310,7 +310,135 @@ async fn large_answers_are_compressed(backend: Backend) {
     assert_eq!(encoding, None, "a single document goes as it is");
 }
 
+/// The runtime's two reads are answered before the router when plainly
+/// asked (`Front` in the HTTP layer); asked another way (an id
+/// percent-encoded, `HEAD`) they go through the router. Both answer alike:
+/// status, body, ETag and headers, errors, metrics.
+async fn fast_and_routed_reads_answer_alike(backend: Backend) {
+    let app = TestApp::with_demo(backend).await;
+    let token = app.token("runtime:read", None).await;
+    let accueil = app.agent_id("acme", "Accueil standard").await;
+    // The same id, its first character percent-encoded: only the router decodes it.
+    let first = accueil.as_bytes()[0];
+    let encoded = format!("%{first:02X}{}", &accueil[1..]);
+    let client = reqwest::Client::new();
+    let fetch = async |method: reqwest::Method, path: String, token: Option<&str>| {
+        let mut req = client.request(method, app.url(&path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let headers: Vec<(String, String)> = [
+            "content-type",
+            "etag",
+            "cache-control",
+            "x-content-type-options",
+            "www-authenticate",
+        ]
+        .iter()
+        .filter_map(|h| {
+            res.headers()
+                .get(*h)
+                .map(|v| ((*h).to_owned(), v.to_str().unwrap().to_owned()))
+        })
+        .collect();
+        (status, headers, res.bytes().await.unwrap())
+    };
+    for tail in [
+        "failover",
+        "failover/resolve?cause=precall_timeout&at=2026-12-07T10:00:00Z",
+        "failover/resolve?cause=nope",
+    ] {
+        for t in [
+            Some(token.as_str()),
+            None,
+            Some("relais_rt_not-a-real-token"),
+        ] {
+            let fast = fetch(
+                reqwest::Method::GET,
+                format!("/api/runtime/v1/agents/{accueil}/{tail}"),
+                t,
+            )
+            .await;
+            let routed = fetch(
+                reqwest::Method::GET,
+                format!("/api/runtime/v1/agents/{encoded}/{tail}"),
+                t,
+            )
+            .await;
+            assert_eq!(fast, routed, "{tail}, token {t:?}");
+        }
+    }
+    let (status, _, body) = fetch(
+        reqwest::Method::GET,
+        format!("/api/runtime/v1/agents/{accueil}/failover"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let d: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(d["agent_id"], accueil.as_str());
+    // HEAD: the GET's headers, no body.
+    let (get_status, get_headers, _) = fetch(
+        reqwest::Method::GET,
+        format!("/api/runtime/v1/agents/{accueil}/failover"),
+        Some(&token),
+    )
+    .await;
+    let (status, headers, body) = fetch(
+        reqwest::Method::HEAD,
+        format!("/api/runtime/v1/agents/{accueil}/failover"),
+        Some(&token),
+    )
+    .await;
+    assert_eq!((status, headers), (get_status, get_headers));
+    assert!(body.is_empty());
+    // Unknown agents, and paths that are neither read, both ways.
+    for path in [
+        "/api/runtime/v1/agents/no-such-agent/failover",
+        "/api/runtime/v1/agents/no%2Dsuch/failover",
+        "/api/runtime/v1/agents//failover",
+        "/api/runtime/v1/agents/x/failover/other",
+        "/api/runtime/v1/agents/x",
+    ] {
+        let (status, headers, body) =
+            fetch(reqwest::Method::GET, path.to_owned(), Some(&token)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            headers.contains(&("content-type".to_owned(), "application/json".to_owned())),
+            "{path}: {headers:?}"
+        );
+        let e: Value = serde_json::from_slice(&body).unwrap();
+        assert!(e["error"]["code"].is_string(), "{path}: {e}");
+    }
+    // Both ways are counted under the route's pattern, never the id.
+    let metrics = client
+        .get(app.url("/metrics"))
+        .bearer_auth(crate::common::METRICS_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let count = |needle: &str| {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(needle))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let ok = count(
+        r#"relais_http_requests_total{route="/api/runtime/v1/agents/{agent_id}/failover",method="GET",status="200"}"#,
+    );
+    assert!(ok >= 4, "fast and routed GETs counted: {ok}\n{metrics}");
+    assert!(!metrics.contains(&accueil), "no ids in the metrics");
+}
+
 on_both_backends!(
     documents_follow_every_change_at_once,
+    fast_and_routed_reads_answer_alike,
     large_answers_are_compressed,
 );
