@@ -121,7 +121,8 @@ where
 }
 
 /// The first stop of every request. The two reads runtimes make on every
-/// call (`runtime_api::fast_read`) are answered here, without the router's
+/// call (`runtime_api::fast_read`) and OFREP's single evaluation
+/// (`ofrep_api::fast_evaluate`) are answered here, without the router's
 /// matching, its path parameters and its layers (at 100,000 requests a
 /// second on a core, a sizeable share of the work); the rest goes to the
 /// router, with the peer's address. Both ways get the same answers, headers
@@ -146,7 +147,7 @@ impl tower::Service<Request<Body>> for Front {
         std::task::Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut req: Request<Body>) -> FrontFuture {
+    fn call(&mut self, req: Request<Body>) -> FrontFuture {
         let started = std::time::Instant::now();
         let fast = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             app::runtime_api::fast_read(&self.state, &req)
@@ -154,25 +155,38 @@ impl tower::Service<Request<Body>> for Front {
         match fast {
             Ok(Some((route, mut res))) => {
                 finish(&self.state, started, Some(route), &Method::GET, &mut res);
-                FrontFuture::Ready { answer: Some(res) }
+                return FrontFuture::Ready { answer: Some(res) };
             }
-            Ok(None) => {
+            Ok(None) => {}
+            Err(payload) => {
+                return FrontFuture::Ready {
+                    answer: Some(panicked(payload)),
+                };
+            }
+        }
+        match app::ofrep_api::fast_evaluate(&self.state, req) {
+            Ok(answer) => FrontFuture::Evaluating {
+                inner: Box::pin(answer),
+                state: self.state.clone(),
+                started,
+            },
+            Err(mut req) => {
                 req.extensions_mut().insert(self.peer);
                 FrontFuture::Routed {
                     inner: tower::Service::call(&mut self.router, req),
                 }
             }
-            Err(payload) => FrontFuture::Ready {
-                answer: Some(panicked(payload)),
-            },
         }
     }
 }
+
+type Evaluation = std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>;
 
 pin_project_lite::pin_project! {
     #[project = FrontProj]
     pub enum FrontFuture {
         Ready { answer: Option<Response> },
+        Evaluating { inner: Evaluation, state: AppState, started: std::time::Instant },
         Routed { #[pin] inner: <Router as tower::Service<Request<Body>>>::Future },
     }
 }
@@ -187,6 +201,23 @@ impl std::future::Future for FrontFuture {
         match self.project() {
             FrontProj::Ready { answer } => {
                 std::task::Poll::Ready(Ok(answer.take().expect("polled after completion")))
+            }
+            FrontProj::Evaluating {
+                inner,
+                state,
+                started,
+            } => {
+                let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    inner.as_mut().poll(cx)
+                }));
+                let mut res = match polled {
+                    Ok(std::task::Poll::Pending) => return std::task::Poll::Pending,
+                    Ok(std::task::Poll::Ready(res)) => res,
+                    Err(payload) => panicked(payload),
+                };
+                let route = Some(app::ofrep_api::SINGLE_ROUTE);
+                finish(state, *started, route, &Method::POST, &mut res);
+                std::task::Poll::Ready(Ok(res))
             }
             FrontProj::Routed { inner } => inner.poll(cx),
         }

@@ -311,9 +311,10 @@ async fn large_answers_are_compressed(backend: Backend) {
 }
 
 /// The runtime's two reads are answered before the router when plainly
-/// asked (`Front` in the HTTP layer); asked another way (an id
-/// percent-encoded, `HEAD`) they go through the router. Both answer alike:
-/// status, body, ETag and headers, errors, metrics.
+/// asked (`Front` in the HTTP layer), and so is OFREP's single evaluation;
+/// asked another way (an id or key percent-encoded, `HEAD`) they go through
+/// the router. Both answer alike: status, body, ETag and headers, errors,
+/// metrics.
 async fn fast_and_routed_reads_answer_alike(backend: Backend) {
     let app = TestApp::with_demo(backend).await;
     let token = app.token("runtime:read", None).await;
@@ -412,6 +413,48 @@ async fn fast_and_routed_reads_answer_alike(backend: Backend) {
         let e: Value = serde_json::from_slice(&body).unwrap();
         assert!(e["error"]["code"].is_string(), "{path}: {e}");
     }
+    // OFREP's single evaluation: plainly asked, before the router; with the
+    // flag key percent-encoded, through it.
+    let evaluate = async |path: &str, token: &str, body: &str| {
+        let res = client
+            .post(app.url(path))
+            .bearer_auth(token)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let headers: Vec<(String, String)> = [
+            "content-type",
+            "cache-control",
+            "x-content-type-options",
+            "www-authenticate",
+        ]
+        .iter()
+        .filter_map(|h| {
+            res.headers()
+                .get(*h)
+                .map(|v| ((*h).to_owned(), v.to_str().unwrap().to_owned()))
+        })
+        .collect();
+        (status, headers, res.bytes().await.unwrap())
+    };
+    let with_key = format!(r#"{{"context":{{"targetingKey":"{accueil}"}}}}"#);
+    for (t, body) in [
+        (token.as_str(), with_key.as_str()),
+        (token.as_str(), r#"{"context":{}}"#),
+        (token.as_str(), "not json"),
+        ("relais_rt_not-a-real-token", with_key.as_str()),
+    ] {
+        let fast = evaluate("/ofrep/v1/evaluate/flags/failover", t, body).await;
+        let routed = evaluate("/ofrep/v1/evaluate/flags/%66ailover", t, body).await;
+        assert_eq!(fast, routed, "{body}");
+    }
+    let (status, _, body) = evaluate("/ofrep/v1/evaluate/flags/failover", &token, &with_key).await;
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["key"], "failover");
     // Both ways are counted under the route's pattern, never the id.
     let metrics = client
         .get(app.url("/metrics"))
@@ -434,6 +477,13 @@ async fn fast_and_routed_reads_answer_alike(backend: Backend) {
         r#"relais_http_requests_total{route="/api/runtime/v1/agents/{agent_id}/failover",method="GET",status="200"}"#,
     );
     assert!(ok >= 4, "fast and routed GETs counted: {ok}\n{metrics}");
+    let evaluated = count(
+        r#"relais_http_requests_total{route="/ofrep/v1/evaluate/flags/{key}",method="POST",status="200"}"#,
+    );
+    assert!(
+        evaluated >= 2,
+        "fast and routed evaluations counted: {evaluated}"
+    );
     assert!(!metrics.contains(&accueil), "no ids in the metrics");
 }
 
