@@ -328,23 +328,7 @@ async fn fast_and_routed_reads_answer_alike(backend: Backend) {
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
-        let res = req.send().await.unwrap();
-        let status = res.status();
-        let headers: Vec<(String, String)> = [
-            "content-type",
-            "etag",
-            "cache-control",
-            "x-content-type-options",
-            "www-authenticate",
-        ]
-        .iter()
-        .filter_map(|h| {
-            res.headers()
-                .get(*h)
-                .map(|v| ((*h).to_owned(), v.to_str().unwrap().to_owned()))
-        })
-        .collect();
-        (status, headers, res.bytes().await.unwrap())
+        answered(req.send().await.unwrap()).await
     };
     for tail in [
         "failover",
@@ -424,21 +408,7 @@ async fn fast_and_routed_reads_answer_alike(backend: Backend) {
             .send()
             .await
             .unwrap();
-        let status = res.status();
-        let headers: Vec<(String, String)> = [
-            "content-type",
-            "cache-control",
-            "x-content-type-options",
-            "www-authenticate",
-        ]
-        .iter()
-        .filter_map(|h| {
-            res.headers()
-                .get(*h)
-                .map(|v| ((*h).to_owned(), v.to_str().unwrap().to_owned()))
-        })
-        .collect();
-        (status, headers, res.bytes().await.unwrap())
+        answered(res).await
     };
     let with_key = format!(r#"{{"context":{{"targetingKey":"{accueil}"}}}}"#);
     for (t, body) in [
@@ -485,6 +455,27 @@ async fn fast_and_routed_reads_answer_alike(backend: Backend) {
         "fast and routed evaluations counted: {evaluated}"
     );
     assert!(!metrics.contains(&accueil), "no ids in the metrics");
+}
+
+/// An answer's status, the headers a runtime reads, and its body.
+async fn answered(
+    res: reqwest::Response,
+) -> (StatusCode, Vec<(String, String)>, axum::body::Bytes) {
+    let headers = [
+        "content-type",
+        "etag",
+        "cache-control",
+        "x-content-type-options",
+        "www-authenticate",
+    ]
+    .iter()
+    .filter_map(|h| {
+        res.headers()
+            .get(*h)
+            .map(|v| ((*h).to_owned(), v.to_str().unwrap().to_owned()))
+    })
+    .collect();
+    (res.status(), headers, res.bytes().await.unwrap())
 }
 
 on_both_backends!(
