@@ -67,7 +67,13 @@ pub fn spawn(db: Db, runtime: Arc<Runtime>, migrate: bool, file: Option<Snapshot
                 }
                 changes::current(db.pool()).await?;
                 reached.store(true, Ordering::Release);
-                rt.refresh(db).await
+                // Beside the load (a write takes a millisecond, the load
+                // seconds): once `/readyz` says ready, it knows whether the
+                // database takes writes, instead of `read_only` until a
+                // first probe; a database slow to take the write (locked)
+                // doesn't hold the load back.
+                let (_, loaded) = tokio::join!(rt.probe_writes(db), rt.refresh(db));
+                loaded
             };
             match attempt.await {
                 Ok(_) => break,
@@ -92,7 +98,6 @@ pub fn spawn(db: Db, runtime: Arc<Runtime>, migrate: bool, file: Option<Snapshot
             "runtime snapshot loaded"
         );
         drop(snapshot);
-        rt.probe_writes(db).await;
         let mut written: Option<(i64, std::time::Instant)> = None;
         let mut tick = tokio::time::interval(POLL);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
