@@ -119,7 +119,7 @@ pub fn fast_evaluate(
     req: Request,
 ) -> Result<impl std::future::Future<Output = Response> + Send + 'static, Request> {
     if req.method() != axum::http::Method::POST
-        || req.uri().path() != "/ofrep/v1/evaluate/flags/failover"
+        || req.uri().path().strip_prefix("/ofrep/v1/evaluate/flags/") != Some(FLAG_KEY)
     {
         return Err(req);
     }

@@ -1,10 +1,10 @@
 //! The HTTP application: pages, server functions, sessions, and the guards
 //! every request passes (CSRF, security headers).
 
-use axum::Router;
-use axum::body::Body;
 use std::net::SocketAddr;
 
+use axum::Router;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};

@@ -418,6 +418,19 @@ impl TestApp {
             .unwrap()
     }
 
+    /// The Prometheus metrics (with the metrics token).
+    pub async fn metrics(&self) -> String {
+        reqwest::Client::new()
+            .get(self.url("/metrics"))
+            .bearer_auth(METRICS_TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// What `/readyz` says to the operator (with the metrics token).
     pub async fn readyz(&self) -> serde_json::Value {
         reqwest::Client::new()

@@ -426,15 +426,7 @@ async fn fast_and_routed_reads_answer_alike(backend: Backend) {
     let v: Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["key"], "failover");
     // Both ways are counted under the route's pattern, never the id.
-    let metrics = client
-        .get(app.url("/metrics"))
-        .bearer_auth(crate::common::METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     let count = |needle: &str| {
         metrics
             .lines()

@@ -1,7 +1,7 @@
 //! Operating the runtime API on both databases: the probes, the metrics, and
 //! real answers checked against the OpenAPI document.
 
-use crate::common::{Backend, METRICS_TOKEN, TestApp, say};
+use crate::common::{Backend, TestApp, say};
 use crate::on_both_backends;
 use serde_json::{Value, json};
 
@@ -41,15 +41,7 @@ async fn probes_and_metrics(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
-    let text = reqwest::Client::new()
-        .get(app.url("/metrics"))
-        .bearer_auth(METRICS_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains("relais_http_requests_total{route=\"/api/runtime/v1/agents/{agent_id}/failover\",method=\"GET\",status=\"200\"} 3"),
         "{text}"
