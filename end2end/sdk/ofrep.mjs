@@ -34,7 +34,8 @@ assert.equal(on.flagMetadata.revision, expected.revision);
 
 // Failover off for the account: the caller's default. (This provider,
 // 0.1.3, the newest on npm here, predates OFREP's "no value: use the code
-// default" and reports it as an error; the value is the default all the same.)
+// default" and reports it as an error; the value is the default all the same.
+// The web provider, on the current OFREP core, says DISABLED: ofrep_web.mjs.)
 const off = await client.getObjectDetails('failover', fallback, { targetingKey: AGENT_OFF });
 assert.deepEqual(off.value, fallback);
 

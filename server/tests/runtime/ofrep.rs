@@ -259,20 +259,40 @@ fn run(mut cmd: Command, env: &[(&'static str, String)], what: &str) {
     );
 }
 
-/// `@openfeature/server-sdk` + `@openfeature/ofrep-provider` (npm, pinned in
-/// end2end/package.json), unmodified.
-async fn the_javascript_sdk_evaluates_through_ofrep(backend: Backend) {
+/// Runs one of the Node programs under end2end/sdk against a demo server.
+async fn node_program(backend: Backend, script: &str, what: &'static str) {
     let app = TestApp::with_demo(backend).await;
     let env = sdk_setup(&app).await;
-    let script = root().join("end2end/sdk/ofrep.mjs");
     let mut cmd = Command::new("node");
-    cmd.arg(script).current_dir(root().join("end2end"));
-    tokio::task::spawn_blocking(move || run(cmd, &env, "the OpenFeature JavaScript SDK"))
+    cmd.arg(root().join("end2end/sdk").join(script))
+        .current_dir(root().join("end2end"));
+    tokio::task::spawn_blocking(move || run(cmd, &env, what))
         .await
         .unwrap();
 }
 
+/// `@openfeature/server-sdk` + `@openfeature/ofrep-provider` (npm, pinned in
+/// end2end/package.json), unmodified.
+async fn the_javascript_sdk_evaluates_through_ofrep(backend: Backend) {
+    node_program(backend, "ofrep.mjs", "the OpenFeature JavaScript SDK").await;
+}
+
 on_both_backends!(the_javascript_sdk_evaluates_through_ofrep);
+
+/// `@openfeature/web-sdk` + `@openfeature/ofrep-web-provider` (npm, pinned
+/// in end2end/package.json), unmodified, in Debian's Chromium: the provider
+/// built on the current OFREP core, where failover off is the caller's
+/// default with reason `DISABLED` (the server provider above predates that).
+async fn the_web_sdk_evaluates_through_ofrep_in_a_browser(backend: Backend) {
+    node_program(
+        backend,
+        "ofrep_web.mjs",
+        "the OpenFeature web SDK in Chromium",
+    )
+    .await;
+}
+
+on_both_backends!(the_web_sdk_evaluates_through_ofrep_in_a_browser);
 
 /// `openfeature-sdk` + `openfeature-provider-ofrep` (PyPI, pinned in
 /// end2end/sdk/requirements.txt, in the virtualenv `make test` makes).
