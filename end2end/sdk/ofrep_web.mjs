@@ -1,7 +1,7 @@
 // The official OpenFeature web SDK with its OFREP provider, unmodified, in
 // Debian's Chromium, against a running Relais: the provider that browsers and
-// single-page apps use, built on the current OFREP core (bulk evaluation,
-// `ETag`, a success without a value meaning "use your default"). Run by the
+// single-page apps use, built on the current OFREP core (bulk evaluation, re-run when the
+// context changes; a success without a value means "use your default"). Run by the
 // Rust test `runtime::ofrep` with the same environment as ofrep.mjs:
 // RELAIS_URL, RELAIS_TOKEN, AGENT_ON with EXPECTED, AGENT_OFF.
 //
@@ -20,7 +20,7 @@ const { RELAIS_URL, RELAIS_TOKEN, AGENT_ON, AGENT_OFF, EXPECTED } = process.env;
 function esm(name, from = process.cwd()) {
   const dir = path.join(from, 'node_modules', name);
   const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  const entry = pkg.module ?? pkg.exports?.import ?? pkg.exports?.['.']?.module;
+  const entry = pkg.module ?? pkg.exports?.import;
   if (typeof entry !== 'string') throw new Error(`${name}: no ES module entry`);
   return { dir, file: path.join(dir, entry) };
 }
@@ -48,8 +48,7 @@ const browser = await chromium.launch({
 });
 let failed = false;
 try {
-  const context = await browser.newContext();
-  const tab = await context.newPage();
+  const tab = await browser.newPage();
   const errors = [];
   tab.on('pageerror', (e) => errors.push(e.message));
   await tab.route(`${RELAIS_URL}/__openfeature/**`, (route) => {

@@ -418,30 +418,24 @@ impl TestApp {
             .unwrap()
     }
 
-    /// The Prometheus metrics (with the metrics token).
-    pub async fn metrics(&self) -> String {
+    /// A GET of an operator's endpoint, with the metrics token.
+    async fn operator_get(&self, path: &str) -> reqwest::Response {
         reqwest::Client::new()
-            .get(self.url("/metrics"))
+            .get(self.url(path))
             .bearer_auth(METRICS_TOKEN)
             .send()
-            .await
-            .unwrap()
-            .text()
             .await
             .unwrap()
     }
 
-    /// What `/readyz` says to the operator (with the metrics token).
+    /// The Prometheus metrics.
+    pub async fn metrics(&self) -> String {
+        self.operator_get("/metrics").await.text().await.unwrap()
+    }
+
+    /// What `/readyz` says to the operator.
     pub async fn readyz(&self) -> serde_json::Value {
-        reqwest::Client::new()
-            .get(self.url("/readyz"))
-            .bearer_auth(METRICS_TOKEN)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        self.operator_get("/readyz").await.json().await.unwrap()
     }
 
     /// The id of the agent `name` of the account `slug`.
