@@ -140,12 +140,12 @@ pub struct FailoverPlan {
     pub prompt: Option<Vec<Step>>,
 }
 
-/// How a plan is stored: `{"routes": …}`; a v1 config stored its action alone.
+/// How a plan is stored: `{"routes": …}`; a v1 config stored its action
+/// alone (no `routes`: read again as an action). Not an untagged enum,
+/// which would buffer the whole document before trying each shape.
 #[derive(Deserialize)]
-#[serde(untagged)]
-enum Stored {
-    Plan { routes: FailoverPlan },
-    Action(FailoverAction),
+struct Stored {
+    routes: Option<FailoverPlan>,
 }
 
 #[derive(Serialize)]
@@ -169,10 +169,10 @@ impl FailoverPlan {
 
     /// The stored JSON of a plan or of a v1 action.
     pub fn from_stored(json: &str) -> Result<FailoverPlan, serde_json::Error> {
-        Ok(match serde_json::from_str::<Stored>(json)? {
-            Stored::Plan { routes } => routes,
-            Stored::Action(a) => FailoverPlan::single(a),
-        })
+        match serde_json::from_str::<Stored>(json)?.routes {
+            Some(routes) => Ok(routes),
+            None => serde_json::from_str(json).map(FailoverPlan::single),
+        }
     }
 
     pub fn to_stored(&self) -> String {
