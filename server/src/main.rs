@@ -5,16 +5,7 @@ use clap::Parser;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-unsafe extern "C" {
-    /// mimalloc's: frees what it holds unused and gives it back to the system.
-    fn mi_collect(force: bool);
-    fn mi_malloc(size: usize) -> *mut c_void;
-    fn mi_realloc(p: *mut c_void, size: usize) -> *mut c_void;
-    fn mi_free(p: *mut c_void);
-    fn mi_usable_size(p: *const c_void) -> usize;
-    fn mi_good_size(size: usize) -> usize;
-}
-
+use libmimalloc_sys::{mi_collect, mi_free, mi_good_size, mi_malloc, mi_realloc, mi_usable_size};
 use std::ffi::{c_int, c_void};
 
 /// After the first snapshot load: its transient memory back to the system.
