@@ -159,16 +159,16 @@ async fn evaluate_flag_answer(state: AppState, key: String, req: Request) -> Res
             );
         }
     };
-    let Some(doc) = snapshot.docs.get(&*agent) else {
+    let Some(doc) = snapshot.docs.get(&agent) else {
         return json(
             StatusCode::NOT_FOUND,
             ofrep::error(Some(FLAG_KEY), "FLAG_NOT_FOUND", NO_AGENT),
         );
     };
-    if let Err(e) = check_account(&token, &doc.account_id) {
+    if let Err(e) = check_account(&token, doc) {
         return e.into_response();
     }
-    let mut res = json(StatusCode::OK, ofrep::single(&doc.head, &doc.body));
+    let mut res = json(StatusCode::OK, ofrep::single(&doc.head, doc.body()));
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     stale_marker(&state, &mut res);
@@ -178,13 +178,13 @@ async fn evaluate_flag_answer(state: AppState, key: String, req: Request) -> Res
 /// The strong validator of a bulk answer: it is a function of the document
 /// alone, so the document's digest, marked as another representation.
 fn bulk_etag(doc: &DocEntry) -> HeaderValue {
-    let digest = doc.etag.as_bytes();
+    let digest = doc.etag();
     let inner = &digest[1..digest.len().saturating_sub(1)];
     let mut v = Vec::with_capacity(inner.len() + 8);
     v.extend_from_slice(b"\"ofrep-");
     v.extend_from_slice(inner);
     v.push(b'"');
-    HeaderValue::from_bytes(&v).unwrap_or_else(|_| doc.etag.clone())
+    HeaderValue::from_bytes(&v).unwrap_or_else(|_| doc.packed.etag_value())
 }
 
 /// `POST /ofrep/v1/evaluate/flags`: every flag (the one) for an agent, with
@@ -208,20 +208,20 @@ pub async fn evaluate_flags(State(state): State<AppState>, req: Request) -> Resp
             );
         }
     };
-    let Some(doc) = snapshot.docs.get(&*agent) else {
+    let Some(doc) = snapshot.docs.get(&agent) else {
         return json(
             StatusCode::OK,
             ofrep::bulk_error("FLAG_NOT_FOUND", NO_AGENT),
         );
     };
-    if let Err(e) = check_account(&token, &doc.account_id) {
+    if let Err(e) = check_account(&token, doc) {
         return e.into_response();
     }
     let etag = bulk_etag(doc);
-    let mut res = if none_match(&headers, &etag) {
+    let mut res = if none_match(&headers, etag.as_bytes()) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        json(StatusCode::OK, ofrep::bulk(&doc.head, &doc.body))
+        json(StatusCode::OK, ofrep::bulk(&doc.head, doc.body()))
     };
     let h = res.headers_mut();
     h.insert(header::ETAG, etag);

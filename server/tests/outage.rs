@@ -217,7 +217,7 @@ async fn a_restart_during_an_outage_serves_the_snapshot_file() {
             let snap =
                 app::runtime::file::decode(&bytes, &app::runtime::file::identity(&cluster.url()))
                     .ok()?;
-            let doc: Value = serde_json::from_slice(&snap.docs.get(agent.as_str())?.body).ok()?;
+            let doc: Value = serde_json::from_slice(snap.docs.get(agent.as_str())?.body()).ok()?;
             (doc == want && snap.tokens.values().any(|t| t.revoked)).then_some(())
         },
     )

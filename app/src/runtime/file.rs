@@ -20,7 +20,7 @@ use std::sync::atomic::AtomicI64;
 use blake2::Digest;
 
 use super::ofrep::Head;
-use super::snapshot::{DocEntry, Snapshot, TokenEntry, ready};
+use super::snapshot::{DocEntry, NewDoc, Snapshot, TokenEntry};
 
 const MAGIC: &[u8] = b"RELAIS-SNAPSHOT 2\n";
 
@@ -136,7 +136,7 @@ pub fn encode_to(
         p.bytes(d.account_id.as_bytes());
         p.u8(u8::from(d.inbound));
         p.i64(d.seq);
-        p.bytes(&d.body);
+        p.bytes(d.body());
     }
     let mut tokens: Vec<(&[u8; 32], &Arc<TokenEntry>)> = snapshot.tokens.iter().collect();
     tokens.sort_by_key(|(h, _)| **h);
@@ -201,20 +201,18 @@ pub fn decode(bytes: &[u8], identity: &[u8; 32]) -> Result<Snapshot, FileError> 
         let seq = r.i64()?;
         let raw = r.bytes()?;
         let head = Head::peek(raw).ok_or(FileError::Corrupt)?;
-        let (body, etag) = ready(raw);
-        let entry = Arc::new(DocEntry {
+        let entry = Arc::new(DocEntry::new(NewDoc {
             head,
-            etag,
             agent_id: agent_id.clone(),
             account_id,
             inbound,
             seq,
-            body,
+            body: raw,
             resolver: None,
-        });
-        s.bytes += entry.body.len();
-        s.feed.insert((seq, agent_id.clone()), entry.clone());
-        s.docs.insert(agent_id, entry);
+        }));
+        s.bytes += entry.body().len();
+        s.feed.insert((seq, agent_id), entry.clone());
+        s.docs.insert(entry);
     }
     let tokens = r.u32()?;
     for _ in 0..tokens {
@@ -311,27 +309,24 @@ mod tests {
             ..Snapshot::default()
         };
         for (i, inbound) in [(1, true), (2, false)] {
-            let (body, etag) = ready(
-                format!("{{\"agent_id\":\"a{i}\",\"enabled\":false,\"revision\":{i}}}").as_bytes(),
-            );
+            let body = format!("{{\"agent_id\":\"a{i}\",\"enabled\":false,\"revision\":{i}}}");
             let id: Arc<str> = Arc::from(format!("a{i}").as_str());
-            let e = Arc::new(DocEntry {
+            let e = Arc::new(DocEntry::new(NewDoc {
                 head: Head {
                     runs: false,
                     variant: "disabled",
                     revision: i,
                 },
-                etag,
                 agent_id: id.clone(),
                 account_id: Arc::from("acc"),
                 inbound,
                 seq: i,
-                body,
+                body: body.as_bytes(),
                 resolver: None,
-            });
-            s.bytes += e.body.len();
-            s.feed.insert((i, id.clone()), e.clone());
-            s.docs.insert(id, e);
+            }));
+            s.bytes += e.body().len();
+            s.feed.insert((i, id), e.clone());
+            s.docs.insert(e);
         }
         s.tokens.insert(
             [7; 32],
@@ -357,10 +352,10 @@ mod tests {
         assert_eq!(back.seq, 42);
         assert_eq!(back.docs.len(), 2);
         assert_eq!(back.bytes, sample().bytes);
-        let a1 = &back.docs["a1"];
+        let a1 = back.docs.get("a1").unwrap();
         assert!(a1.inbound);
-        assert_eq!(a1.etag, sample().docs["a1"].etag);
-        assert!(!back.docs["a2"].inbound);
+        assert_eq!(a1.etag(), sample().docs.get("a1").unwrap().etag());
+        assert!(!back.docs.get("a2").unwrap().inbound);
         let t = &back.tokens[&[7; 32]];
         assert!(t.read && !t.events && t.revoked);
         assert_eq!(t.account_id.as_deref(), Some("acc"));

@@ -20,19 +20,198 @@ use crate::store::{Db, StoreError, changes, now_ms};
 /// One agent's document, ready to send.
 #[derive(Debug)]
 pub struct DocEntry {
+    /// The id, the ETag and the document (built by [`DocEntry::new`]).
+    pub packed: Packed,
     pub agent_id: Arc<str>,
     pub account_id: Arc<str>,
     /// Outbound agents have no failover (and no events).
     pub inbound: bool,
     pub seq: i64,
-    pub body: Bytes,
-    /// Strong, quoted: `"…"`.
-    pub etag: axum::http::HeaderValue,
     /// What an OFREP evaluation says of it.
     pub head: super::ofrep::Head,
     /// What answers resolve calls; `None` for a document read from the
     /// snapshot file (until the database answers).
     pub resolver: Option<super::resolve::Resolver>,
+}
+
+/// What a [`DocEntry`] is made of.
+pub struct NewDoc<'a> {
+    pub agent_id: Arc<str>,
+    pub account_id: Arc<str>,
+    pub inbound: bool,
+    pub seq: i64,
+    pub body: &'a [u8],
+    pub head: super::ofrep::Head,
+    pub resolver: Option<super::resolve::Resolver>,
+}
+
+impl DocEntry {
+    pub fn new(new: NewDoc<'_>) -> DocEntry {
+        DocEntry {
+            packed: Packed::new(new.agent_id.as_bytes(), new.body),
+            agent_id: new.agent_id,
+            account_id: new.account_id,
+            inbound: new.inbound,
+            seq: new.seq,
+            head: new.head,
+            resolver: new.resolver,
+        }
+    }
+
+    /// The strong ETag, quoted.
+    pub fn etag(&self) -> &[u8] {
+        self.packed.etag()
+    }
+
+    /// The document.
+    pub fn body(&self) -> &[u8] {
+        self.packed.body()
+    }
+
+    /// The document, to send (shared, not copied).
+    pub fn body_bytes(&self) -> Bytes {
+        self.packed.body_bytes()
+    }
+}
+
+/// An agent's id, its document's strong ETag (quoted: `"…"`) and the
+/// document, in one reference-counted allocation: `[the id's length, u32
+/// LE][id][ETag][document]`. The documents' table holds it beside the
+/// entry: a read finds the agent by these bytes and sends the rest (its
+/// reference count at their start), touching the table and one run of
+/// memory, not the entry.
+#[derive(Clone)]
+pub struct Packed(Arc<[u8]>);
+
+impl std::fmt::Debug for Packed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Packed")
+            .field("id", &String::from_utf8_lossy(self.id()))
+            .field("len", &self.0.len())
+            .finish()
+    }
+}
+
+impl Packed {
+    /// With the ETag of `body`: a digest of the bytes, XXH3's 128 bits, the
+    /// same on every instance and every version of Relais that uses it (a
+    /// specified algorithm, no seed), an order of magnitude cheaper than a
+    /// cryptographic one at load — an ETag needs to change when the bytes
+    /// do, not to resist forgery (the body is the caller's to read).
+    fn new(id: &[u8], body: &[u8]) -> Packed {
+        let digest = xxhash_rust::xxh3::xxh3_128(body).to_be_bytes();
+        let id_len = u32::try_from(id.len()).expect("an id of less than 4 GB");
+        let mut packed = Vec::with_capacity(4 + id.len() + ETAG_LEN + body.len());
+        packed.extend_from_slice(&id_len.to_le_bytes());
+        packed.extend_from_slice(id);
+        packed.push(b'"');
+        packed.extend_from_slice(hex::encode(digest).as_bytes());
+        packed.push(b'"');
+        packed.extend_from_slice(body);
+        Packed(Arc::from(packed))
+    }
+
+    fn etag_start(&self) -> usize {
+        let len: [u8; 4] = self.0[..4].try_into().expect("four bytes");
+        4 + u32::from_le_bytes(len) as usize
+    }
+
+    /// The agent's id, as the table finds it.
+    fn id(&self) -> &[u8] {
+        &self.0[4..self.etag_start()]
+    }
+
+    /// The strong ETag, quoted.
+    pub fn etag(&self) -> &[u8] {
+        let start = self.etag_start();
+        &self.0[start..start + ETAG_LEN]
+    }
+
+    /// The ETag as a header.
+    pub fn etag_value(&self) -> axum::http::HeaderValue {
+        axum::http::HeaderValue::from_bytes(self.etag()).expect("hex is a valid header value")
+    }
+
+    /// The document.
+    pub fn body(&self) -> &[u8] {
+        &self.0[self.etag_start() + ETAG_LEN..]
+    }
+
+    /// The document, to send: shares these bytes (no copy).
+    pub fn body_bytes(&self) -> Bytes {
+        struct Body(Packed);
+        impl AsRef<[u8]> for Body {
+            fn as_ref(&self) -> &[u8] {
+                self.0.body()
+            }
+        }
+        Bytes::from_owner(Body(self.clone()))
+    }
+}
+
+/// The documents by agent id: each slot of the table holds the entry's
+/// [`Packed`] bytes (whose id the lookup compares) and the entry.
+#[derive(Clone, Default)]
+pub struct Docs {
+    table: hashbrown::HashTable<(Packed, Arc<DocEntry>)>,
+    hasher: foldhash::fast::RandomState,
+}
+
+impl std::fmt::Debug for Docs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Docs").field("len", &self.len()).finish()
+    }
+}
+
+impl Docs {
+    pub fn get(&self, agent_id: &str) -> Option<&Arc<DocEntry>> {
+        self.find(agent_id).map(|(_, entry)| entry)
+    }
+
+    /// The agent's bytes and entry; a read that needs only the bytes
+    /// doesn't touch the entry.
+    pub fn find(&self, agent_id: &str) -> Option<(&Packed, &Arc<DocEntry>)> {
+        use std::hash::BuildHasher;
+        let id = agent_id.as_bytes();
+        self.table
+            .find(self.hasher.hash_one(id), |(p, _)| p.id() == id)
+            .map(|(p, e)| (p, e))
+    }
+
+    /// Adds or replaces the entry of `entry`'s agent; the one replaced.
+    pub fn insert(&mut self, entry: Arc<DocEntry>) -> Option<Arc<DocEntry>> {
+        use std::hash::BuildHasher;
+        let Docs { table, hasher } = self;
+        let packed = entry.packed.clone();
+        let hash = hasher.hash_one(packed.id());
+        match table.entry(
+            hash,
+            |(p, _)| p.id() == packed.id(),
+            |(p, _)| hasher.hash_one(p.id()),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(mut found) => {
+                Some(std::mem::replace(found.get_mut(), (packed, entry)).1)
+            }
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert((packed, entry));
+                None
+            }
+        }
+    }
+
+    pub fn reserve(&mut self, additional: usize) {
+        use std::hash::BuildHasher;
+        let Docs { table, hasher } = self;
+        table.reserve(additional, |(p, _)| hasher.hash_one(p.id()));
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
 }
 
 /// A runtime token as the API checks it.
@@ -74,7 +253,7 @@ pub type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 #[derive(Debug, Default, Clone)]
 pub struct Snapshot {
     pub seq: i64,
-    pub docs: Map<Arc<str>, Arc<DocEntry>>,
+    pub docs: Docs,
     /// The same documents ordered by (sequence number, agent id): the changes feed.
     pub feed: BTreeMap<(i64, Arc<str>), Arc<DocEntry>>,
     /// By the hash of the secret.
@@ -304,11 +483,11 @@ impl Runtime {
             if tell && entry.seq > current.seq {
                 changed_docs.push(entry.clone());
             }
-            if let Some(old) = next.docs.insert(entry.agent_id.clone(), entry.clone()) {
+            if let Some(old) = next.docs.insert(entry.clone()) {
                 next.feed.remove(&(old.seq, old.agent_id.clone()));
-                next.bytes -= old.body.len();
+                next.bytes -= old.body().len();
             }
-            next.bytes += entry.body.len();
+            next.bytes += entry.body().len();
             next.feed.insert((entry.seq, entry.agent_id.clone()), entry);
         }
         if whole {
@@ -422,26 +601,6 @@ fn release_freed_memory() {
     }
 }
 
-/// A document ready to send: its bytes and its strong ETag (a digest of
-/// them, quoted), in one allocation of exactly their size, so that a request
-/// touches one reference count and adjacent memory for both. The digest is
-/// XXH3's 128 bits: the same on every instance and every version of Relais
-/// that uses it (a specified algorithm, no seed), an order of magnitude
-/// cheaper than a cryptographic one at load — an ETag needs to change when
-/// the bytes do, not to resist forgery (the body is the caller's to read).
-pub fn ready(body: &[u8]) -> (Bytes, axum::http::HeaderValue) {
-    let digest = xxhash_rust::xxh3::xxh3_128(body).to_be_bytes();
-    let mut buf = Vec::with_capacity(ETAG_LEN + body.len());
-    buf.push(b'"');
-    buf.extend_from_slice(hex::encode(digest).as_bytes());
-    buf.push(b'"');
-    buf.extend_from_slice(body);
-    let all = Bytes::from(buf);
-    let etag = axum::http::HeaderValue::from_maybe_shared(all.slice(..ETAG_LEN))
-        .expect("hex is a valid header value");
-    (all.slice(ETAG_LEN..), etag)
-}
-
 /// How many parts a load from the start is read in: one per core (two
 /// at least: on this machine's two, 2.4–2.7 s instead of 3.1–3.6 s for
 /// 100,000 agents; four parts gained little more and held more memory).
@@ -469,7 +628,6 @@ const ETAG_LEN: usize = 34;
 fn entry(s: &AgentState, shared: &mut super::resolve::Shared) -> DocEntry {
     let doc = FailoverDocument::build(s);
     let json = serde_json::to_vec(&doc).expect("documents serialize");
-    let (body, etag) = ready(&json);
     let resolver = super::resolve::Resolver::new(
         &doc,
         s.plan.as_ref(),
@@ -477,15 +635,75 @@ fn entry(s: &AgentState, shared: &mut super::resolve::Shared) -> DocEntry {
         s.emergency.as_ref().map(|e| e.ends_at),
         shared,
     );
-    DocEntry {
+    DocEntry::new(NewDoc {
         head: super::ofrep::Head::of(&doc),
         resolver: Some(resolver),
         agent_id: Arc::from(s.agent_id.as_str()),
         account_id: Arc::from(s.account_id.as_str()),
         inbound: s.direction == Direction::Inbound,
         seq: s.change_seq,
-        // Exactly its size: the serializer's buffer has room to spare (up to 2×).
-        body,
-        etag,
+        // Copied to exactly its size: the serializer's buffer has room to
+        // spare (up to 2×).
+        body: &json,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: &str, body: &str) -> Arc<DocEntry> {
+        Arc::new(DocEntry::new(NewDoc {
+            agent_id: Arc::from(id),
+            account_id: Arc::from("acc"),
+            inbound: true,
+            seq: 1,
+            body: body.as_bytes(),
+            head: super::super::ofrep::Head {
+                runs: false,
+                variant: "disabled",
+                revision: 1,
+            },
+            resolver: None,
+        }))
+    }
+
+    #[test]
+    fn packed_bytes_give_back_the_id_the_etag_and_the_body() {
+        let d = doc("agent-1", r#"{"enabled":false}"#);
+        assert_eq!(d.packed.id(), b"agent-1");
+        assert_eq!(d.body(), br#"{"enabled":false}"#);
+        assert_eq!(&*d.body_bytes(), d.body());
+        let etag = std::str::from_utf8(d.etag()).unwrap();
+        assert!(etag.len() == 34 && etag.starts_with('"') && etag.ends_with('"'));
+        assert_eq!(d.packed.etag_value().as_bytes(), d.etag());
+        // The same bytes, the same ETag; other bytes, another.
+        assert_eq!(doc("other", r#"{"enabled":false}"#).etag(), d.etag());
+        assert_ne!(doc("agent-1", r#"{"enabled":true}"#).etag(), d.etag());
+        // An empty id and an empty body are bytes like any others.
+        let e = doc("", "");
+        assert_eq!((e.packed.id(), e.body()), (&b""[..], &b""[..]));
+    }
+
+    #[test]
+    fn the_table_finds_replaces_and_counts_by_agent_id() {
+        let mut docs = Docs::default();
+        for i in 0..1000 {
+            assert!(
+                docs.insert(doc(&format!("a{i}"), &format!("{i}")))
+                    .is_none()
+            );
+        }
+        assert_eq!(docs.len(), 1000);
+        let old = docs.insert(doc("a7", "new")).expect("replaced");
+        assert_eq!(old.body(), b"7");
+        assert_eq!(docs.len(), 1000);
+        assert_eq!(docs.get("a7").unwrap().body(), b"new");
+        let (packed, entry) = docs.find("a999").unwrap();
+        assert_eq!((packed.body(), entry.body()), (&b"999"[..], &b"999"[..]));
+        assert!(docs.get("a1000").is_none() && docs.get("a").is_none());
+        assert!(docs.get("").is_none());
+        let copy = docs.clone();
+        assert_eq!(copy.get("a3").unwrap().body(), b"3");
     }
 }

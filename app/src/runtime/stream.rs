@@ -128,7 +128,7 @@ impl State {
             }
             if let Some(doc) = self.next_doc() {
                 // Three chunks: the document's bytes are shared, not copied.
-                self.out.push_back(doc.body.clone());
+                self.out.push_back(doc.body_bytes());
                 self.out.push_back(Bytes::from_static(b"\n\n"));
                 return Some(head(&doc));
             }
@@ -217,29 +217,26 @@ mod tests {
     use futures_util::StreamExt;
 
     fn doc(seq: i64, agent: &str, account: &str) -> Arc<DocEntry> {
-        let (body, etag) =
-            super::super::snapshot::ready(format!("{{\"a\":\"{agent}\"}}").as_bytes());
-        Arc::new(DocEntry {
+        Arc::new(DocEntry::new(super::super::snapshot::NewDoc {
             agent_id: Arc::from(agent),
             account_id: Arc::from(account),
             inbound: true,
             seq,
-            body,
-            etag,
+            body: format!("{{\"a\":\"{agent}\"}}").as_bytes(),
             head: super::super::ofrep::Head {
                 runs: false,
                 variant: "disabled",
                 revision: 1,
             },
             resolver: None,
-        })
+        }))
     }
 
     fn snapshot_with(docs: &[Arc<DocEntry>], token: [u8; 32]) -> Snapshot {
         let mut s = Snapshot::default();
         for d in docs {
             s.seq = s.seq.max(d.seq);
-            s.docs.insert(d.agent_id.clone(), d.clone());
+            s.docs.insert(d.clone());
             s.feed.insert((d.seq, d.agent_id.clone()), d.clone());
         }
         s.tokens.insert(
