@@ -433,6 +433,42 @@ pub struct ResolveQuery {
     at: Option<String>,
 }
 
+/// A resolve call's query, borrowed from the URI when it can be.
+struct ResolveQueryRef<'a> {
+    cause: Option<std::borrow::Cow<'a, str>>,
+    at: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// The query read without decoding, when it needs none: `key=value` pairs
+/// without `%` or `+`, `cause` and `at` at most once each (other keys are
+/// ignored, as the decoding reader does). Anything else is `None`, for that
+/// reader: the same answers, at a fraction of its cost on every call.
+fn plain_resolve_query(query: Option<&str>) -> Option<ResolveQueryRef<'_>> {
+    let mut q = ResolveQueryRef {
+        cause: None,
+        at: None,
+    };
+    let Some(query) = query else {
+        return Some(q);
+    };
+    if query.contains(['%', '+']) {
+        return None;
+    }
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=')?;
+        let slot = match key {
+            "cause" => &mut q.cause,
+            "at" => &mut q.at,
+            "" => return None,
+            _ => continue,
+        };
+        if slot.replace(std::borrow::Cow::Borrowed(value)).is_some() {
+            return None;
+        }
+    }
+    Some(q)
+}
+
 /// The steps of the agent's plan that run for a cause at a moment, in
 /// order, conditions evaluated; then the default error message.
 #[utoipa::path(
@@ -476,11 +512,20 @@ pub fn resolve_answer(
         Ok(found) => found,
         Err(e) => return e.into_response(),
     };
-    let Ok(Query(q)) = Query::<ResolveQuery>::try_from_uri(uri) else {
-        return invalid_query(
-            BTreeMap::new(),
-            "The query is not valid: `cause` and `at` at most once each.",
-        );
+    let q = match plain_resolve_query(uri.query()) {
+        Some(q) => q,
+        None => match Query::<ResolveQuery>::try_from_uri(uri) {
+            Ok(Query(q)) => ResolveQueryRef {
+                cause: q.cause.map(std::borrow::Cow::Owned),
+                at: q.at.map(std::borrow::Cow::Owned),
+            },
+            Err(_) => {
+                return invalid_query(
+                    BTreeMap::new(),
+                    "The query is not valid: `cause` and `at` at most once each.",
+                );
+            }
+        },
     };
     let mut fields = BTreeMap::new();
     let cause = match q.cause.as_deref().map(str::parse::<Cause>) {
@@ -1086,6 +1131,47 @@ pub fn readiness(state: &AppState, detailed: bool) -> (StatusCode, serde_json::V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the plain reader gives, it gives as the decoding one does; the
+    /// rest it leaves to that one.
+    #[test]
+    fn plain_resolve_queries_read_as_decoded_ones() {
+        let decoded = |q: &str| {
+            let uri: axum::http::Uri = format!("/x?{q}").parse().unwrap();
+            Query::<ResolveQuery>::try_from_uri(&uri)
+                .ok()
+                .map(|Query(q)| (q.cause, q.at))
+        };
+        for q in [
+            "cause=precall_timeout",
+            "cause=precall_timeout&at=2026-03-29T01:30:00Z",
+            "at=2026-03-29T01:30:00Z&cause=nope",
+            "cause=",
+            "at=x&other=1&cause=config_other",
+            "cause=a=b",
+            "x=1",
+        ] {
+            let plain = plain_resolve_query(Some(q)).expect(q);
+            let plain = (
+                plain.cause.map(|c| c.into_owned()),
+                plain.at.map(|a| a.into_owned()),
+            );
+            assert_eq!(Some(plain), decoded(q), "{q}");
+        }
+        for q in [
+            "cause=a&cause=b",
+            "at=1&at=2",
+            "cause=precall%5Ftimeout",
+            "at=2026-03-29T03:30:00+02:00",
+            "cause",
+            "cause=a&&at=b",
+            "=x",
+        ] {
+            assert!(plain_resolve_query(Some(q)).is_none(), "{q}");
+        }
+        let none = plain_resolve_query(None).unwrap();
+        assert!(none.cause.is_none() && none.at.is_none());
+    }
 
     #[test]
     fn presented_tokens_get_their_own_digest_however_they_rotate() {

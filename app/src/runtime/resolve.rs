@@ -37,7 +37,8 @@ pub struct Resolver {
 /// A plan as resolve calls need it.
 #[derive(Debug)]
 struct Plan {
-    agent_id: Box<str>,
+    /// The agent's id as JSON (quoted, escaped once).
+    agent_json: Box<str>,
     /// By route (`Route` order); empty: the plan has no such route.
     routes: [Box<[WalkStep]>; 4],
     /// Each step's action as the answer lists it, by route.
@@ -121,21 +122,6 @@ impl Stamp {
     }
 }
 
-/// The answer as it is sent: `Resolution`'s fields, in its order, with
-/// the steps already serialized.
-#[derive(Serialize)]
-struct Answer<'a> {
-    agent_id: &'a str,
-    enabled: bool,
-    reason: Option<DisabledReason>,
-    emergency: bool,
-    route: Option<RouteName>,
-    steps: Vec<&'a RawValue>,
-    then: &'a RawValue,
-    valid_until: Option<&'a str>,
-    revision: i64,
-}
-
 /// What an answer holds besides the agent id, the steps and the message:
 /// the names, the route, the revision and `valid_until` (with room to spare).
 const ANSWER_FRAME: usize = 192;
@@ -184,6 +170,18 @@ pub enum RouteName {
     Precall,
     DynamicConfig,
     Prompt,
+}
+
+impl RouteName {
+    /// As serde names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteName::Default => "default",
+            RouteName::Precall => "precall",
+            RouteName::DynamicConfig => "dynamic_config",
+            RouteName::Prompt => "prompt",
+        }
+    }
 }
 
 impl From<RouteName> for Route {
@@ -326,7 +324,9 @@ impl Resolver {
             off: None,
             emergency,
             plan: Some(Box::new(Plan {
-                agent_id: doc.agent_id.as_str().into(),
+                agent_json: serde_json::to_string(&doc.agent_id)
+                    .expect("strings serialize")
+                    .into(),
                 routes: walked,
                 actions,
                 schedules,
@@ -349,22 +349,38 @@ impl Resolver {
         };
         let w = plan.walked(cause, at_ms);
         let steps = &plan.actions[route_index(w.route)];
-        let answer = Answer {
-            agent_id: &plan.agent_id,
-            enabled: true,
-            reason: None,
-            emergency: false,
-            route: Some(w.route.into()),
-            steps: (0..steps.len())
-                .filter(|i| w.running & (1 << i) != 0)
-                .map(|i| &*steps[i])
-                .collect(),
-            then: &plan.then,
-            valid_until: w.stamp.as_str(),
-            revision: plan.revision,
-        };
+        // `Resolution`'s fields in its order, as serde writes them (a test
+        // holds the two alike), from pieces serialized once: no escaping
+        // per call (the stamp and the route are plain ASCII).
         let mut out = Vec::with_capacity(plan.size_hint);
-        serde_json::to_writer(&mut out, &answer).expect("answers serialize");
+        out.extend_from_slice(b"{\"agent_id\":");
+        out.extend_from_slice(plan.agent_json.as_bytes());
+        out.extend_from_slice(
+            b",\"enabled\":true,\"reason\":null,\"emergency\":false,\"route\":\"",
+        );
+        out.extend_from_slice(RouteName::from(w.route).as_str().as_bytes());
+        out.extend_from_slice(b"\",\"steps\":[");
+        let running = (0..steps.len()).filter(|i| w.running & (1 << i) != 0);
+        for (n, i) in running.enumerate() {
+            if n > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(steps[i].get().as_bytes());
+        }
+        out.extend_from_slice(b"],\"then\":");
+        out.extend_from_slice(plan.then.get().as_bytes());
+        out.extend_from_slice(b",\"valid_until\":");
+        match w.stamp.as_str() {
+            Some(stamp) => {
+                out.push(b'"');
+                out.extend_from_slice(stamp.as_bytes());
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"revision\":");
+        out.extend_from_slice(itoa::Buffer::new().format(plan.revision).as_bytes());
+        out.push(b'}');
         Bytes::from(out)
     }
 }
@@ -527,6 +543,60 @@ mod tests {
             r.answer(Cause::PrecallTimeout, MONDAY_10H),
             serde_json::to_vec(&expected).unwrap()
         );
+    }
+
+    #[test]
+    fn answers_are_written_as_serde_writes_a_resolution() {
+        let mut s = state();
+        s.agent_id = "a\"b\\c\u{e9}\u{1}/</script>".into();
+        s.change_seq = -1_234_567_890_123;
+        let r = resolver(&s);
+        let doc = FailoverDocument::build(&s);
+        let routes = doc.routes.clone().unwrap();
+        let then = Then {
+            kind: "default_error_message",
+            text: doc.default_error_message.text.clone(),
+            language: doc.default_error_message.language.clone(),
+        };
+        // The default route (no condition: valid until the plan changes),
+        // and the pre-call one with its desk closed (one step of two).
+        let default = Resolution {
+            agent_id: s.agent_id.clone(),
+            enabled: true,
+            reason: None,
+            emergency: false,
+            route: Some(RouteName::Default),
+            steps: routes.default.iter().map(|s| s.action.clone()).collect(),
+            then: then.clone(),
+            valid_until: None,
+            revision: s.change_seq,
+        };
+        assert_eq!(
+            r.answer(Cause::ConfigOther, MONDAY_10H),
+            serde_json::to_vec(&default).unwrap()
+        );
+        let precall = routes.precall.unwrap();
+        let closed = Resolution {
+            route: Some(RouteName::Precall),
+            steps: vec![precall[1].action.clone()],
+            valid_until: Some("2026-12-07T08:00:00Z".into()),
+            ..default
+        };
+        assert_eq!(
+            r.answer(Cause::PrecallTimeout, MONDAY_10H + 2 * HOUR),
+            serde_json::to_vec(&closed).unwrap()
+        );
+        for name in [
+            RouteName::Default,
+            RouteName::Precall,
+            RouteName::DynamicConfig,
+            RouteName::Prompt,
+        ] {
+            assert_eq!(
+                serde_json::to_string(&name).unwrap(),
+                format!("\"{}\"", name.as_str())
+            );
+        }
     }
 
     #[test]
