@@ -37,12 +37,17 @@ pub struct Resolver {
 /// A plan as resolve calls need it.
 #[derive(Debug)]
 struct Plan {
-    /// The agent's id as JSON (quoted, escaped once).
-    agent_json: Box<str>,
+    /// The agent's id as JSON (quoted, escaped once), then each step's
+    /// action as the answer lists it, route after route: what an answer
+    /// copies, in one run of memory.
+    text: Box<str>,
+    /// Where the id ends in `text`, then where each action does.
+    ends: [u32; 1 + ACTIONS_MAX],
+    /// The index (in `ends`, after the id) of each route's first action,
+    /// and of the end of the last route's.
+    firsts: [u8; 5],
     /// By route (`Route` order); empty: the plan has no such route.
     routes: [Box<[WalkStep]>; 4],
-    /// Each step's action as the answer lists it, by route.
-    actions: [Box<[Box<RawValue>]>; 4],
     /// The schedules the plan's conditions name (shared by the account's agents).
     schedules: Box<[(Box<str>, Arc<ZonedSchedule>)]>,
     /// The default error message as the answer ends with it (shared).
@@ -53,6 +58,28 @@ struct Plan {
     /// The last walk of each trigger family (`precall`, `dynamic_config`,
     /// `prompt`) and when it holds.
     walks: Mutex<[Option<Walked>; 3]>,
+}
+
+/// An offset in a plan's text (a few kilobytes at most).
+fn offset(text: &[u8]) -> u32 {
+    u32::try_from(text.len()).expect("a plan's text is less than 4 GB")
+}
+
+/// Steps in all of a plan's routes, at most.
+const ACTIONS_MAX: usize = 4 * crate::domain::plan::STEPS_MAX;
+
+impl Plan {
+    /// The JSON of the agent's id.
+    fn agent_json(&self) -> &str {
+        &self.text[..self.ends[0] as usize]
+    }
+
+    /// The JSON of each action of `route`, in order.
+    fn actions(&self, route: Route) -> impl ExactSizeIterator<Item = &str> + '_ {
+        let r = route_index(route);
+        (usize::from(self.firsts[r])..usize::from(self.firsts[r + 1]))
+            .map(|i| &self.text[self.ends[i] as usize..self.ends[i + 1] as usize])
+    }
 }
 
 /// What a walk needs of a step.
@@ -262,20 +289,37 @@ impl Resolver {
                 plan: None,
             };
         };
-        let mut actions: [Box<[Box<RawValue>]>; 4] = Default::default();
+        let mut text = serde_json::to_vec(&doc.agent_id).expect("strings serialize");
+        let mut ends = [0u32; 1 + ACTIONS_MAX];
+        let mut firsts = [0u8; 5];
+        let mut n = 0;
+        ends[0] = offset(&text);
         let listed = [
             (Route::Default, Some(&routes.default)),
             (Route::Precall, routes.precall.as_ref()),
             (Route::DynamicConfig, routes.dynamic_config.as_ref()),
             (Route::Prompt, routes.prompt.as_ref()),
         ];
+        let mut longest = 0;
         for (route, steps) in listed {
-            actions[route_index(route)] = steps
+            let r = route_index(route);
+            firsts[r] = n as u8;
+            let start = text.len();
+            // At most STEPS_MAX a route: the domain's rule, held at every save.
+            for s in steps
                 .into_iter()
                 .flatten()
-                .map(|s| serde_json::value::to_raw_value(&s.action).expect("actions serialize"))
-                .collect();
+                .take(crate::domain::plan::STEPS_MAX)
+            {
+                serde_json::to_writer(&mut text, &s.action).expect("actions serialize");
+                n += 1;
+                ends[n] = offset(&text);
+            }
+            // With the commas between them.
+            longest = longest.max(text.len() - start + (n - usize::from(firsts[r])));
+            firsts[r + 1] = n as u8;
         }
+        let text = String::from_utf8(text).expect("JSON is UTF-8");
         let mut walked: [Box<[WalkStep]>; 4] = Default::default();
         for (route, steps) in plan.routes() {
             walked[route_index(route)] = steps
@@ -312,23 +356,15 @@ impl Resolver {
                 Arc::from(serde_json::value::to_raw_value(&then).expect("messages serialize"))
             })
             .clone();
-        let size_hint = ANSWER_FRAME
-            + doc.agent_id.len()
-            + then_json.get().len()
-            + actions
-                .iter()
-                .map(|r| r.iter().map(|a| a.get().len() + 1).sum::<usize>())
-                .max()
-                .unwrap_or(0);
+        let size_hint = ANSWER_FRAME + ends[0] as usize + then_json.get().len() + longest;
         Resolver {
             off: None,
             emergency,
             plan: Some(Box::new(Plan {
-                agent_json: serde_json::to_string(&doc.agent_id)
-                    .expect("strings serialize")
-                    .into(),
+                text: text.into_boxed_str(),
+                ends,
+                firsts,
                 routes: walked,
-                actions,
                 schedules,
                 then: then_json,
                 revision: doc.revision,
@@ -348,24 +384,26 @@ impl Resolver {
             return self.off.clone().unwrap_or_default();
         };
         let w = plan.walked(cause, at_ms);
-        let steps = &plan.actions[route_index(w.route)];
         // `Resolution`'s fields in its order, as serde writes them (a test
         // holds the two alike), from pieces serialized once: no escaping
         // per call (the stamp and the route are plain ASCII).
         let mut out = Vec::with_capacity(plan.size_hint);
         out.extend_from_slice(b"{\"agent_id\":");
-        out.extend_from_slice(plan.agent_json.as_bytes());
+        out.extend_from_slice(plan.agent_json().as_bytes());
         out.extend_from_slice(
             b",\"enabled\":true,\"reason\":null,\"emergency\":false,\"route\":\"",
         );
         out.extend_from_slice(RouteName::from(w.route).as_str().as_bytes());
         out.extend_from_slice(b"\",\"steps\":[");
-        let running = (0..steps.len()).filter(|i| w.running & (1 << i) != 0);
-        for (n, i) in running.enumerate() {
+        let running = plan
+            .actions(w.route)
+            .enumerate()
+            .filter(|(i, _)| w.running & (1 << i) != 0);
+        for (n, (_, action)) in running.enumerate() {
             if n > 0 {
                 out.push(b',');
             }
-            out.extend_from_slice(steps[i].get().as_bytes());
+            out.extend_from_slice(action.as_bytes());
         }
         out.extend_from_slice(b"],\"then\":");
         out.extend_from_slice(plan.then.get().as_bytes());
