@@ -549,14 +549,16 @@ pub fn resolve_answer(
     let (Some(cause), Some(at)) = (cause, at) else {
         return invalid_query(fields, "The query is not valid; see `fields`.");
     };
-    let Some(doc) = snapshot.docs.get(id) else {
+    // The agent's bytes hold what most answers copy: the entry is read
+    // for a token bound to an account, a plan's walk, or emergency mode.
+    let Some((packed, doc)) = snapshot.docs.find(id) else {
         return ApiError::new(StatusCode::NOT_FOUND, "unknown_agent", "No such agent.")
             .into_response();
     };
     if let Err(e) = check_account(&token, doc) {
         return e.into_response();
     }
-    let Some(resolver) = &doc.resolver else {
+    let Some(answer) = crate::runtime::resolve::answer(packed, &doc.resolving, cause, at) else {
         let mut e = ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
@@ -565,7 +567,7 @@ pub fn resolve_answer(
         e.retry_after = Some(1);
         return e.into_response();
     };
-    let mut res = json_response(resolver.answer(cause, at));
+    let mut res = json_response(answer);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     stale_marker(state, &mut res);

@@ -24,40 +24,129 @@ use crate::domain::schedule::{Schedule, ZonedSchedule};
 /// with the moments it holds for (`valid_until`), so that calls for "now"
 /// walk again only when a schedule opens or closes. Compact: 100,000 of
 /// them live in memory.
+///
+/// In two parts ([`Resolver::into_parts`]): the bytes an answer copies
+/// (the section kept with the document's own bytes, `Packed`, which the
+/// lookup reads anyway: a call for an agent without failover, or for a
+/// plan whose walk is kept, reads one run of memory more than the GET),
+/// and what walks need ([`Resolving`], in the entry).
 #[derive(Debug)]
 pub struct Resolver {
-    /// The answer when failover doesn't run (off, outbound, not configured).
-    off: Option<Bytes>,
-    /// Emergency mode's end (epoch ms) and its answer, while it is on.
-    emergency: Option<(i64, Bytes)>,
-    /// When failover runs: the plan's routes.
+    section: Vec<u8>,
+    resolving: Resolving,
+}
+
+/// What resolve calls need besides the section: emergency mode's answer,
+/// and a plan's routes, schedules, message and kept walks.
+#[derive(Debug, Default)]
+pub struct Resolving {
+    /// Emergency mode's answer, while it is on (its end is in the section).
+    emergency: Option<Bytes>,
+    /// When failover runs: the plan as walks need it.
     plan: Option<Box<Plan>>,
 }
 
-/// A plan as resolve calls need it.
+/// The section's layout: `[kind][emergency mode's end, i64 LE (i64::MIN:
+/// none)]`, then for [`OFF`] the answer, for [`PLAN`] `[revision, i64
+/// LE][firsts: 5 bytes][fixed walks: 3 × 2 bytes][ends: u32 LE each][text]`.
+/// The text: the agent's id as JSON (quoted, escaped once), each step's
+/// action as the answer lists it, route after route, then the default error
+/// message as the answer ends with it. `ends`: where the id ends in the
+/// text, then where each action does; `firsts`: the index in `ends`, after
+/// the id, of each route's first action, and of the end of the last
+/// route's; a fixed walk: for a trigger family whose route has no
+/// condition, the route's index and the steps that run (bit `i`: step `i`),
+/// the same at every moment — [`NOT_FIXED`] for the others, walked (and
+/// kept) by the entry's [`Plan`].
+const OFF: u8 = 1;
+const PLAN: u8 = 2;
+const NOT_FIXED: u8 = u8::MAX;
+const HEAD: usize = 9;
+const FIRSTS_AT: usize = HEAD + 8;
+const FIXED_AT: usize = FIRSTS_AT + 5;
+const ENDS_AT: usize = FIXED_AT + 6;
+const TEXT_AT: usize = ENDS_AT + 4 * (1 + ACTIONS_MAX);
+
+const ROUTES: [Route; 4] = [
+    Route::Default,
+    Route::Precall,
+    Route::DynamicConfig,
+    Route::Prompt,
+];
+
+/// A cause of each trigger family, in the order of the fixed and kept walks.
+const FAMILIES: [Cause; 3] = [
+    Cause::PrecallTimeout,
+    Cause::ConfigOther,
+    Cause::PromptRenderFailed,
+];
+
+fn family(cause: Cause) -> usize {
+    route_index(Route::of(cause)).saturating_sub(1)
+}
+
+/// A plan's part of the section.
+struct PlanBytes<'a>(&'a [u8]);
+
+impl PlanBytes<'_> {
+    fn revision(&self) -> i64 {
+        i64::from_le_bytes(self.0[HEAD..FIRSTS_AT].try_into().expect("eight bytes"))
+    }
+
+    fn first(&self, route: usize) -> usize {
+        usize::from(self.0[FIRSTS_AT + route])
+    }
+
+    /// The walk of `family` if it is the same at every moment.
+    fn fixed(&self, family: usize) -> Option<Walked> {
+        let at = FIXED_AT + 2 * family;
+        let route = *ROUTES.get(usize::from(self.0[at]))?;
+        Some(Walked {
+            from: i64::MIN,
+            until: i64::MAX,
+            route,
+            running: self.0[at + 1],
+            stamp: Stamp::NONE,
+        })
+    }
+
+    /// The default error message, as the answer ends with it.
+    fn then(&self) -> &[u8] {
+        &self.0[TEXT_AT + self.end(self.first(4))..]
+    }
+
+    /// Where the `i`th piece of the text ends (0: the id), from the text's start.
+    fn end(&self, i: usize) -> usize {
+        let at = ENDS_AT + 4 * i;
+        u32::from_le_bytes(self.0[at..at + 4].try_into().expect("four bytes")) as usize
+    }
+
+    fn text(&self, range: std::ops::Range<usize>) -> &[u8] {
+        &self.0[TEXT_AT + range.start..TEXT_AT + range.end]
+    }
+
+    /// The JSON of the agent's id.
+    fn agent_json(&self) -> &[u8] {
+        self.text(0..self.end(0))
+    }
+
+    /// The JSON of each action of `route`, in order.
+    fn actions(&self, route: Route) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
+        let r = route_index(route);
+        (self.first(r)..self.first(r + 1)).map(|i| self.text(self.end(i)..self.end(i + 1)))
+    }
+}
+
+/// A plan as walks need it, for plans with conditions.
 #[derive(Debug)]
 struct Plan {
-    /// The agent's id as JSON (quoted, escaped once), then each step's
-    /// action as the answer lists it, route after route: what an answer
-    /// copies, in one run of memory.
-    text: Box<str>,
-    /// Where the id ends in `text`, then where each action does.
-    ends: [u32; 1 + ACTIONS_MAX],
-    /// The index (in `ends`, after the id) of each route's first action,
-    /// and of the end of the last route's.
-    firsts: [u8; 5],
+    /// The last walk of each trigger family (`precall`, `dynamic_config`,
+    /// `prompt`) and when it holds.
+    walks: Mutex<[Option<Walked>; 3]>,
     /// By route (`Route` order); empty: the plan has no such route.
     routes: [Box<[WalkStep]>; 4],
     /// The schedules the plan's conditions name (shared by the account's agents).
     schedules: Box<[(Box<str>, Arc<ZonedSchedule>)]>,
-    /// The default error message as the answer ends with it (shared).
-    then: Arc<RawValue>,
-    revision: i64,
-    /// About the size of an answer: its buffer is allocated once.
-    size_hint: usize,
-    /// The last walk of each trigger family (`precall`, `dynamic_config`,
-    /// `prompt`) and when it holds.
-    walks: Mutex<[Option<Walked>; 3]>,
 }
 
 /// An offset in a plan's text (a few kilobytes at most).
@@ -67,20 +156,6 @@ fn offset(text: &[u8]) -> u32 {
 
 /// Steps in all of a plan's routes, at most.
 const ACTIONS_MAX: usize = 4 * crate::domain::plan::STEPS_MAX;
-
-impl Plan {
-    /// The JSON of the agent's id.
-    fn agent_json(&self) -> &str {
-        &self.text[..self.ends[0] as usize]
-    }
-
-    /// The JSON of each action of `route`, in order.
-    fn actions(&self, route: Route) -> impl ExactSizeIterator<Item = &str> + '_ {
-        let r = route_index(route);
-        (usize::from(self.firsts[r])..usize::from(self.firsts[r + 1]))
-            .map(|i| &self.text[self.ends[i] as usize..self.ends[i + 1] as usize])
-    }
-}
 
 /// What a walk needs of a step.
 #[derive(Debug)]
@@ -128,6 +203,11 @@ struct Stamp {
 }
 
 impl Stamp {
+    const NONE: Stamp = Stamp {
+        len: 0,
+        text: [0; 32],
+    };
+
     fn new(ms: Option<i64>) -> Stamp {
         let mut stamp = Stamp {
             len: 0,
@@ -282,13 +362,26 @@ impl Resolver {
                 );
                 (end, to_bytes(&a))
             });
+        let mut section = Vec::new();
+        let head = |section: &mut Vec<u8>, kind: u8| {
+            section.push(kind);
+            section.extend_from_slice(&emergency.as_ref().map_or(i64::MIN, |e| e.0).to_le_bytes());
+        };
         let (Some(plan), Some(routes), true) = (plan, &doc.routes, doc.enabled) else {
+            head(&mut section, OFF);
+            serde_json::to_writer(&mut section, &answer(false, false, Vec::new(), None))
+                .expect("answers serialize");
             return Resolver {
-                off: Some(to_bytes(&answer(false, false, Vec::new(), None))),
-                emergency,
-                plan: None,
+                section,
+                resolving: Resolving {
+                    emergency: emergency.map(|e| e.1),
+                    plan: None,
+                },
             };
         };
+        head(&mut section, PLAN);
+        section.extend_from_slice(&doc.revision.to_le_bytes());
+        section.resize(TEXT_AT, 0);
         let mut text = serde_json::to_vec(&doc.agent_id).expect("strings serialize");
         let mut ends = [0u32; 1 + ACTIONS_MAX];
         let mut firsts = [0u8; 5];
@@ -300,11 +393,9 @@ impl Resolver {
             (Route::DynamicConfig, routes.dynamic_config.as_ref()),
             (Route::Prompt, routes.prompt.as_ref()),
         ];
-        let mut longest = 0;
         for (route, steps) in listed {
             let r = route_index(route);
             firsts[r] = n as u8;
-            let start = text.len();
             // At most STEPS_MAX a route: the domain's rule, held at every save.
             for s in steps
                 .into_iter()
@@ -315,11 +406,8 @@ impl Resolver {
                 n += 1;
                 ends[n] = offset(&text);
             }
-            // With the commas between them.
-            longest = longest.max(text.len() - start + (n - usize::from(firsts[r])));
             firsts[r + 1] = n as u8;
         }
-        let text = String::from_utf8(text).expect("JSON is UTF-8");
         let mut walked: [Box<[WalkStep]>; 4] = Default::default();
         for (route, steps) in plan.routes() {
             walked[route_index(route)] = steps
@@ -330,6 +418,25 @@ impl Resolver {
                 })
                 .collect();
         }
+        let mut fixed = [NOT_FIXED; 6];
+        for (f, cause) in FAMILIES.into_iter().enumerate() {
+            let route = Route::run_by(cause, |r| !walked[route_index(r)].is_empty());
+            let steps = &walked[route_index(route)];
+            if steps.iter().all(|s| s.only_when.is_none()) {
+                let walk = Walk {
+                    route,
+                    verdicts: walk_steps(steps, |_| None),
+                };
+                fixed[2 * f] = route_index(route) as u8;
+                fixed[2 * f + 1] = walk.running().fold(0u8, |bits, i| bits | (1 << i));
+            }
+        }
+        section[FIRSTS_AT..FIXED_AT].copy_from_slice(&firsts);
+        section[FIXED_AT..ENDS_AT].copy_from_slice(&fixed);
+        for (i, end) in ends.iter().enumerate() {
+            section[ENDS_AT + 4 * i..ENDS_AT + 4 * i + 4].copy_from_slice(&end.to_le_bytes());
+        }
+        section.extend_from_slice(&text);
         let schedules = schedules
             .iter()
             .filter_map(|(id, s)| {
@@ -356,71 +463,100 @@ impl Resolver {
                 Arc::from(serde_json::value::to_raw_value(&then).expect("messages serialize"))
             })
             .clone();
-        let size_hint = ANSWER_FRAME + ends[0] as usize + then_json.get().len() + longest;
-        Resolver {
-            off: None,
-            emergency,
-            plan: Some(Box::new(Plan {
-                text: text.into_boxed_str(),
-                ends,
-                firsts,
+        section.extend_from_slice(then_json.get().as_bytes());
+        // Walks to keep only where a route has conditions.
+        let plan = fixed.contains(&NOT_FIXED).then(|| {
+            Box::new(Plan {
+                walks: Mutex::new([None; 3]),
                 routes: walked,
                 schedules,
-                then: then_json,
-                revision: doc.revision,
-                size_hint,
-                walks: Mutex::new([None; 3]),
-            })),
+            })
+        });
+        Resolver {
+            section,
+            resolving: Resolving {
+                emergency: emergency.map(|e| e.1),
+                plan,
+            },
         }
     }
 
-    /// The answer (JSON) for `cause` at `at_ms`.
-    pub fn answer(&self, cause: Cause, at_ms: i64) -> Bytes {
-        // Emergency mode, until its end: its action for every call.
-        if let Some((_, body)) = self.emergency.as_ref().filter(|(end, _)| at_ms < *end) {
-            return body.clone();
-        }
-        let Some(plan) = &self.plan else {
-            return self.off.clone().unwrap_or_default();
-        };
-        let w = plan.walked(cause, at_ms);
-        // `Resolution`'s fields in its order, as serde writes them (a test
-        // holds the two alike), from pieces serialized once: no escaping
-        // per call (the stamp and the route are plain ASCII).
-        let mut out = Vec::with_capacity(plan.size_hint);
-        out.extend_from_slice(b"{\"agent_id\":");
-        out.extend_from_slice(plan.agent_json().as_bytes());
-        out.extend_from_slice(
-            b",\"enabled\":true,\"reason\":null,\"emergency\":false,\"route\":\"",
-        );
-        out.extend_from_slice(RouteName::from(w.route).as_str().as_bytes());
-        out.extend_from_slice(b"\",\"steps\":[");
-        let running = plan
-            .actions(w.route)
-            .enumerate()
-            .filter(|(i, _)| w.running & (1 << i) != 0);
-        for (n, (_, action)) in running.enumerate() {
-            if n > 0 {
-                out.push(b',');
-            }
-            out.extend_from_slice(action.as_bytes());
-        }
-        out.extend_from_slice(b"],\"then\":");
-        out.extend_from_slice(plan.then.get().as_bytes());
-        out.extend_from_slice(b",\"valid_until\":");
-        match w.stamp.as_str() {
-            Some(stamp) => {
-                out.push(b'"');
-                out.extend_from_slice(stamp.as_bytes());
-                out.push(b'"');
-            }
-            None => out.extend_from_slice(b"null"),
-        }
-        out.extend_from_slice(b",\"revision\":");
-        out.extend_from_slice(itoa::Buffer::new().format(plan.revision).as_bytes());
-        out.push(b'}');
-        Bytes::from(out)
+    /// The bytes kept with the document's (`Packed`), and the rest.
+    pub fn into_parts(self) -> (Vec<u8>, Resolving) {
+        (self.section, self.resolving)
     }
+}
+
+/// The answer (JSON) for `cause` at `at_ms`, from an agent's packed bytes
+/// and what else its entry keeps; `None` when they hold no resolve section
+/// (a document read from the snapshot file). Reads the entry only for a
+/// plan or during emergency mode.
+pub fn answer(
+    packed: &super::snapshot::Packed,
+    resolving: &Resolving,
+    cause: Cause,
+    at_ms: i64,
+) -> Option<Bytes> {
+    let section = packed.resolve_section();
+    let kind = *section.first()?;
+    let emergency_end = i64::from_le_bytes(section.get(1..HEAD)?.try_into().ok()?);
+    // Emergency mode, until its end: its action for every call.
+    if at_ms < emergency_end
+        && let Some(body) = &resolving.emergency
+    {
+        return Some(body.clone());
+    }
+    if kind == OFF {
+        return Some(packed.resolve_bytes(HEAD..));
+    }
+    let bytes = PlanBytes(section);
+    let w = match bytes.fixed(family(cause)) {
+        Some(w) => w,
+        None => resolving.plan.as_deref()?.walked(cause, at_ms),
+    };
+    let actions = bytes.actions(w.route);
+    let then = bytes.then();
+    let agent = bytes.agent_json();
+    let mut out = Vec::with_capacity(
+        ANSWER_FRAME
+            + agent.len()
+            + then.len()
+            + actions.len()
+            + bytes.end(bytes.first(route_index(w.route) + 1))
+            - bytes.end(bytes.first(route_index(w.route))),
+    );
+    // `Resolution`'s fields in its order, as serde writes them (a test
+    // holds the two alike), from pieces serialized once: no escaping per
+    // call (the stamp and the route are plain ASCII).
+    out.extend_from_slice(b"{\"agent_id\":");
+    out.extend_from_slice(agent);
+    out.extend_from_slice(b",\"enabled\":true,\"reason\":null,\"emergency\":false,\"route\":\"");
+    out.extend_from_slice(RouteName::from(w.route).as_str().as_bytes());
+    out.extend_from_slice(b"\",\"steps\":[");
+    let running = actions
+        .enumerate()
+        .filter(|(i, _)| w.running & (1 << i) != 0);
+    for (n, (_, action)) in running.enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(action);
+    }
+    out.extend_from_slice(b"],\"then\":");
+    out.extend_from_slice(then);
+    out.extend_from_slice(b",\"valid_until\":");
+    match w.stamp.as_str() {
+        Some(stamp) => {
+            out.push(b'"');
+            out.extend_from_slice(stamp.as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"revision\":");
+    out.extend_from_slice(itoa::Buffer::new().format(bytes.revision()).as_bytes());
+    out.push(b'}');
+    Some(Bytes::from(out))
 }
 
 impl Plan {
@@ -434,7 +570,7 @@ impl Plan {
     /// The walk of `cause`'s route at `at_ms`: the last one of its family
     /// if it holds at that moment, else a new one (kept for the next call).
     fn walked(&self, cause: Cause, at_ms: i64) -> Walked {
-        let family = route_index(Route::of(cause)).saturating_sub(1);
+        let family = family(cause);
         let kept = self.walks.lock().ok().and_then(|w| w[family]);
         if let Some(w) = kept.filter(|w| w.from <= at_ms && at_ms < w.until) {
             return w;
@@ -474,6 +610,7 @@ mod tests {
     use crate::domain::failover::{FailoverAction, TransferTarget};
     use crate::domain::plan::{Condition, Step};
     use crate::domain::schedule::OpenState;
+    use crate::runtime::snapshot::{DocEntry, NewDoc};
     use crate::store::snapshot::{AgentState, EmergencyState};
 
     const SCHEDULE: &str = "sch-1";
@@ -531,19 +668,29 @@ mod tests {
         }
     }
 
-    fn resolver(s: &AgentState) -> Resolver {
+    /// The agent's entry, as the snapshot builds it.
+    fn resolver(s: &AgentState) -> DocEntry {
         let doc = FailoverDocument::build(s);
-        Resolver::new(
+        let resolver = Resolver::new(
             &doc,
             s.plan.as_ref(),
             &s.schedules,
             s.emergency.as_ref().map(|e| e.ends_at),
             &mut Shared::default(),
-        )
+        );
+        DocEntry::new(NewDoc {
+            agent_id: Arc::from(s.agent_id.as_str()),
+            account_id: Arc::from(s.account_id.as_str()),
+            inbound: true,
+            seq: s.change_seq,
+            body: &serde_json::to_vec(&doc).unwrap(),
+            head: super::super::ofrep::Head::of(&doc),
+            resolver: Some(resolver),
+        })
     }
 
-    fn answer(r: &Resolver, cause: Cause, at: i64) -> serde_json::Value {
-        serde_json::from_slice(&r.answer(cause, at)).unwrap()
+    fn answer(r: &DocEntry, cause: Cause, at: i64) -> serde_json::Value {
+        serde_json::from_slice(&r.resolve(cause, at).unwrap()).unwrap()
     }
 
     fn steps(v: &serde_json::Value) -> Vec<&str> {
@@ -578,7 +725,7 @@ mod tests {
             revision: 3,
         };
         assert_eq!(
-            r.answer(Cause::PrecallTimeout, MONDAY_10H),
+            r.resolve(Cause::PrecallTimeout, MONDAY_10H).unwrap(),
             serde_json::to_vec(&expected).unwrap()
         );
     }
@@ -610,7 +757,7 @@ mod tests {
             revision: s.change_seq,
         };
         assert_eq!(
-            r.answer(Cause::ConfigOther, MONDAY_10H),
+            r.resolve(Cause::ConfigOther, MONDAY_10H).unwrap(),
             serde_json::to_vec(&default).unwrap()
         );
         let precall = routes.precall.unwrap();
@@ -621,7 +768,8 @@ mod tests {
             ..default
         };
         assert_eq!(
-            r.answer(Cause::PrecallTimeout, MONDAY_10H + 2 * HOUR),
+            r.resolve(Cause::PrecallTimeout, MONDAY_10H + 2 * HOUR)
+                .unwrap(),
             serde_json::to_vec(&closed).unwrap()
         );
         for name in [

@@ -29,9 +29,9 @@ pub struct DocEntry {
     pub seq: i64,
     /// What an OFREP evaluation says of it.
     pub head: super::ofrep::Head,
-    /// What answers resolve calls; `None` for a document read from the
-    /// snapshot file (until the database answers).
-    pub resolver: Option<super::resolve::Resolver>,
+    /// What resolve calls need besides the bytes in `packed` (empty for a
+    /// document read from the snapshot file, until the database answers).
+    pub resolving: super::resolve::Resolving,
 }
 
 /// What a [`DocEntry`] is made of.
@@ -47,15 +47,25 @@ pub struct NewDoc<'a> {
 
 impl DocEntry {
     pub fn new(new: NewDoc<'_>) -> DocEntry {
+        let (section, resolving) = new
+            .resolver
+            .map(super::resolve::Resolver::into_parts)
+            .unwrap_or_default();
         DocEntry {
-            packed: Packed::new(new.agent_id.as_bytes(), new.body),
+            packed: Packed::new(new.agent_id.as_bytes(), new.body, &section),
             agent_id: new.agent_id,
             account_id: new.account_id,
             inbound: new.inbound,
             seq: new.seq,
             head: new.head,
-            resolver: new.resolver,
+            resolving,
         }
+    }
+
+    /// The answer of a resolve call (`None`: not ready, read from the
+    /// snapshot file).
+    pub fn resolve(&self, cause: crate::domain::Cause, at_ms: i64) -> Option<Bytes> {
+        super::resolve::answer(&self.packed, &self.resolving, cause, at_ms)
     }
 
     /// The strong ETag, quoted.
@@ -74,12 +84,14 @@ impl DocEntry {
     }
 }
 
-/// An agent's id, its document's strong ETag (quoted: `"…"`) and the
-/// document, in one reference-counted allocation: `[the id's length, u32
-/// LE][id][ETag][document]`. The documents' table holds it beside the
-/// entry: a read finds the agent by these bytes and sends the rest (its
-/// reference count at their start), touching the table and one run of
-/// memory, not the entry.
+/// An agent's id, its document's strong ETag (quoted: `"…"`), the document
+/// and what resolve calls copy, in one reference-counted allocation: `[the
+/// id's length, u32 LE][the document's length, u32 LE][id][ETag][document]
+/// [resolve section]` (the section is `resolve`'s: answers that don't
+/// depend on the moment, the plan's steps; empty until the database
+/// answers). The documents' table holds it beside the entry: a read finds
+/// the agent by these bytes and sends the rest (its reference count at
+/// their start), touching the table and one run of memory, not the entry.
 #[derive(Clone)]
 pub struct Packed(Arc<[u8]>);
 
@@ -92,33 +104,48 @@ impl std::fmt::Debug for Packed {
     }
 }
 
+/// A `u32` length at `at` of a packed header.
+fn len_at(bytes: &[u8], at: usize) -> usize {
+    let len: [u8; 4] = bytes[at..at + 4].try_into().expect("four bytes");
+    u32::from_le_bytes(len) as usize
+}
+
+fn len_u32(bytes: &[u8]) -> u32 {
+    u32::try_from(bytes.len()).expect("less than 4 GB")
+}
+
 impl Packed {
     /// With the ETag of `body`: a digest of the bytes, XXH3's 128 bits, the
     /// same on every instance and every version of Relais that uses it (a
     /// specified algorithm, no seed), an order of magnitude cheaper than a
     /// cryptographic one at load — an ETag needs to change when the bytes
     /// do, not to resist forgery (the body is the caller's to read).
-    fn new(id: &[u8], body: &[u8]) -> Packed {
+    fn new(id: &[u8], body: &[u8], section: &[u8]) -> Packed {
         let digest = xxhash_rust::xxh3::xxh3_128(body).to_be_bytes();
-        let id_len = u32::try_from(id.len()).expect("an id of less than 4 GB");
-        let mut packed = Vec::with_capacity(4 + id.len() + ETAG_LEN + body.len());
-        packed.extend_from_slice(&id_len.to_le_bytes());
+        let mut packed = Vec::with_capacity(8 + id.len() + ETAG_LEN + body.len() + section.len());
+        packed.extend_from_slice(&len_u32(id).to_le_bytes());
+        packed.extend_from_slice(&len_u32(body).to_le_bytes());
         packed.extend_from_slice(id);
         packed.push(b'"');
         packed.extend_from_slice(hex::encode(digest).as_bytes());
         packed.push(b'"');
         packed.extend_from_slice(body);
+        packed.extend_from_slice(section);
         Packed(Arc::from(packed))
     }
 
     fn etag_start(&self) -> usize {
-        let len: [u8; 4] = self.0[..4].try_into().expect("four bytes");
-        4 + u32::from_le_bytes(len) as usize
+        8 + len_at(&self.0, 0)
+    }
+
+    /// Where the document ends (and the resolve section starts).
+    fn body_end(&self) -> usize {
+        self.etag_start() + ETAG_LEN + len_at(&self.0, 4)
     }
 
     /// The agent's id, as the table finds it.
     fn id(&self) -> &[u8] {
-        &self.0[4..self.etag_start()]
+        &self.0[8..self.etag_start()]
     }
 
     /// The strong ETag, quoted.
@@ -134,18 +161,35 @@ impl Packed {
 
     /// The document.
     pub fn body(&self) -> &[u8] {
-        &self.0[self.etag_start() + ETAG_LEN..]
+        &self.0[self.etag_start() + ETAG_LEN..self.body_end()]
     }
 
     /// The document, to send: shares these bytes (no copy).
     pub fn body_bytes(&self) -> Bytes {
-        struct Body(Packed);
-        impl AsRef<[u8]> for Body {
+        let start = self.etag_start() + ETAG_LEN;
+        self.share(start..self.body_end())
+    }
+
+    /// What `resolve` keeps here (empty: not ready).
+    pub fn resolve_section(&self) -> &[u8] {
+        &self.0[self.body_end()..]
+    }
+
+    /// `range` of the resolve section, to send (no copy).
+    pub fn resolve_bytes(&self, range: std::ops::RangeFrom<usize>) -> Bytes {
+        let start = self.body_end() + range.start;
+        self.share(start..self.0.len())
+    }
+
+    /// These bytes in `range`, shared.
+    fn share(&self, range: std::ops::Range<usize>) -> Bytes {
+        struct Part(Packed, usize, usize);
+        impl AsRef<[u8]> for Part {
             fn as_ref(&self) -> &[u8] {
-                self.0.body()
+                &self.0.0[self.1..self.2]
             }
         }
-        Bytes::from_owner(Body(self.clone()))
+        Bytes::from_owner(Part(self.clone(), range.start, range.end))
     }
 }
 
@@ -683,6 +727,54 @@ mod tests {
         // An empty id and an empty body are bytes like any others.
         let e = doc("", "");
         assert_eq!((e.packed.id(), e.body()), (&b""[..], &b""[..]));
+        // Without a resolver (read from the snapshot file): no resolve section,
+        // no answer.
+        assert!(d.packed.resolve_section().is_empty());
+        assert!(d.resolve(crate::domain::Cause::ConfigOther, 0).is_none());
+    }
+
+    #[test]
+    fn the_resolve_section_follows_the_document_and_leaves_it_whole() {
+        let mut s = crate::store::snapshot::AgentState {
+            agent_id: "agent-1".into(),
+            account_id: "acc".into(),
+            direction: Direction::Inbound,
+            failover_enabled: false,
+            default_message: None,
+            plan: None,
+            sip_connections: BTreeMap::new(),
+            schedules: BTreeMap::new(),
+            emergency: None,
+            change_seq: 7,
+            changed_at: 0,
+        };
+        let off = entry(&s, &mut super::super::resolve::Shared::default());
+        let doc = FailoverDocument::build(&s);
+        assert_eq!(off.body(), serde_json::to_vec(&doc).unwrap());
+        assert_eq!(&*off.body_bytes(), off.body());
+        let answer = off.resolve(crate::domain::Cause::ConfigOther, 0).unwrap();
+        // The answer is the section's tail, shared, not the document.
+        assert!(off.packed.resolve_section().ends_with(&answer));
+        let v: serde_json::Value = serde_json::from_slice(&answer).unwrap();
+        assert_eq!(
+            (v["enabled"].as_bool(), v["revision"].as_i64()),
+            (Some(false), Some(7))
+        );
+        // Failover on: the answer is built from the plan's pieces.
+        s.failover_enabled = true;
+        s.plan = Some(crate::domain::plan::FailoverPlan::single(
+            crate::domain::failover::FailoverAction::SayMessage {
+                text: "Bonjour".into(),
+                language: "fr-FR".into(),
+            },
+        ));
+        let on = entry(&s, &mut super::super::resolve::Shared::default());
+        assert_ne!(on.body(), off.body());
+        let v: serde_json::Value =
+            serde_json::from_slice(&on.resolve(crate::domain::Cause::ConfigOther, 0).unwrap())
+                .unwrap();
+        assert_eq!(v["steps"][0]["text"], "Bonjour");
+        assert_eq!(v["agent_id"], "agent-1");
     }
 
     #[test]
