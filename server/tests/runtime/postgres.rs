@@ -188,8 +188,18 @@ async fn a_server_started_without_its_database_waits_for_it() {
     })
     .await;
     eprintln!("loaded {took:?} after the database came back");
-    let r = app.readyz().await;
-    assert_eq!(r["database"], "ok");
+    // The write probe runs beside the load; one that the just-started
+    // cluster refused says `read_only` until the next (every second while
+    // the database doesn't take writes).
+    let (r, _) = eventually(
+        Duration::from_secs(10),
+        "the database taking writes",
+        async || {
+            let r = app.readyz().await;
+            (r["database"] == "ok").then_some(r)
+        },
+    )
+    .await;
     assert_eq!(r["snapshot"]["agents"], 5);
     let accueil = app.agent_id("acme", "Accueil standard").await;
     let res = app
