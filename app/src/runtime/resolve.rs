@@ -28,8 +28,8 @@ use crate::domain::schedule::{Schedule, ZonedSchedule};
 /// In two parts ([`Resolver::into_parts`]): the bytes an answer copies
 /// (the section kept with the document's own bytes, `Packed`, which the
 /// lookup reads anyway: a call for an agent without failover, or for a
-/// plan whose walk is kept, reads one run of memory more than the GET),
-/// and what walks need ([`Resolving`], in the entry).
+/// route without conditions, reads nothing else), and what walks of routes
+/// with conditions and emergency mode need ([`Resolving`], in the entry).
 #[derive(Debug)]
 pub struct Resolver {
     section: Vec<u8>,
@@ -174,12 +174,13 @@ impl Walkable for WalkStep {
     }
 }
 
-/// What the resolvers of one snapshot load share: schedules and default
-/// messages, one copy each.
+/// What the resolvers of one snapshot load share: schedules, one copy
+/// each, and default messages, serialized once (each plan's section holds
+/// its own copy).
 #[derive(Default)]
 pub struct Shared {
     schedules: HashMap<String, Arc<ZonedSchedule>>,
-    thens: HashMap<(String, String), Arc<RawValue>>,
+    thens: HashMap<(String, String), Box<RawValue>>,
 }
 
 /// A walk's outcome, valid for moments in `from..until`.
@@ -382,11 +383,12 @@ impl Resolver {
         head(&mut section, PLAN);
         section.extend_from_slice(&doc.revision.to_le_bytes());
         section.resize(TEXT_AT, 0);
-        let mut text = serde_json::to_vec(&doc.agent_id).expect("strings serialize");
+        // The text is written in place; offsets count from its start.
+        serde_json::to_writer(&mut section, &doc.agent_id).expect("strings serialize");
         let mut ends = [0u32; 1 + ACTIONS_MAX];
         let mut firsts = [0u8; 5];
         let mut n = 0;
-        ends[0] = offset(&text);
+        ends[0] = offset(&section[TEXT_AT..]);
         let listed = [
             (Route::Default, Some(&routes.default)),
             (Route::Precall, routes.precall.as_ref()),
@@ -402,9 +404,9 @@ impl Resolver {
                 .flatten()
                 .take(crate::domain::plan::STEPS_MAX)
             {
-                serde_json::to_writer(&mut text, &s.action).expect("actions serialize");
+                serde_json::to_writer(&mut section, &s.action).expect("actions serialize");
                 n += 1;
-                ends[n] = offset(&text);
+                ends[n] = offset(&section[TEXT_AT..]);
             }
             firsts[r + 1] = n as u8;
         }
@@ -436,7 +438,6 @@ impl Resolver {
         for (i, end) in ends.iter().enumerate() {
             section[ENDS_AT + 4 * i..ENDS_AT + 4 * i + 4].copy_from_slice(&end.to_le_bytes());
         }
-        section.extend_from_slice(&text);
         let schedules = schedules
             .iter()
             .filter_map(|(id, s)| {
@@ -460,9 +461,8 @@ impl Resolver {
                     text: text.clone(),
                     language: language.clone(),
                 };
-                Arc::from(serde_json::value::to_raw_value(&then).expect("messages serialize"))
-            })
-            .clone();
+                serde_json::value::to_raw_value(&then).expect("messages serialize")
+            });
         section.extend_from_slice(then_json.get().as_bytes());
         // Walks to keep only where a route has conditions.
         let plan = fixed.contains(&NOT_FIXED).then(|| {
